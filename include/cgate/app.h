@@ -1,0 +1,133 @@
+/* The application: routes declared in static const tables, start-up and
+ * shutdown hooks, and the transport-free entry point cg_app_handle().
+ *
+ * An app is built in main(), frozen by cg_app_start() (which compiles the
+ * route table, parses defaults and regexes, runs the start-up hook) and is
+ * read-only afterwards: every worker thread can serve from it without locks. */
+#ifndef CGATE_APP_H
+#define CGATE_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "params.h"
+#include "request.h"
+#include "response.h"
+
+struct cg_app;
+struct cg_ctx; /* one request being handled; valid until the handler returns */
+
+/* A handler returns 0 once it has produced a response, or a negative value
+ * on failure: the core then answers 500 {"detail":"Internal Server Error"}
+ * and logs the cause given with cg_fail(). */
+typedef int (*cg_handler)(struct cg_ctx *c);
+
+struct cg_route {
+    unsigned methods;              /* enum cg_method bits */
+    const char *path;              /* "/api/items/{item_id}", "/files/{rest:path}" */
+    cg_handler handler;
+    const char *name;              /* operation name; CG_ROUTE uses the handler's name */
+    const char *summary;
+    const char *description;
+    const char *tags;              /* comma-separated */
+    const struct cg_param *params; /* CG_PARAMS(...), terminated by an entry with no name */
+    const struct cg_model *body;   /* JSON body bound and validated before the handler runs */
+    const struct cg_model *response;
+    int status;                    /* success status for the docs; default 200 */
+    bool deprecated;
+    bool hidden;                   /* not in the OpenAPI document */
+};
+
+#define CG_ROUTE(m, p, h, ...) { .methods = (m), .path = (p), .handler = (h), .name = #h, __VA_ARGS__ }
+#define CG_GET(p, h, ...)    CG_ROUTE(CG_M_GET, p, h, __VA_ARGS__)
+#define CG_POST(p, h, ...)   CG_ROUTE(CG_M_POST, p, h, __VA_ARGS__)
+#define CG_PUT(p, h, ...)    CG_ROUTE(CG_M_PUT, p, h, __VA_ARGS__)
+#define CG_PATCH(p, h, ...)  CG_ROUTE(CG_M_PATCH, p, h, __VA_ARGS__)
+#define CG_DELETE(p, h, ...) CG_ROUTE(CG_M_DELETE, p, h, __VA_ARGS__)
+
+struct cg_app_opts {
+    const char *title;
+    const char *version;
+    const char *description;
+    /* Runs once in cg_app_start, before any request; non-zero aborts start-up. */
+    int (*on_startup)(struct cg_app *app);
+    /* Runs once in cg_app_stop, after the last request. */
+    void (*on_shutdown)(struct cg_app *app);
+    void *data;                    /* the app's own state, see cg_app_data() */
+};
+
+/* Ownership: the app keeps pointers to opts' strings and to the route
+ * tables; both must outlive it (they are normally static). */
+struct cg_app *cg_app_new(const struct cg_app_opts *opts);
+void cg_app_free(struct cg_app *app);
+/* Add a table of routes; call before cg_app_start. Returns 0 or -1 with a
+ * message naming the route when a path template is invalid. */
+int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n);
+int cg_app_start(struct cg_app *app);
+void cg_app_stop(struct cg_app *app);
+void *cg_app_get_data(const struct cg_app *app);
+void cg_app_set_data(struct cg_app *app, void *data);
+const struct cg_app_opts *cg_app_options(const struct cg_app *app);
+
+/* The core: route, bind, validate, run the handler, map failures. The
+ * response lives in req->arena. Safe to call from several threads at once. */
+void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res);
+
+/* ---- inside a handler ---- */
+struct cg_request *cg_req(struct cg_ctx *c);
+struct cg_response *cg_res(struct cg_ctx *c);
+struct cg_arena *cg_arena(struct cg_ctx *c);
+void *cg_app_data(struct cg_ctx *c);
+const struct cg_route *cg_route_of(struct cg_ctx *c);
+
+/* Validated parameter values, by declared name. Asking for a name the route
+ * does not declare is a programming error: logged, and 0/empty returned. */
+bool cg_param_has(struct cg_ctx *c, const char *name);
+int64_t cg_param_int(struct cg_ctx *c, const char *name);
+double cg_param_num(struct cg_ctx *c, const char *name);
+cg_str cg_param_str(struct cg_ctx *c, const char *name);  /* also an enum's text */
+bool cg_param_bool(struct cg_ctx *c, const char *name);
+int cg_param_enum(struct cg_ctx *c, const char *name);    /* index in choices */
+/* The bound body (a struct of route->body->size bytes), or NULL. */
+const void *cg_body(struct cg_ctx *c);
+
+/* Responses. Each returns 0 so a handler can `return cg_json_model(...)`. */
+int cg_send(struct cg_ctx *c, int status, const char *content_type, const void *body, size_t len);
+int cg_send_text(struct cg_ctx *c, int status, cg_str text);
+int cg_send_json_raw(struct cg_ctx *c, int status, cg_str json);
+int cg_send_empty(struct cg_ctx *c, int status);
+/* Start a JSON response and return the writer into its body. */
+struct cg_json *cg_json_begin(struct cg_ctx *c, int status);
+/* Serialise a model struct; only the model's fields are sent. */
+int cg_json_model(struct cg_ctx *c, int status, const struct cg_model *m, const void *obj);
+void cg_json_write_model(struct cg_json *j, const struct cg_model *m, const void *obj);
+/* {"detail": "..."} with this status, as FastAPI's HTTPException. */
+int cg_http_error(struct cg_ctx *c, int status, const char *detail);
+int cg_add_header(struct cg_ctx *c, const char *name, cg_str value);
+/* Record why the handler fails (logged, never sent); returns -1. */
+int cg_fail(struct cg_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- running ---- */
+struct cg_serve_opts {
+    const char *host;              /* default "127.0.0.1" (or $HOST) */
+    int port;                      /* default 8000 (or $PORT); 0 picks a free port */
+    int workers;                   /* 0: one per core */
+    size_t max_body;               /* default 6 MB, as Lambda */
+    size_t max_header;             /* request line + headers; default 16 KB */
+    int max_connections;           /* per worker; default 10000 */
+    unsigned header_timeout_ms;    /* default 10 s */
+    unsigned body_timeout_ms;      /* default 30 s */
+    unsigned idle_timeout_ms;      /* keep-alive; default 5 s (as uvicorn) */
+    bool quiet;                    /* no access log */
+};
+
+/* Serve until SIGINT/SIGTERM; returns 0 after a clean drain. */
+int cg_serve(struct cg_app *app, const struct cg_serve_opts *opts);
+
+/* The program: `serve` (default) and `--help`; later `invoke`, `openapi`,
+ * and the Lambda loop when AWS_LAMBDA_RUNTIME_API is set. Starts and stops
+ * the app; returns the exit status. */
+int cg_main(struct cg_app *app, int argc, char **argv);
+
+#endif

@@ -1,0 +1,15 @@
+/* cgate: HTTP APIs in C that run as a local server and on AWS Lambda. */
+#ifndef CGATE_H
+#define CGATE_H
+
+#include "app.h"
+#include "arena.h"
+#include "buf.h"
+#include "json.h"
+#include "log.h"
+#include "params.h"
+#include "request.h"
+#include "response.h"
+#include "str.h"
+
+#endif

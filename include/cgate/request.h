@@ -1,0 +1,70 @@
+/* The core request: what a transport (the HTTP server, the Lambda event
+ * decoder) hands to the core. Every slice points into memory that outlives
+ * the request: the transport's buffer or the request arena. */
+#ifndef CGATE_REQUEST_H
+#define CGATE_REQUEST_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "str.h"
+
+enum cg_method {
+    CG_M_GET = 1u << 0,
+    CG_M_HEAD = 1u << 1,
+    CG_M_POST = 1u << 2,
+    CG_M_PUT = 1u << 3,
+    CG_M_DELETE = 1u << 4,
+    CG_M_PATCH = 1u << 5,
+    CG_M_OPTIONS = 1u << 6,
+    CG_M_OTHER = 1u << 7, /* any other token: never routed, answered 405 */
+};
+
+struct cg_request {
+    cg_str method;           /* the token as received, e.g. "GET" */
+    unsigned method_id;      /* one enum cg_method bit; set by cg_request_prepare */
+    cg_str raw_path;         /* as received: percent-encoded, without the query */
+    cg_str path;             /* decoded; cg_request_prepare fills it from raw_path if empty */
+    cg_str query_string;     /* raw, without '?' */
+    struct cg_kv *query;     /* decoded, in order, repeated keys kept */
+    size_t nquery;
+    struct cg_kv *headers;   /* in order, repeated names kept, names as received */
+    size_t nheaders;
+    struct cg_kv *cookies;   /* from every Cookie header, in order */
+    size_t ncookies;
+    cg_str body;
+    cg_str client_addr;      /* textual IP address */
+    uint16_t client_port;
+    cg_str scheme;           /* "http" or "https" */
+    cg_str root_path;        /* prefix the app is mounted under ("" locally) */
+    cg_str request_id;
+    struct cg_arena *arena;  /* per-request memory; owned by the transport */
+};
+
+/* Fill what the transport left empty: method_id, path (percent-decoded from
+ * raw_path), query (from query_string, unless the transport set it) and
+ * cookies (from the Cookie headers). Idempotent. */
+void cg_request_prepare(struct cg_request *r);
+
+enum cg_method cg_method_parse(cg_str token);
+const char *cg_method_name(enum cg_method m);
+
+/* First header with this name (ASCII case-insensitive); ptr NULL if absent. */
+cg_str cg_request_header(const struct cg_request *r, const char *name);
+/* First query value / cookie with this exact name; ptr NULL if absent. */
+cg_str cg_request_query(const struct cg_request *r, const char *name);
+cg_str cg_request_cookie(const struct cg_request *r, const char *name);
+
+/* Decoding helpers (exposed for the Lambda adapter and the tests). */
+/* Percent-decode into the arena; '+' becomes a space when plus_is_space.
+ * Malformed escapes ("%zz", a trailing "%") are kept literally, as
+ * Starlette does. */
+cg_str cg_percent_decode(struct cg_arena *a, cg_str s, bool plus_is_space);
+/* Parse "a=1&b=2&a=3" (application/x-www-form-urlencoded rules); blank
+ * values kept; returns the number of pairs, array in the arena. */
+size_t cg_query_parse(struct cg_arena *a, cg_str qs, struct cg_kv **out);
+/* Parse one Cookie header value ("a=1; b=2") and append to (*kv, *n), with the
+ * same rules as Starlette's cookie_parser (values unquoted, not decoded). */
+void cg_cookie_parse(struct cg_arena *a, cg_str header, struct cg_kv **kv, size_t *n);
+
+#endif

@@ -1,0 +1,33 @@
+/* The core response: status, ordered headers (repeats allowed: several
+ * Set-Cookie), body. Transports add Content-Length, Date and Connection. */
+#ifndef CGATE_RESPONSE_H
+#define CGATE_RESPONSE_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "str.h"
+
+struct cg_response {
+    int status;
+    struct cg_kv *headers; /* in the arena */
+    size_t nheaders;
+    size_t headers_cap;
+    struct cg_buf body;    /* in the arena */
+    struct cg_arena *arena;
+};
+
+void cg_response_init(struct cg_response *r, struct cg_arena *arena);
+/* Append a header. Refused (returns -1, logged) when the name is not an
+ * HTTP token or the value holds CR, LF or NUL: no handler can split a
+ * response. Both strings are copied into the arena. */
+int cg_response_add_header(struct cg_response *r, cg_str name, cg_str value);
+/* Replace every header with this name by one value (or add it). */
+int cg_response_set_header(struct cg_response *r, cg_str name, cg_str value);
+cg_str cg_response_header(const struct cg_response *r, const char *name);
+/* Status line phrase ("Not Found"); "Unknown" for unlisted codes. */
+const char *cg_status_phrase(int status);
+/* FastAPI's rule: no body for 1xx, 204, 205 and 304. */
+bool cg_status_allows_body(int status);
+
+#endif

@@ -1,0 +1,47 @@
+/* Byte slices: every string in cgate is a (ptr, len) pair that points into a
+ * buffer someone else owns (the read buffer, the event, the arena). */
+#ifndef CGATE_STR_H
+#define CGATE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct cg_str {
+    const char *ptr;
+    size_t len;
+} cg_str;
+
+/* A name/value pair: headers, query parameters, cookies. */
+struct cg_kv {
+    cg_str name;
+    cg_str value;
+};
+
+#define CG_STR(literal) ((cg_str){ (literal), sizeof(literal) - 1 })
+#define CG_LEN(array)   (sizeof(array) / sizeof((array)[0]))
+
+static inline cg_str cg_str_c(const char *s)
+{
+    return (cg_str){ s, s ? strlen(s) : 0 };
+}
+
+static inline bool cg_str_eq(cg_str a, cg_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* ASCII case-insensitive comparison (header names, tokens). */
+bool cg_str_ieq(cg_str a, cg_str b);
+
+static inline bool cg_str_eq_c(cg_str a, const char *b)
+{
+    return cg_str_eq(a, cg_str_c(b));
+}
+
+/* The first value whose name equals `name` (exactly, or ignoring ASCII case),
+ * or a slice with ptr == NULL. */
+cg_str cg_kv_find(const struct cg_kv *kv, size_t n, cg_str name);
+cg_str cg_kv_ifind(const struct cg_kv *kv, size_t n, cg_str name);
+
+#endif

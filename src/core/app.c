@@ -1,0 +1,297 @@
+/* The application: route tables compiled at start-up, and cg_app_handle, the
+ * transport-free path from a request to a response. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/core_internal.h"
+
+struct cg_app {
+    struct cg_app_opts opts;
+    struct cg_route_rt *routes;
+    size_t nroutes;
+    bool started;
+};
+
+struct cg_app *cg_app_new(const struct cg_app_opts *opts)
+{
+    struct cg_app *app = calloc(1, sizeof *app);
+    if (!app)
+        cg_oom();
+    if (opts)
+        app->opts = *opts;
+    if (!app->opts.title)
+        app->opts.title = "cgate app";
+    if (!app->opts.version)
+        app->opts.version = "0.1.0";
+    return app;
+}
+
+static void free_route_defaults(struct cg_app *app)
+{
+    for (size_t i = 0; i < app->nroutes; i++)
+        free(app->routes[i].defaults);
+}
+
+void cg_app_free(struct cg_app *app)
+{
+    if (!app)
+        return;
+    free_route_defaults(app);
+    free(app->routes);
+    free(app);
+}
+
+int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n)
+{
+    if (app->started) {
+        cg_error("cg_app_routes: the app has started; add routes before cg_app_start");
+        return -1;
+    }
+    app->routes = cg_xrealloc(app->routes, (app->nroutes + n) * sizeof *app->routes);
+    for (size_t i = 0; i < n; i++) {
+        char err[256];
+        if (cg_route_compile(&app->routes[app->nroutes], &routes[i], err, sizeof err) != 0) {
+            cg_error("%s", err);
+            return -1;
+        }
+        app->nroutes++;
+    }
+    return 0;
+}
+
+static size_t count_params(const struct cg_param *p)
+{
+    size_t n = 0;
+    while (p && p[n].name)
+        n++;
+    return n;
+}
+
+/* Every path parameter must name a segment of the template, and vice versa. */
+static bool template_has_param(const struct cg_route_rt *rt, const char *name)
+{
+    for (int i = 0; i < rt->nsegments; i++)
+        if (rt->segments[i].is_param && cg_str_eq_c(rt->segments[i].text, name))
+            return true;
+    return false;
+}
+
+static int check_pattern(const struct cg_route *route, const char *name, const char *pattern)
+{
+    char err[256];
+    if (!pattern || cg_pattern_compile(pattern, err, sizeof err) == 0)
+        return 0;
+    cg_error("route %s: parameter %s: bad pattern %s: %s", route->path, name, pattern, err);
+    return -1;
+}
+
+/* Parse a declared default through the same converter as request values,
+ * so a default that breaks its own constraints fails start-up. */
+static int prepare_default(const struct cg_route *route, const struct cg_param *p, struct cg_value *out)
+{
+    if (!p->def)
+        return 0;
+    struct cg_arena *arena = cg_arena_new();
+    struct cg_verrors errs;
+    cg_verrors_init(&errs, arena);
+    int rc = cg_value_parse(arena, p->type, &p->c, cg_str_c(p->def), CG_STR("[\"default\"]"), out, &errs);
+    if (rc != 0)
+        cg_error("route %s: parameter %s: default \"%s\" is invalid: %.*s", route->path, p->name, p->def,
+                 (int)errs.items[0].msg.len, errs.items[0].msg.ptr);
+    out->s = cg_str_c(p->def); /* the arena goes away; the text is static */
+    cg_arena_free(arena);
+    return rc;
+}
+
+static int prepare_params(struct cg_route_rt *rt)
+{
+    const struct cg_route *route = rt->route;
+    rt->nparams = count_params(route->params);
+    rt->defaults = calloc(rt->nparams ? rt->nparams : 1, sizeof *rt->defaults);
+    if (!rt->defaults)
+        cg_oom();
+    int npath = 0;
+    for (size_t i = 0; i < rt->nparams; i++) {
+        const struct cg_param *p = &route->params[i];
+        if (p->in == CG_IN_PATH) {
+            npath++;
+            if (!template_has_param(rt, p->name)) {
+                cg_error("route %s: path parameter %s is not in the path", route->path, p->name);
+                return -1;
+            }
+        }
+        if (p->type == CG_ENUM && !p->c.choices) {
+            cg_error("route %s: enum parameter %s has no choices", route->path, p->name);
+            return -1;
+        }
+        if (check_pattern(route, p->name, p->c.pattern) != 0 || prepare_default(route, p, &rt->defaults[i]) != 0)
+            return -1;
+    }
+    for (int i = 0; i < rt->nsegments; i++)
+        npath -= rt->segments[i].is_param;
+    if (npath != 0) {
+        cg_error("route %s: every {parameter} in the path needs a CG_PATH_* declaration", route->path);
+        return -1;
+    }
+    return 0;
+}
+
+static int prepare_model(const struct cg_route *route, const struct cg_model *m)
+{
+    for (size_t i = 0; m && i < m->nfields; i++) {
+        const struct cg_field *f = &m->fields[i];
+        if (check_pattern(route, f->name, f->c.pattern) != 0)
+            return -1;
+        if (f->type == CG_ENUM && !f->c.choices) {
+            cg_error("model %s: enum field %s has no choices", m->name, f->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cg_app_start(struct cg_app *app)
+{
+    if (app->started)
+        return 0;
+    for (size_t i = 0; i < app->nroutes; i++) {
+        struct cg_route_rt *rt = &app->routes[i];
+        if (prepare_params(rt) != 0 || prepare_model(rt->route, rt->route->body) != 0)
+            return -1;
+    }
+    if (app->opts.on_startup && app->opts.on_startup(app) != 0) {
+        cg_error("start-up hook failed");
+        return -1;
+    }
+    app->started = true;
+    return 0;
+}
+
+void cg_app_stop(struct cg_app *app)
+{
+    if (!app->started)
+        return;
+    if (app->opts.on_shutdown)
+        app->opts.on_shutdown(app);
+    app->started = false;
+}
+
+void *cg_app_get_data(const struct cg_app *app)
+{
+    return app->opts.data;
+}
+
+void cg_app_set_data(struct cg_app *app, void *data)
+{
+    app->opts.data = data;
+}
+
+const struct cg_app_opts *cg_app_options(const struct cg_app *app)
+{
+    return &app->opts;
+}
+
+/* ---- dispatch ---- */
+
+struct route_lookup {
+    const struct cg_route_rt *route; /* path and method match */
+    unsigned allowed;                /* methods of routes whose path matched */
+    cg_str values[CG_MAX_SEGMENTS];
+    int nvalues;
+};
+
+/* GET routes answer HEAD too, as in Starlette. */
+static unsigned route_methods(const struct cg_route *route)
+{
+    return route->methods & CG_M_GET ? route->methods | CG_M_HEAD : route->methods;
+}
+
+static bool find_route(const struct cg_app *app, cg_str path, unsigned method, struct route_lookup *out)
+{
+    out->route = NULL;
+    out->allowed = 0;
+    for (size_t i = 0; i < app->nroutes; i++) {
+        const struct cg_route_rt *rt = &app->routes[i];
+        cg_str values[CG_MAX_SEGMENTS];
+        int nvalues;
+        if (!cg_route_match(rt, path, values, &nvalues))
+            continue;
+        unsigned methods = route_methods(rt->route);
+        out->allowed |= methods;
+        if (methods & method) {
+            out->route = rt;
+            memcpy(out->values, values, (size_t)nvalues * sizeof *values);
+            out->nvalues = nvalues;
+            return true;
+        }
+    }
+    return out->allowed != 0;
+}
+
+static void send_method_not_allowed(struct cg_response *res, unsigned allowed)
+{
+    struct cg_buf allow;
+    cg_buf_init(&allow, res->arena);
+    for (unsigned bit = CG_M_GET; bit < CG_M_OTHER; bit <<= 1) {
+        if (!(allowed & bit))
+            continue;
+        if (allow.len)
+            cg_buf_puts(&allow, ", ");
+        cg_buf_puts(&allow, cg_method_name(bit));
+    }
+    cg_response_detail(res, 405, "Method Not Allowed");
+    cg_response_add_header(res, CG_STR("allow"), cg_buf_str(&allow));
+}
+
+/* Starlette's redirect_slashes: when nothing matched, try the path with its
+ * trailing slash toggled; if a route takes that form, redirect there (307,
+ * so the method and body are kept). */
+static bool redirect_slash(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
+{
+    cg_str path = req->path;
+    if (path.len <= 1)
+        return false;
+    cg_str other;
+    if (path.ptr[path.len - 1] == '/')
+        other = (cg_str){ path.ptr, path.len - 1 };
+    else
+        other = cg_arena_printf(req->arena, "%.*s/", (int)path.len, path.ptr);
+    struct route_lookup lookup;
+    if (!find_route(app, other, req->method_id, &lookup))
+        return false;
+    cg_str raw = req->raw_path.len ? req->raw_path : path;
+    cg_str target = raw.ptr[raw.len - 1] == '/' ? (cg_str){ raw.ptr, raw.len - 1 }
+                                                 : cg_arena_printf(req->arena, "%.*s/", (int)raw.len, raw.ptr);
+    cg_str host = cg_request_header(req, "host");
+    struct cg_buf location;
+    cg_buf_init(&location, req->arena);
+    if (host.len)
+        cg_buf_printf(&location, "%.*s://%.*s", (int)req->scheme.len, req->scheme.len ? req->scheme.ptr : "http",
+                      (int)host.len, host.ptr);
+    cg_buf_append_str(&location, req->root_path);
+    cg_buf_append_str(&location, target);
+    if (req->query_string.len) {
+        cg_buf_putc(&location, '?');
+        cg_buf_append_str(&location, req->query_string);
+    }
+    res->status = 307;
+    res->body.len = 0;
+    if (cg_response_add_header(res, CG_STR("location"), cg_buf_str(&location)) != 0)
+        cg_response_detail(res, 400, "Bad Request");
+    return true;
+}
+
+void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
+{
+    cg_request_prepare(req);
+    struct route_lookup lookup;
+    if (find_route(app, req->path, req->method_id, &lookup)) {
+        if (lookup.route)
+            cg_route_run(app, lookup.route, lookup.values, req, res);
+        else
+            send_method_not_allowed(res, lookup.allowed);
+        return;
+    }
+    if (!redirect_slash(app, req, res))
+        cg_response_detail(res, 404, "Not Found");
+}

@@ -1,0 +1,106 @@
+/* Private interfaces between the pieces of the core. */
+#ifndef CGATE_CORE_INTERNAL_H
+#define CGATE_CORE_INTERNAL_H
+
+#include <regex.h>
+
+#include "cgate/cgate.h"
+
+/* A converted and validated parameter or default value. */
+struct cg_value {
+    bool present;
+    int64_t i;  /* CG_INT; CG_ENUM: the index in choices */
+    double n;   /* CG_NUMBER */
+    bool b;     /* CG_BOOL */
+    cg_str s;   /* the text as received (every type), decoded */
+};
+
+/* One entry of a 422 body; each part is already-serialised JSON so that any
+ * shape of loc, input and ctx can be recorded. */
+struct cg_verror {
+    const char *type; /* "missing", "int_parsing", ... */
+    cg_str loc;       /* JSON array, e.g. ["query","limit"] */
+    cg_str msg;       /* plain text, escaped when written */
+    cg_str input;     /* JSON value */
+    cg_str ctx;       /* JSON object, or empty for none */
+};
+
+struct cg_verrors {
+    struct cg_arena *arena;
+    struct cg_verror *items;
+    size_t n;
+    size_t cap;
+};
+
+void cg_verrors_init(struct cg_verrors *e, struct cg_arena *arena);
+void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str msg, cg_str input,
+                    cg_str ctx);
+/* {"detail":[{"type":..,"loc":..,"msg":..,"input":..(,"ctx":..)}, ...]} */
+void cg_verrors_write(const struct cg_verrors *e, struct cg_buf *out);
+
+/* Patterns are compiled once at start-up (cg_pattern_compile, which reports
+ * a bad expression in `err`) and looked up by their string's address while
+ * serving; the registry is read-only once the app has started. */
+int cg_pattern_compile(const char *pattern, char *err, size_t errlen);
+const regex_t *cg_pattern_get(const char *pattern);
+void cg_patterns_free(void);
+
+/* Convert the text of a path/query/header/cookie value to `type` and check
+ * the constraints. On failure adds FastAPI's error(s) at `loc` (a JSON
+ * array) and returns -1. */
+int cg_value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
+                   cg_str text, cg_str loc, struct cg_value *out, struct cg_verrors *errs);
+
+/* Bind a request body to a model struct `out` (zeroed by the caller),
+ * FastAPI-style: JSON when the content type is absent, application/json or
+ * +json; missing body -> "missing"; not JSON -> "json_invalid"; not an
+ * object -> "model_attributes_type"; then every field's errors. Strings in
+ * `out` point into the arena. Returns 0 or -1 with errors added. */
+int cg_body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_type, cg_str body,
+                 void *out, struct cg_verrors *errs);
+
+/* ---- app internals shared by app.c, router.c and handler helpers ---- */
+
+#define CG_MAX_SEGMENTS 32
+
+struct cg_segment {
+    cg_str text;        /* literal text, or the parameter name */
+    bool is_param;
+    bool is_path;       /* {name:path}: matches the rest, slashes included */
+};
+
+struct cg_route_rt {
+    const struct cg_route *route;
+    struct cg_segment segments[CG_MAX_SEGMENTS];
+    int nsegments;
+    bool trailing_slash;          /* the template ends with '/' */
+    size_t nparams;
+    struct cg_value *defaults;    /* per param; present when a default is declared */
+};
+
+/* Match `path` against a route; on success fills values (one per path
+ * parameter, in template order) and returns true. */
+bool cg_route_match(const struct cg_route_rt *rt, cg_str path, cg_str *values, int *nvalues);
+int cg_route_compile(struct cg_route_rt *rt, const struct cg_route *route, char *err, size_t errlen);
+
+struct cg_ctx {
+    const struct cg_app *app;
+    const struct cg_route_rt *rt;
+    struct cg_request *req;
+    struct cg_response *res;
+    struct cg_value *values;      /* one per route param */
+    void *body;
+    struct cg_json *json;         /* the writer cg_json_begin handed out */
+    bool responded;               /* a response helper was called */
+    cg_str failure;               /* why the handler failed, for the log */
+};
+
+/* {"detail": "..."} with this status, replacing whatever the response held. */
+void cg_response_detail(struct cg_response *res, int status, const char *detail);
+
+/* Bind and validate the route's parameters and body, then run its handler;
+ * 422 on invalid input, 500 when the handler fails. */
+void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
+                  struct cg_request *req, struct cg_response *res);
+
+#endif

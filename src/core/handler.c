@@ -1,0 +1,285 @@
+/* Running a route: bind parameters and body, call the handler, and the
+ * helpers handlers use to read their input and write their response. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/core_internal.h"
+
+static const char *const param_sources[] = {
+    [CG_IN_PATH] = "path", [CG_IN_QUERY] = "query", [CG_IN_HEADER] = "header", [CG_IN_COOKIE] = "cookie",
+};
+
+void cg_response_detail(struct cg_response *res, int status, const char *detail)
+{
+    res->status = status;
+    res->body.len = 0;
+    if (!cg_status_allows_body(status))
+        return;
+    cg_response_set_header(res, CG_STR("content-type"), CG_STR("application/json"));
+    struct cg_json j;
+    cg_json_init(&j, &res->body);
+    cg_json_obj_begin(&j);
+    cg_json_key(&j, "detail");
+    cg_json_cstr(&j, detail);
+    cg_json_obj_end(&j);
+}
+
+/* The value of a parameter in the request, or ptr NULL when absent. Path
+ * values come from the matched template, in template order. */
+static cg_str param_text(const struct cg_route_rt *rt, const struct cg_param *p, const cg_str *path_values,
+                         const struct cg_request *req)
+{
+    switch (p->in) {
+    case CG_IN_PATH: {
+        int k = 0;
+        for (int i = 0; i < rt->nsegments; i++) {
+            if (!rt->segments[i].is_param)
+                continue;
+            if (cg_str_eq_c(rt->segments[i].text, p->name))
+                return path_values[k];
+            k++;
+        }
+        break;
+    }
+    case CG_IN_QUERY: return cg_request_query(req, p->name);
+    case CG_IN_HEADER: return cg_request_header(req, p->name);
+    case CG_IN_COOKIE: return cg_request_cookie(req, p->name);
+    }
+    return (cg_str){ NULL, 0 };
+}
+
+static cg_str param_loc(struct cg_arena *a, const struct cg_param *p)
+{
+    struct cg_buf loc;
+    cg_buf_init(&loc, a);
+    struct cg_json j;
+    cg_json_init(&j, &loc);
+    cg_json_arr_begin(&j);
+    cg_json_cstr(&j, param_sources[p->in]);
+    cg_json_cstr(&j, p->name);
+    cg_json_arr_end(&j);
+    return cg_buf_str(&loc);
+}
+
+static void bind_param(struct cg_ctx *c, size_t i, const cg_str *path_values, struct cg_verrors *errs)
+{
+    const struct cg_param *p = &c->rt->route->params[i];
+    cg_str text = param_text(c->rt, p, path_values, c->req);
+    if (!text.ptr) {
+        if (p->required)
+            cg_verrors_add(errs, "missing", param_loc(c->req->arena, p), CG_STR("Field required"),
+                           CG_STR("null"), CG_STR(""));
+        else
+            c->values[i] = c->rt->defaults[i];
+        return;
+    }
+    cg_value_parse(c->req->arena, p->type, &p->c, text, param_loc(c->req->arena, p), &c->values[i], errs);
+}
+
+/* FastAPI reports path, query, header and cookie errors in that order, then
+ * the body's. */
+static void bind_params(struct cg_ctx *c, const cg_str *path_values, struct cg_verrors *errs)
+{
+    for (enum cg_param_in in = CG_IN_PATH; in <= CG_IN_COOKIE; in++)
+        for (size_t i = 0; i < c->rt->nparams; i++)
+            if (c->rt->route->params[i].in == in)
+                bind_param(c, i, path_values, errs);
+}
+
+static void bind_body(struct cg_ctx *c, struct cg_verrors *errs)
+{
+    const struct cg_model *m = c->rt->route->body;
+    if (!m)
+        return;
+    c->body = cg_arena_zalloc(c->req->arena, m->size);
+    cg_str content_type = cg_request_header(c->req, "content-type");
+    cg_body_bind(c->req->arena, m, content_type, c->req->body, c->body, errs);
+}
+
+static void send_validation_errors(struct cg_response *res, const struct cg_verrors *errs)
+{
+    res->status = 422;
+    res->body.len = 0;
+    cg_response_set_header(res, CG_STR("content-type"), CG_STR("application/json"));
+    cg_verrors_write(errs, &res->body);
+}
+
+static void fail_internal(struct cg_ctx *c, const char *why)
+{
+    const struct cg_request *req = c->req;
+    cg_error("%.*s %.*s failed (request %.*s): %s", (int)req->method.len, req->method.ptr, (int)req->path.len,
+             req->path.ptr, (int)req->request_id.len, req->request_id.ptr, why);
+    c->res->nheaders = 0; /* nothing of the failed response is sent */
+    cg_response_detail(c->res, 500, "Internal Server Error");
+}
+
+void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
+                  struct cg_request *req, struct cg_response *res)
+{
+    struct cg_ctx c = { .app = app, .rt = rt, .req = req, .res = res };
+    c.values = cg_arena_zalloc(req->arena, (rt->nparams ? rt->nparams : 1) * sizeof *c.values);
+    struct cg_verrors errs;
+    cg_verrors_init(&errs, req->arena);
+    bind_params(&c, path_values, &errs);
+    bind_body(&c, &errs);
+    if (errs.n) {
+        send_validation_errors(res, &errs);
+        return;
+    }
+    int rc = rt->route->handler(&c);
+    if (rc < 0)
+        fail_internal(&c, c.failure.len ? c.failure.ptr : "the handler returned an error");
+    else if (!c.responded)
+        fail_internal(&c, "the handler returned without a response");
+    else if (c.json && cg_json_failed(c.json))
+        fail_internal(&c, "the response is not valid JSON (NaN or Infinity, or unbalanced nesting)");
+}
+
+/* ---- accessors ---- */
+
+struct cg_request *cg_req(struct cg_ctx *c)
+{
+    return c->req;
+}
+
+struct cg_response *cg_res(struct cg_ctx *c)
+{
+    c->responded = true; /* the handler writes the response itself */
+    return c->res;
+}
+
+struct cg_arena *cg_arena(struct cg_ctx *c)
+{
+    return c->req->arena;
+}
+
+void *cg_app_data(struct cg_ctx *c)
+{
+    return cg_app_get_data(c->app);
+}
+
+const struct cg_route *cg_route_of(struct cg_ctx *c)
+{
+    return c->rt->route;
+}
+
+static const struct cg_value *param_value(struct cg_ctx *c, const char *name)
+{
+    static const struct cg_value absent;
+    for (size_t i = 0; i < c->rt->nparams; i++)
+        if (strcmp(c->rt->route->params[i].name, name) == 0)
+            return &c->values[i];
+    cg_error("route %s: no parameter named %s is declared", c->rt->route->path, name);
+    return &absent;
+}
+
+bool cg_param_has(struct cg_ctx *c, const char *name)
+{
+    return param_value(c, name)->present;
+}
+
+int64_t cg_param_int(struct cg_ctx *c, const char *name)
+{
+    return param_value(c, name)->i;
+}
+
+double cg_param_num(struct cg_ctx *c, const char *name)
+{
+    return param_value(c, name)->n;
+}
+
+cg_str cg_param_str(struct cg_ctx *c, const char *name)
+{
+    return param_value(c, name)->s;
+}
+
+bool cg_param_bool(struct cg_ctx *c, const char *name)
+{
+    return param_value(c, name)->b;
+}
+
+int cg_param_enum(struct cg_ctx *c, const char *name)
+{
+    return (int)param_value(c, name)->i;
+}
+
+const void *cg_body(struct cg_ctx *c)
+{
+    return c->body;
+}
+
+/* ---- responses ---- */
+
+static void begin_response(struct cg_ctx *c, int status, cg_str content_type)
+{
+    c->responded = true;
+    c->json = NULL;
+    c->res->status = status;
+    c->res->body.len = 0;
+    if (content_type.len)
+        cg_response_set_header(c->res, CG_STR("content-type"), content_type);
+}
+
+int cg_send(struct cg_ctx *c, int status, const char *content_type, const void *body, size_t len)
+{
+    begin_response(c, status, cg_str_c(content_type));
+    if (cg_status_allows_body(status))
+        cg_buf_append(&c->res->body, body, len);
+    return 0;
+}
+
+int cg_send_text(struct cg_ctx *c, int status, cg_str text)
+{
+    return cg_send(c, status, "text/plain; charset=utf-8", text.ptr, text.len);
+}
+
+int cg_send_json_raw(struct cg_ctx *c, int status, cg_str json)
+{
+    return cg_send(c, status, "application/json", json.ptr, json.len);
+}
+
+int cg_send_empty(struct cg_ctx *c, int status)
+{
+    begin_response(c, status, CG_STR(""));
+    return 0;
+}
+
+struct cg_json *cg_json_begin(struct cg_ctx *c, int status)
+{
+    begin_response(c, status, CG_STR("application/json"));
+    c->json = cg_arena_alloc(c->req->arena, sizeof *c->json);
+    cg_json_init(c->json, &c->res->body);
+    return c->json;
+}
+
+int cg_json_model(struct cg_ctx *c, int status, const struct cg_model *m, const void *obj)
+{
+    cg_json_write_model(cg_json_begin(c, status), m, obj);
+    return 0;
+}
+
+int cg_http_error(struct cg_ctx *c, int status, const char *detail)
+{
+    c->responded = true;
+    c->json = NULL;
+    cg_response_detail(c->res, status, detail);
+    return 0;
+}
+
+int cg_add_header(struct cg_ctx *c, const char *name, cg_str value)
+{
+    return cg_response_add_header(c->res, cg_str_c(name), value);
+}
+
+int cg_fail(struct cg_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct cg_buf msg;
+    cg_buf_init(&msg, c->req->arena);
+    cg_buf_vprintf(&msg, fmt, ap);
+    cg_buf_putc(&msg, '\0');
+    va_end(ap);
+    c->failure = (cg_str){ msg.data, msg.len - 1 };
+    return -1;
+}

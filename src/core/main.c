@@ -1,0 +1,163 @@
+/* The program around an app: `APP [serve] [options]`, `APP --help`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core_internal.h"
+
+static void usage(FILE *out, const char *prog, const struct cg_app *app)
+{
+    fprintf(out,
+            "%s — %s %s (cgate " CG_VERSION ")\n"
+            "\n"
+            "usage: %s [serve] [options]\n"
+            "\n"
+            "commands:\n"
+            "  serve                 run the HTTP server (the default)\n"
+            "\n"
+            "options:\n"
+            "  --host H              address to listen on ($HOST, default 127.0.0.1)\n"
+            "  --port P              port ($PORT, default 8000; 0 picks a free one)\n"
+            "  --workers N           worker threads ($WORKERS, default: one per core)\n"
+            "  --max-body BYTES      largest request body (default 6291456, as Lambda)\n"
+            "  --max-header BYTES    largest request line + headers (default 16384)\n"
+            "  --header-timeout MS   time to receive the headers (default 10000)\n"
+            "  --body-timeout MS     time between body reads (default 30000)\n"
+            "  --idle-timeout MS     keep-alive idle time (default 5000)\n"
+            "  --quiet               no access log\n"
+            "  -h, --help            this text\n"
+            "\n"
+            "environment: LOG_LEVEL (debug, info, warning, error)\n",
+            prog, cg_app_options(app)->title, cg_app_options(app)->version, prog);
+}
+
+/* A whole decimal number in [min, max]; otherwise a message naming the
+ * setting, and -1. */
+static int parse_number(const char *setting, const char *text, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = text ? strtoll(text, &end, 10) : 0;
+    if (!text || !*text || *end || errno || v < min || v > max) {
+        fprintf(stderr, "error: %s must be a whole number from %lld to %lld (got \"%s\")\n", setting, min, max,
+                text ? text : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+struct option_def {
+    const char *flag;
+    const char *env;
+    long long min, max;
+    size_t offset; /* into struct cg_serve_opts */
+    int size;      /* sizeof the field; 0 for a string */
+};
+
+#define OPT_NUM(flag, env, min, max, field) \
+    { flag, env, min, max, offsetof(struct cg_serve_opts, field), sizeof(((struct cg_serve_opts *)0)->field) }
+
+static const struct option_def options[] = {
+    { "--host", "HOST", 0, 0, offsetof(struct cg_serve_opts, host), 0 },
+    OPT_NUM("--port", "PORT", 0, 65535, port),
+    OPT_NUM("--workers", "WORKERS", 0, 256, workers),
+    OPT_NUM("--max-body", NULL, 1, 1LL << 32, max_body),
+    OPT_NUM("--max-header", NULL, 1024, 1 << 20, max_header),
+    OPT_NUM("--header-timeout", NULL, 1, 3600000, header_timeout_ms),
+    OPT_NUM("--body-timeout", NULL, 1, 3600000, body_timeout_ms),
+    OPT_NUM("--idle-timeout", NULL, 1, 3600000, idle_timeout_ms),
+};
+
+static int set_option(struct cg_serve_opts *opts, const struct option_def *def, const char *setting,
+                      const char *value)
+{
+    char *field = (char *)opts + def->offset;
+    if (def->size == 0) {
+        if (!value || !*value) {
+            fprintf(stderr, "error: %s needs a value\n", setting);
+            return -1;
+        }
+        *(const char **)field = value;
+        return 0;
+    }
+    long long v;
+    if (parse_number(setting, value, def->min, def->max, &v) != 0)
+        return -1;
+    if (def->size == sizeof(int))
+        *(int *)field = (int)v;
+    else
+        *(size_t *)field = (size_t)v;
+    return 0;
+}
+
+static const struct option_def *find_option(const char *flag)
+{
+    for (size_t i = 0; i < CG_LEN(options); i++)
+        if (strcmp(options[i].flag, flag) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static int options_from_env(struct cg_serve_opts *opts)
+{
+    for (size_t i = 0; i < CG_LEN(options); i++) {
+        const char *value = options[i].env ? getenv(options[i].env) : NULL;
+        if (value && *value && set_option(opts, &options[i], options[i].env, value) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Returns 0 to run, 1 when --help was shown, -1 on a bad command line. */
+static int parse_serve_args(int argc, char **argv, struct cg_serve_opts *opts)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "serve") == 0 && i == 1)
+            continue;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+            return 1;
+        if (strcmp(arg, "--quiet") == 0) {
+            opts->quiet = true;
+            continue;
+        }
+        const char *eq = strchr(arg, '=');
+        char flag[32];
+        snprintf(flag, sizeof flag, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+        const struct option_def *def = find_option(flag);
+        if (!def) {
+            fprintf(stderr, "error: unknown %s \"%s\" (try --help)\n", arg[0] == '-' ? "option" : "command", arg);
+            return -1;
+        }
+        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (set_option(opts, def, flag, value) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cg_main(struct cg_app *app, int argc, char **argv)
+{
+    cg_log_init();
+    const char *prog = argc > 0 ? argv[0] : "app";
+    struct cg_serve_opts opts = { .port = 8000 };
+    if (options_from_env(&opts) != 0)
+        return 2;
+    int rc = parse_serve_args(argc, argv, &opts);
+    if (rc > 0) {
+        usage(stdout, prog, app);
+        return 0;
+    }
+    if (rc < 0)
+        return 2;
+    if (cg_app_start(app) != 0) {
+        cg_error("%s: start-up failed", prog);
+        return 1;
+    }
+    rc = cg_serve(app, &opts);
+    cg_app_stop(app);
+    cg_patterns_free();
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,138 @@
+#include "cgate/log.h"
+#include "cgate/response.h"
+
+void cg_response_init(struct cg_response *r, struct cg_arena *arena)
+{
+    r->status = 200;
+    r->headers = NULL;
+    r->nheaders = 0;
+    r->headers_cap = 0;
+    r->arena = arena;
+    cg_buf_init(&r->body, arena);
+}
+
+/* RFC 9110 token characters. */
+static bool is_token_char(unsigned char c)
+{
+    if (c >= 'a' && c <= 'z')
+        return true;
+    if (c >= 'A' && c <= 'Z')
+        return true;
+    if (c >= '0' && c <= '9')
+        return true;
+    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static bool valid_name(cg_str name)
+{
+    if (name.len == 0)
+        return false;
+    for (size_t i = 0; i < name.len; i++)
+        if (!is_token_char((unsigned char)name.ptr[i]))
+            return false;
+    return true;
+}
+
+/* CR, LF and NUL would let a value end the header block early. */
+static bool valid_value(cg_str value)
+{
+    for (size_t i = 0; i < value.len; i++) {
+        char c = value.ptr[i];
+        if (c == '\r' || c == '\n' || c == '\0')
+            return false;
+    }
+    return true;
+}
+
+int cg_response_add_header(struct cg_response *r, cg_str name, cg_str value)
+{
+    if (!valid_name(name) || !valid_value(value)) {
+        cg_error("refused response header %.*s: invalid name or a CR, LF or NUL in its value",
+                 (int)(name.len > 64 ? 64 : name.len), name.ptr ? name.ptr : "");
+        return -1;
+    }
+    if (r->nheaders == r->headers_cap) {
+        size_t cap = r->headers_cap ? r->headers_cap * 2 : 8;
+        r->headers = cg_arena_realloc(r->arena, r->headers, r->headers_cap * sizeof *r->headers,
+                                      cap * sizeof *r->headers);
+        r->headers_cap = cap;
+    }
+    r->headers[r->nheaders].name = cg_arena_strdup(r->arena, name);
+    r->headers[r->nheaders].value = cg_arena_strdup(r->arena, value);
+    r->nheaders++;
+    return 0;
+}
+
+int cg_response_set_header(struct cg_response *r, cg_str name, cg_str value)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (!cg_str_ieq(r->headers[i].name, name))
+            r->headers[kept++] = r->headers[i];
+    r->nheaders = kept;
+    return cg_response_add_header(r, name, value);
+}
+
+cg_str cg_response_header(const struct cg_response *r, const char *name)
+{
+    return cg_kv_ifind(r->headers, r->nheaders, cg_str_c(name));
+}
+
+bool cg_status_allows_body(int status)
+{
+    return !(status < 200 || status == 204 || status == 205 || status == 304);
+}
+
+const char *cg_status_phrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a Teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}

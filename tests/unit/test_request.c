@@ -1,0 +1,153 @@
+/* Percent-decoding, query strings, cookies, header lookup. */
+#include <criterion/criterion.h>
+
+#include "cgate/cgate.h"
+
+static struct cg_arena *arena;
+
+static void setup(void)
+{
+    arena = cg_arena_new();
+}
+
+static void teardown(void)
+{
+    cg_arena_free(arena);
+}
+
+TestSuite(request, .init = setup, .fini = teardown);
+
+#define assert_str(s, expected)                                                                   \
+    cr_assert(cg_str_eq((s), cg_str_c(expected)), "got \"%.*s\", want \"%s\"", (int)(s).len, (s).ptr, \
+              expected)
+
+Test(request, percent_decode)
+{
+    assert_str(cg_percent_decode(arena, CG_STR("/a%20b"), false), "/a b");
+    assert_str(cg_percent_decode(arena, CG_STR("/a+b"), false), "/a+b");
+    assert_str(cg_percent_decode(arena, CG_STR("a+b"), true), "a b");
+    assert_str(cg_percent_decode(arena, CG_STR("%e2%82%AC"), false), "\xe2\x82\xac");
+    assert_str(cg_percent_decode(arena, CG_STR("/a/%2e%2e/b"), false), "/a/../b");
+}
+
+Test(request, malformed_escapes_are_kept)
+{
+    assert_str(cg_percent_decode(arena, CG_STR("%zz%"), false), "%zz%");
+    assert_str(cg_percent_decode(arena, CG_STR("100%"), false), "100%");
+    assert_str(cg_percent_decode(arena, CG_STR("%4"), false), "%4");
+    assert_str(cg_percent_decode(arena, CG_STR("%41%"), false), "A%");
+}
+
+Test(request, nul_is_decoded_with_its_length)
+{
+    cg_str s = cg_percent_decode(arena, CG_STR("a%00b"), false);
+    cr_assert_eq(s.len, 3);
+    cr_assert_eq(s.ptr[1], '\0');
+}
+
+Test(request, query_keeps_order_and_repeats)
+{
+    struct cg_kv *kv;
+    size_t n = cg_query_parse(arena, CG_STR("a=1&b=x+y&a=3&&c&d=&e=%26%3D"), &kv);
+    cr_assert_eq(n, 6);
+    assert_str(kv[0].name, "a");
+    assert_str(kv[0].value, "1");
+    assert_str(kv[1].value, "x y");
+    assert_str(kv[2].name, "a");
+    assert_str(kv[2].value, "3");
+    assert_str(kv[3].name, "c");
+    assert_str(kv[3].value, "");
+    assert_str(kv[4].name, "d");
+    assert_str(kv[4].value, "");
+    assert_str(kv[5].value, "&=");
+}
+
+Test(request, empty_query)
+{
+    struct cg_kv *kv;
+    cr_assert_eq(cg_query_parse(arena, CG_STR(""), &kv), 0);
+    cr_assert_eq(cg_query_parse(arena, CG_STR("&&"), &kv), 0);
+}
+
+Test(request, cookies)
+{
+    struct cg_kv *kv = NULL;
+    size_t n = 0;
+    cg_cookie_parse(arena, CG_STR("a=1; b = two ;c=\"quoted\\\"x\";novalue; ;e=\"\\101\""), &kv, &n);
+    cr_assert_eq(n, 5);
+    assert_str(kv[0].name, "a");
+    assert_str(kv[0].value, "1");
+    assert_str(kv[1].name, "b");
+    assert_str(kv[1].value, "two");
+    assert_str(kv[2].value, "quoted\"x");
+    assert_str(kv[3].name, "");
+    assert_str(kv[3].value, "novalue");
+    assert_str(kv[4].value, "A");
+}
+
+Test(request, prepare_and_lookups)
+{
+    struct cg_kv headers[] = {
+        { CG_STR("Host"), CG_STR("example") },
+        { CG_STR("Cookie"), CG_STR("s=1; t=2") },
+        { CG_STR("X-Dup"), CG_STR("first") },
+        { CG_STR("cookie"), CG_STR("s=3") },
+        { CG_STR("x-dup"), CG_STR("second") },
+    };
+    struct cg_request r = {
+        .method = CG_STR("DELETE"),
+        .raw_path = CG_STR("/items/%41"),
+        .query_string = CG_STR("q=1&q=2"),
+        .headers = headers,
+        .nheaders = CG_LEN(headers),
+        .arena = arena,
+    };
+    cg_request_prepare(&r);
+    cr_assert_eq(r.method_id, CG_M_DELETE);
+    assert_str(r.path, "/items/A");
+    cr_assert_eq(r.nquery, 2);
+    assert_str(cg_request_query(&r, "q"), "2");
+    cr_assert_null(cg_request_query(&r, "missing").ptr);
+    assert_str(cg_request_header(&r, "X-DUP"), "first");
+    cr_assert_eq(r.ncookies, 3);
+    assert_str(cg_request_cookie(&r, "s"), "3");
+    assert_str(cg_request_cookie(&r, "t"), "2");
+}
+
+Test(request, methods)
+{
+    cr_assert_eq(cg_method_parse(CG_STR("PATCH")), CG_M_PATCH);
+    cr_assert_eq(cg_method_parse(CG_STR("get")), CG_M_OTHER);
+    cr_assert_eq(cg_method_parse(CG_STR("BREW")), CG_M_OTHER);
+    cr_assert_str_eq(cg_method_name(CG_M_OPTIONS), "OPTIONS");
+}
+
+Test(request, response_headers_refuse_crlf)
+{
+    struct cg_response res;
+    cg_response_init(&res, arena);
+    cr_assert_eq(cg_response_add_header(&res, CG_STR("x-ok"), CG_STR("fine")), 0);
+    cr_assert_eq(cg_response_add_header(&res, CG_STR("x-bad"), CG_STR("a\r\nSet-Cookie: evil")), -1);
+    cr_assert_eq(cg_response_add_header(&res, CG_STR("x-bad"), CG_STR("a\nb")), -1);
+    cr_assert_eq(cg_response_add_header(&res, CG_STR("x bad"), CG_STR("v")), -1);
+    cr_assert_eq(cg_response_add_header(&res, CG_STR("set-cookie"), CG_STR("a=1")), 0);
+    cr_assert_eq(cg_response_add_header(&res, CG_STR("Set-Cookie"), CG_STR("b=2")), 0);
+    cr_assert_eq(res.nheaders, 3);
+    cg_response_set_header(&res, CG_STR("SET-COOKIE"), CG_STR("c=3"));
+    cr_assert_eq(res.nheaders, 2);
+    assert_str(cg_response_header(&res, "set-cookie"), "c=3");
+}
+
+Test(request, arena_realloc_in_place_and_large_blocks)
+{
+    char *p = cg_arena_alloc(arena, 10);
+    memcpy(p, "0123456789", 10);
+    char *q = cg_arena_realloc(arena, p, 10, 100);
+    cr_assert_eq(p, q);
+    char *big = cg_arena_alloc(arena, 100000);
+    memset(big, 'x', 100000);
+    char *r = cg_arena_realloc(arena, q, 100, 200);
+    cr_assert_eq(memcmp(r, "0123456789", 10), 0);
+    cg_arena_reset(arena);
+    cr_assert_not_null(cg_arena_alloc(arena, 8));
+}
