@@ -111,7 +111,7 @@ int cg_fail(struct cg_ctx *c, const char *fmt, ...) __attribute__((format(printf
 /* ---- running ---- */
 struct cg_serve_opts {
     const char *host;              /* default "127.0.0.1" (or $HOST) */
-    int port;                      /* default 8000 (or $PORT); 0 picks a free port */
+    int port;                      /* 0 picks a free port (cg_main defaults to 8000 or $PORT) */
     int workers;                   /* 0: one per core */
     size_t max_body;               /* default 6 MB, as Lambda */
     size_t max_header;             /* request line + headers; default 16 KB */

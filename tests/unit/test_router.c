@@ -264,16 +264,18 @@ Test(router, bad_templates)
     }
 }
 
+/* Block-scope compound literals are not constant: these tables live here. */
+static const struct cg_route undeclared[] = { CG_GET("/x/{id}", ok) };
+static const struct cg_route bad_default[] = {
+    CG_GET("/y", ok, .params = CG_PARAMS(CG_QUERY_INT("n", CG_LE(10), .def = "50"))),
+};
+
 Test(router, start_up_checks)
 {
-    static const struct cg_route undeclared[] = { CG_GET("/x/{id}", ok) };
     struct cg_app *a = cg_app_new(NULL);
     cg_app_routes(a, undeclared, 1);
     cr_assert_eq(cg_app_start(a), -1);
     cg_app_free(a);
-    static const struct cg_route bad_default[] = {
-        CG_GET("/y", ok, .params = CG_PARAMS(CG_QUERY_INT("n", CG_LE(10), .def = "50"))),
-    };
     a = cg_app_new(NULL);
     cg_app_routes(a, bad_default, 1);
     cr_assert_eq(cg_app_start(a), -1);
