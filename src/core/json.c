@@ -1,0 +1,380 @@
+/* The JSON writer: compact output byte for byte as Python's
+ * json.dumps(ensure_ascii=False, allow_nan=False, separators=(",", ":")). */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "validate_internal.h"
+
+/* ---- UTF-8 ---- */
+
+int cg_utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    int len;
+    unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* beyond U+10FFFF */
+    } else {
+        return -1;
+    }
+    for (int i = 1; i < len; i++) {
+        if ((size_t)i >= n || s[i] < lo || s[i] > hi)
+            return -i;
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    return len;
+}
+
+/* ---- strings ---- */
+
+static bool is_plain_ascii(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* '"', '\\' or a control character. */
+static void escape_ascii(struct cg_buf *out, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    static const char short_form[] = { ['"'] = '"', ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+                                       ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
+    if (c < sizeof short_form && short_form[c]) {
+        char e[2] = { '\\', short_form[c] };
+        cg_buf_append(out, e, sizeof e);
+        return;
+    }
+    char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+    cg_buf_append(out, u, sizeof u);
+}
+
+void cg_json_escape(struct cg_buf *out, cg_str s)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t i = 0;
+    cg_buf_putc(out, '"');
+    while (i < s.len) {
+        size_t run = i;
+        while (run < s.len && is_plain_ascii(p[run]))
+            run++;
+        cg_buf_append(out, p + i, run - i);
+        if (run == s.len)
+            break;
+        i = run;
+        if (p[i] < 0x80) {
+            escape_ascii(out, p[i++]);
+            continue;
+        }
+        int n = cg_utf8_seq(p + i, s.len - i);
+        if (n > 0)
+            cg_buf_append(out, p + i, (size_t)n);
+        else
+            cg_buf_append(out, "\xef\xbf\xbd", 3);
+        i += (size_t)(n > 0 ? n : -n);
+    }
+    cg_buf_putc(out, '"');
+}
+
+cg_str cg_json_quote(struct cg_arena *a, cg_str s)
+{
+    struct cg_buf b;
+    cg_buf_init(&b, a);
+    cg_json_escape(&b, s);
+    return cg_buf_str(&b);
+}
+
+/* ---- numbers ---- */
+
+/* The decimal digits of u, without a NUL; returns their count (1 to 20). */
+static int u64_digits(uint64_t u, char *out)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* A finite double as its shortest round-trip digits: v = 0.d1d2...dn * 10^(exp+1). */
+struct decimal {
+    bool negative;
+    char digits[18];
+    int ndigits;
+    int exp; /* the power of ten of the first digit */
+};
+
+/* Most numbers in APIs are short decimals (19.99, 0.5, 1200.0): find N and k
+ * with v = N / 10^k exactly as a double, with no snprintf. N, once its
+ * trailing zeros go, is the shortest form when it has at most 15 digits:
+ * decimals that short are further apart than a double's rounding interval,
+ * so no other one of that length or shorter reads back as v. */
+static bool short_decimal(double v, struct decimal *d)
+{
+    static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+    double a = fabs(v), scaled = 0;
+    int k;
+    for (k = 0; k < 16; k++) {
+        scaled = a * pow10[k];
+        if (!(scaled < 0x1p53))
+            return false;
+        if (scaled == trunc(scaled))
+            break;
+    }
+    if (k == 16 || scaled / pow10[k] != a)
+        return false;
+    char text[20];
+    int n = u64_digits((uint64_t)scaled, text);
+    int len = n;
+    while (len > 1 && text[len - 1] == '0')
+        len--;
+    if (len > 15)
+        return false;
+    d->negative = signbit(v);
+    memcpy(d->digits, text, (size_t)len);
+    d->ndigits = len;
+    d->exp = n - 1 - k;
+    return true;
+}
+
+static void shortest_decimal(double v, struct decimal *d)
+{
+    if (short_decimal(v, d))
+        return;
+    char text[32];
+    /* Any decimal of up to 15 digits survives a trip through a normal
+     * double, so when the correctly rounded 15 digits read back, they are the
+     * shortest form once their trailing zeros go; if not, 16 or 17 digits are
+     * needed. Subnormals hold fewer digits: they search from one digit up. */
+    for (int prec = fabs(v) < DBL_MIN ? 0 : 14;; prec++) {
+        snprintf(text, sizeof text, "%.*e", prec, v);
+        if (prec == 16 || strtod(text, NULL) == v)
+            break;
+    }
+    const char *p = text;
+    d->negative = *p == '-';
+    p += d->negative;
+    d->ndigits = 0;
+    for (; *p != 'e'; p++)
+        if (*p != '.')
+            d->digits[d->ndigits++] = *p;
+    while (d->ndigits > 1 && d->digits[d->ndigits - 1] == '0')
+        d->ndigits--;
+    d->exp = atoi(p + 1);
+}
+
+static void put_zeros(struct cg_buf *out, int n)
+{
+    for (int i = 0; i < n; i++)
+        cg_buf_putc(out, '0');
+}
+
+/* Fixed notation; integral values end with ".0" when point_zero is set. */
+static void format_fixed(struct cg_buf *out, const struct decimal *d, bool point_zero)
+{
+    if (d->negative)
+        cg_buf_putc(out, '-');
+    if (d->exp < 0) {
+        cg_buf_append(out, "0.", 2);
+        put_zeros(out, -d->exp - 1);
+        cg_buf_append(out, d->digits, (size_t)d->ndigits);
+    } else if (d->exp >= d->ndigits - 1) {
+        cg_buf_append(out, d->digits, (size_t)d->ndigits);
+        put_zeros(out, d->exp - (d->ndigits - 1));
+        if (point_zero)
+            cg_buf_append(out, ".0", 2);
+    } else {
+        cg_buf_append(out, d->digits, (size_t)d->exp + 1);
+        cg_buf_putc(out, '.');
+        cg_buf_append(out, d->digits + d->exp + 1, (size_t)(d->ndigits - d->exp - 1));
+    }
+}
+
+static void format_scientific(struct cg_buf *out, const struct decimal *d)
+{
+    if (d->negative)
+        cg_buf_putc(out, '-');
+    cg_buf_putc(out, d->digits[0]);
+    if (d->ndigits > 1) {
+        cg_buf_putc(out, '.');
+        cg_buf_append(out, d->digits + 1, (size_t)d->ndigits - 1);
+    }
+    cg_buf_printf(out, "e%c%02d", d->exp < 0 ? '-' : '+', abs(d->exp));
+}
+
+int cg_json_format_double(struct cg_buf *out, double v)
+{
+    if (!isfinite(v))
+        return -1;
+    struct decimal d;
+    shortest_decimal(v, &d);
+    if (d.exp >= -4 && d.exp < 16)
+        format_fixed(out, &d, true);
+    else
+        format_scientific(out, &d);
+    return 0;
+}
+
+void cg_format_decimal(struct cg_buf *out, double v)
+{
+    struct decimal d;
+    shortest_decimal(v, &d);
+    format_fixed(out, &d, false);
+}
+
+static void format_int(struct cg_buf *out, int64_t v)
+{
+    char *p = cg_buf_reserve(out, 21);
+    size_t len = 0;
+    if (v < 0)
+        p[len++] = '-';
+    /* The magnitude as unsigned, so INT64_MIN works too. */
+    len += (size_t)u64_digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, p + len);
+    out->len += len;
+}
+
+/* ---- the writer ---- */
+
+void cg_json_init(struct cg_json *j, struct cg_buf *out)
+{
+    *j = (struct cg_json){ .out = out };
+}
+
+bool cg_json_failed(const struct cg_json *j)
+{
+    return j->failed;
+}
+
+/* Every value and key starts here: the comma that separates it from the
+ * previous one, unless it is the value of a key. */
+static void start_item(struct cg_json *j)
+{
+    if (j->after_key) {
+        j->after_key = false;
+        return;
+    }
+    if (j->depth == 0)
+        return;
+    if (j->need_comma[j->depth - 1])
+        cg_buf_putc(j->out, ',');
+    j->need_comma[j->depth - 1] = true;
+}
+
+static void open_container(struct cg_json *j, char c)
+{
+    start_item(j);
+    if (j->depth == CG_JSON_MAX_DEPTH) {
+        j->failed = true;
+        return;
+    }
+    cg_buf_putc(j->out, c);
+    j->need_comma[j->depth++] = false;
+}
+
+static void close_container(struct cg_json *j, char c)
+{
+    if (j->depth == 0) {
+        j->failed = true;
+        return;
+    }
+    j->depth--;
+    cg_buf_putc(j->out, c);
+}
+
+void cg_json_obj_begin(struct cg_json *j)
+{
+    open_container(j, '{');
+}
+
+void cg_json_obj_end(struct cg_json *j)
+{
+    close_container(j, '}');
+}
+
+void cg_json_arr_begin(struct cg_json *j)
+{
+    open_container(j, '[');
+}
+
+void cg_json_arr_end(struct cg_json *j)
+{
+    close_container(j, ']');
+}
+
+void cg_json_key_str(struct cg_json *j, cg_str key)
+{
+    start_item(j);
+    cg_json_escape(j->out, key);
+    cg_buf_putc(j->out, ':');
+    j->after_key = true;
+}
+
+void cg_json_key(struct cg_json *j, const char *key)
+{
+    cg_json_key_str(j, cg_str_c(key));
+}
+
+void cg_json_str(struct cg_json *j, cg_str s)
+{
+    start_item(j);
+    cg_json_escape(j->out, s);
+}
+
+void cg_json_cstr(struct cg_json *j, const char *s)
+{
+    cg_json_str(j, cg_str_c(s));
+}
+
+void cg_json_int(struct cg_json *j, int64_t v)
+{
+    start_item(j);
+    format_int(j->out, v);
+}
+
+void cg_json_num(struct cg_json *j, double v)
+{
+    start_item(j);
+    if (cg_json_format_double(j->out, v) != 0)
+        j->failed = true;
+}
+
+void cg_json_bool(struct cg_json *j, bool v)
+{
+    start_item(j);
+    if (v)
+        cg_buf_append(j->out, "true", 4);
+    else
+        cg_buf_append(j->out, "false", 5);
+}
+
+void cg_json_null(struct cg_json *j)
+{
+    start_item(j);
+    cg_buf_append(j->out, "null", 4);
+}
+
+void cg_json_raw(struct cg_json *j, cg_str json)
+{
+    start_item(j);
+    cg_buf_append_str(j->out, json);
+}
