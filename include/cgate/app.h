@@ -110,14 +110,14 @@ int cg_fail(struct cg_ctx *c, const char *fmt, ...) __attribute__((format(printf
 
 /* ---- running ---- */
 struct cg_serve_opts {
-    const char *host;              /* default "127.0.0.1" (or $HOST) */
+    const char *host;              /* default "127.0.0.1" (cg_main: --host or $HOST) */
     int port;                      /* 0 picks a free port (cg_main defaults to 8000 or $PORT) */
     int workers;                   /* 0: one per core */
     size_t max_body;               /* default 6 MB, as Lambda */
     size_t max_header;             /* request line + headers; default 16 KB */
     int max_connections;           /* per worker; default 10000 */
     unsigned header_timeout_ms;    /* default 10 s */
-    unsigned body_timeout_ms;      /* default 30 s */
+    unsigned body_timeout_ms;      /* between body reads, and for writes; default 30 s */
     unsigned idle_timeout_ms;      /* keep-alive; default 5 s (as uvicorn) */
     bool quiet;                    /* no access log */
 };

@@ -4,6 +4,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -30,9 +31,26 @@ class Server:
             m = LISTENING.search(line)
             if m:
                 self.host, self.port = m.group(1).decode(), int(m.group(2))
+                # Keep reading, so that a chatty server never blocks on a full pipe.
+                self._reader = threading.Thread(target=self._collect_output, daemon=True)
+                self._reader.start()
                 return
         self.proc.kill()
         raise RuntimeError(f"{app} did not start: {self.output.decode(errors='replace')}")
+
+    def _collect_output(self):
+        for line in self.proc.stdout:
+            self.output += line
+
+    def wait_for_output(self, pattern, timeout=5.0):
+        """Wait until the server's output matches a regex (bytes); return the match or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.output)
+            if m:
+                return m
+            time.sleep(0.02)
+        return None
 
     @property
     def url(self):
@@ -47,11 +65,11 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            rest, _ = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            rest, _ = self.proc.communicate()
-        self.output += rest or b""
+            self.proc.wait()
+        self._reader.join(timeout=5.0)
         return self.proc.returncode, self.output.decode(errors="replace")
 
 
@@ -140,3 +158,21 @@ class HttpReader:
 def read_response(sock):
     """One response from a socket that carries no pipelined bytes after it."""
     return HttpReader(sock).response()
+
+
+@pytest.fixture
+def runtime_api():
+    """Factory: runtime_api(response_statuses=(...)) -> a Lambda Runtime API
+    emulator on a loopback port (runtime_api.py); all closed at teardown."""
+    from runtime_api import RuntimeAPI
+
+    started = []
+
+    def start(**kwargs):
+        api = RuntimeAPI(**kwargs)
+        started.append(api)
+        return api
+
+    yield start
+    for api in started:
+        api.close()

@@ -1,0 +1,420 @@
+/* The request being received: llhttp callbacks record spans of the read
+ * buffer; nothing is copied.
+ *
+ * llhttp runs in strict mode (no lenient flag is ever set), and we refuse
+ * what it still lets through: obs-fold continuation lines, whitespace before
+ * a header's colon, a missing or repeated Host, HTTP major versions other
+ * than 1. The parser pauses twice per request: when the headers are complete
+ * (to check the limits and the Expect header against the exact head size)
+ * and when the message is complete (so that each pipelined request is
+ * answered in turn). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server_internal.h"
+
+/* An input buffer this large is given back once it is empty. */
+#define IN_BUF_KEEP (64 * 1024)
+
+static struct conn *conn_of(llhttp_t *p)
+{
+    return p->data;
+}
+
+static const struct cg_serve_opts *opts_of(const struct conn *c)
+{
+    return &c->w->srv->opts;
+}
+
+/* Where llhttp's pointer `at` lies in the current message. */
+static size_t msg_offset(const struct conn *c, const char *at)
+{
+    return (size_t)(at - (c->in.data + c->msg.start));
+}
+
+static cg_str span_str(const struct conn *c, struct span s)
+{
+    if (s.len == 0)
+        return CG_STR(""); /* never ptr NULL: that would read as "absent" */
+    return (cg_str){ c->in.data + c->msg.start + s.off, s.len };
+}
+
+static size_t span_end(struct span s)
+{
+    return s.off + s.len;
+}
+
+/* Stop parsing; the request is answered with this status. */
+static int refuse(struct conn *c, int status)
+{
+    c->msg.error_status = status;
+    return HPE_USER;
+}
+
+/* Add the next piece llhttp reports to a span. The pieces of one span are
+ * adjacent in the buffer (reads are appended to it), so a gap means llhttp
+ * skipped bytes in between: an obs-fold continuation line. */
+static int span_extend(struct conn *c, struct span *s, const char *at, size_t len)
+{
+    size_t off = msg_offset(c, at);
+    if (s->len == 0)
+        s->off = off;
+    else if (off != span_end(*s))
+        return refuse(c, 400);
+    s->len += len;
+    if (!c->msg.headers_done && off + len > opts_of(c)->max_header)
+        return refuse(c, 431);
+    return 0;
+}
+
+static size_t count_line_breaks(const struct conn *c, size_t from, size_t to)
+{
+    const char *base = c->in.data + c->msg.start;
+    size_t n = 0;
+    for (size_t i = from; i < to; i++)
+        n += base[i] == '\n';
+    return n;
+}
+
+/* ---- llhttp callbacks ---- */
+
+static int on_message_begin(llhttp_t *p)
+{
+    struct http_msg *m = &conn_of(p)->msg;
+    *m = (struct http_msg){
+        .in_progress = true,
+        .headers = m->headers,
+        .headers_cap = m->headers_cap,
+        .started_ns = uv_hrtime(),
+    };
+    return 0;
+}
+
+static int on_method(llhttp_t *p, const char *at, size_t len)
+{
+    struct conn *c = conn_of(p);
+    if (c->msg.method.len == 0) /* the message's first byte */
+        c->msg.start = (size_t)(at - c->in.data);
+    return span_extend(c, &c->msg.method, at, len);
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    struct conn *c = conn_of(p);
+    return span_extend(c, &c->msg.target, at, len);
+}
+
+/* A header line starts; the previous one must have ended with exactly one
+ * line break, or an empty value was continued by an obs-fold line. */
+static int header_begin(struct conn *c, const char *at)
+{
+    struct http_msg *m = &c->msg;
+    if (m->nheaders) {
+        const struct header_span *prev = &m->headers[m->nheaders - 1];
+        size_t prev_end = span_end(prev->value.len ? prev->value : prev->name);
+        if (count_line_breaks(c, prev_end, msg_offset(c, at)) != 1)
+            return refuse(c, 400);
+    }
+    if (m->nheaders == m->headers_cap) {
+        m->headers_cap = m->headers_cap ? 2 * m->headers_cap : 16;
+        m->headers = cg_xrealloc(m->headers, m->headers_cap * sizeof *m->headers);
+    }
+    m->headers[m->nheaders++] = (struct header_span){ { 0, 0 }, { 0, 0 } };
+    m->in_field = true;
+    return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct conn *c = conn_of(p);
+    struct http_msg *m = &c->msg;
+    if (m->headers_done)
+        return 0; /* trailers of a chunked body are not passed on */
+    int rc = m->in_field ? 0 : header_begin(c, at);
+    return rc ? rc : span_extend(c, &m->headers[m->nheaders - 1].name, at, len);
+}
+
+static int on_header_field_complete(llhttp_t *p)
+{
+    struct conn *c = conn_of(p);
+    struct http_msg *m = &c->msg;
+    if (m->headers_done)
+        return 0;
+    m->in_field = false;
+    struct span name = m->headers[m->nheaders - 1].name;
+    /* llhttp accepts "Name : value"; RFC 9112 §5.1 requires a 400. */
+    if (name.len == 0 || span_str(c, name).ptr[name.len - 1] == ' ')
+        return refuse(c, 400);
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct conn *c = conn_of(p);
+    struct http_msg *m = &c->msg;
+    if (m->headers_done)
+        return 0;
+    struct header_span *h = &m->headers[m->nheaders - 1];
+    /* Between the name and the value only ':' and blanks; a line break there
+     * is an obs-fold continuing an empty value. */
+    if (h->value.len == 0 && count_line_breaks(c, span_end(h->name), msg_offset(c, at)) != 0)
+        return refuse(c, 400);
+    return span_extend(c, &h->value, at, len);
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    conn_of(p)->msg.event = MSG_HEADERS_DONE;
+    return HPE_PAUSED;
+}
+
+static int on_chunk_header(llhttp_t *p)
+{
+    struct conn *c = conn_of(p);
+    /* llhttp holds the announced chunk size in content_length here. */
+    if (p->content_length > opts_of(c)->max_body - c->msg.body.len)
+        return refuse(c, 413);
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct conn *c = conn_of(p);
+    struct span *body = &c->msg.body;
+    char *end = c->in.data + c->msg.start + span_end(*body);
+    /* A chunked body arrives in pieces separated by framing that llhttp has
+     * already consumed: moving each piece down over that framing keeps the
+     * body contiguous in place. llhttp never looks back at earlier bytes. */
+    if (end != at)
+        memmove(end, at, len);
+    body->len += len;
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    struct http_msg *m = &conn_of(p)->msg;
+    m->in_progress = false;
+    m->event = MSG_COMPLETE;
+    return HPE_PAUSED;
+}
+
+static const llhttp_settings_t settings = {
+    .on_message_begin = on_message_begin,
+    .on_method = on_method,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_chunk_header = on_chunk_header,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+void http_parser_setup(struct conn *c)
+{
+    llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+    c->parser.data = c;
+}
+
+void http_msg_free(struct http_msg *m)
+{
+    free(m->headers);
+    m->headers = NULL;
+    m->headers_cap = m->nheaders = 0;
+}
+
+/* ---- decisions on a complete head ---- */
+
+static cg_str trim_trailing_blanks(cg_str s)
+{
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+/* The request headers the server itself acts on. */
+struct head_fields {
+    int hosts;
+    cg_str expect; /* ptr NULL when absent */
+};
+
+static struct head_fields scan_headers(const struct conn *c)
+{
+    struct head_fields f = { 0, { NULL, 0 } };
+    for (size_t i = 0; i < c->msg.nheaders; i++) {
+        cg_str name = span_str(c, c->msg.headers[i].name);
+        if (cg_str_ieq(name, CG_STR("host")))
+            f.hosts++;
+        else if (!f.expect.ptr && cg_str_ieq(name, CG_STR("expect")))
+            f.expect = trim_trailing_blanks(span_str(c, c->msg.headers[i].value));
+    }
+    return f;
+}
+
+/* 0, or the status that refuses the request. */
+static int check_head(struct conn *c)
+{
+    struct http_msg *m = &c->msg;
+    llhttp_t *p = &c->parser;
+    const struct cg_serve_opts *o = opts_of(c);
+    m->headers_done = true;
+    m->body.off = c->parsed - m->start;
+    if (m->body.off > o->max_header)
+        return 431;
+    if (llhttp_get_http_major(p) != 1)
+        return 505;
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > o->max_body)
+        return 413;
+    m->http10 = llhttp_get_http_minor(p) == 0;
+    /* Upgrade and CONNECT are not supported: answer, then close. */
+    m->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
+    m->head_only = llhttp_get_method(p) == HTTP_HEAD;
+    struct head_fields f = scan_headers(c);
+    /* RFC 9112 §3.2: one Host in HTTP/1.1, at most one before. */
+    if (f.hosts > 1 || (f.hosts == 0 && !m->http10))
+        return 400;
+    if (!f.expect.ptr)
+        return 0;
+    if (!cg_str_ieq(f.expect, CG_STR("100-continue")))
+        return 417;
+    m->expect_continue = !m->http10; /* RFC 9110 §10.1.1: ignored in HTTP/1.0 */
+    return 0;
+}
+
+/* All input went through llhttp and no message is complete. */
+static enum parse_result input_exhausted(struct conn *c)
+{
+    struct http_msg *m = &c->msg;
+    if (!m->in_progress)
+        return PARSE_NEED_MORE;
+    if (!m->headers_done) {
+        if (c->in.len - m->start <= opts_of(c)->max_header)
+            return PARSE_NEED_MORE;
+        m->error_status = 431;
+        return PARSE_ERROR;
+    }
+    /* What follows the body is chunk framing llhttp has consumed: drop it,
+     * so that a body sent in tiny chunks takes no more room than its bytes.
+     * Endless framing (chunk extensions, trailers) counts against max_body. */
+    size_t body_end = m->start + span_end(m->body);
+    m->framing += c->in.len - body_end;
+    c->in.len = c->parsed = body_end;
+    if (m->framing <= opts_of(c)->max_body)
+        return PARSE_NEED_MORE;
+    m->error_status = 413;
+    return PARSE_ERROR;
+}
+
+static enum parse_result parse_failed(struct conn *c, llhttp_errno_t err)
+{
+    /* A callback that refused the request set the status; llhttp reports
+     * some callbacks' refusals under their own error codes. */
+    if (!c->msg.error_status)
+        c->msg.error_status = 400;
+    cg_debug("refused a request from %s:%u (%d): %s", c->peer_addr, c->peer_port, c->msg.error_status,
+             llhttp_get_error_reason(&c->parser) ? llhttp_get_error_reason(&c->parser) : llhttp_errno_name(err));
+    return PARSE_ERROR;
+}
+
+enum parse_result http_parse_next(struct conn *c)
+{
+    bool paused = false;
+    for (;;) {
+        size_t avail = c->in.len - c->parsed;
+        /* After the headers pause llhttp may still owe the message's end,
+         * even with no byte left to give it. */
+        if (avail == 0 && !paused)
+            return PARSE_NEED_MORE;
+        const char *data = c->in.data + c->parsed;
+        c->msg.event = MSG_NONE;
+        llhttp_errno_t err = llhttp_execute(&c->parser, data, avail);
+        if (err == HPE_OK) {
+            c->parsed = c->in.len;
+            return input_exhausted(c);
+        }
+        if (err != HPE_PAUSED)
+            return parse_failed(c, err);
+        c->parsed += (size_t)(llhttp_get_error_pos(&c->parser) - data);
+        llhttp_resume(&c->parser);
+        if (c->msg.event == MSG_COMPLETE)
+            return PARSE_REQUEST;
+        int status = check_head(c);
+        if (status) {
+            c->msg.error_status = status;
+            return PARSE_ERROR;
+        }
+        paused = true;
+    }
+}
+
+/* ---- the core's request ---- */
+
+/* Absolute form ("http://host:8000/a?b", as sent to proxies) to the part
+ * from the path on; an origin-form target is returned as is. */
+static cg_str skip_scheme_and_authority(cg_str t)
+{
+    const char *colon = t.len && t.ptr[0] != '/' ? memchr(t.ptr, ':', t.len) : NULL;
+    const char *end = t.ptr + t.len;
+    if (!colon || end - colon < 3 || colon[1] != '/' || colon[2] != '/')
+        return t;
+    const char *p = colon + 3;
+    while (p < end && *p != '/' && *p != '?')
+        p++;
+    return (cg_str){ p, (size_t)(end - p) };
+}
+
+static void split_target(cg_str target, cg_str *raw_path, cg_str *query)
+{
+    cg_str t = skip_scheme_and_authority(target);
+    const char *qm = t.len ? memchr(t.ptr, '?', t.len) : NULL;
+    size_t path_len = qm ? (size_t)(qm - t.ptr) : t.len;
+    *raw_path = path_len ? (cg_str){ t.ptr, path_len } : CG_STR("/");
+    *query = qm ? (cg_str){ qm + 1, t.len - path_len - 1 } : CG_STR("");
+}
+
+void http_request_fill(struct conn *c, struct cg_request *r)
+{
+    const struct http_msg *m = &c->msg;
+    struct worker *w = c->w;
+    *r = (struct cg_request){
+        .method = span_str(c, m->method),
+        .body = span_str(c, m->body),
+        .client_addr = c->peer,
+        .client_port = c->peer_port,
+        .scheme = CG_STR("http"),
+        .root_path = CG_STR(""),
+        .arena = c->arena,
+    };
+    split_target(span_str(c, m->target), &r->raw_path, &r->query_string);
+    struct cg_kv *headers = cg_arena_alloc(c->arena, (m->nheaders ? m->nheaders : 1) * sizeof *headers);
+    for (size_t i = 0; i < m->nheaders; i++) {
+        headers[i].name = span_str(c, m->headers[i].name);
+        headers[i].value = trim_trailing_blanks(span_str(c, m->headers[i].value));
+    }
+    r->headers = headers;
+    r->nheaders = m->nheaders;
+    r->request_id = cg_arena_printf(c->arena, "%s-%u-%" PRIu64, w->srv->id_prefix, w->index, ++w->requests);
+}
+
+void http_discard_parsed(struct conn *c)
+{
+    size_t done = c->msg.in_progress ? c->msg.start : c->parsed;
+    if (done) {
+        cg_buf_consume(&c->in, done);
+        c->parsed -= done;
+        if (c->msg.in_progress)
+            c->msg.start = 0;
+    }
+    if (c->in.len == 0 && c->in.cap > IN_BUF_KEEP)
+        cg_buf_free(&c->in);
+}
+
+bool http_wants_continue(const struct conn *c)
+{
+    const struct http_msg *m = &c->msg;
+    /* Once body bytes arrive the client has stopped waiting. */
+    return m->in_progress && m->expect_continue && !m->continue_sent && m->body.len == 0;
+}

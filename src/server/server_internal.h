@@ -1,0 +1,138 @@
+/* Private interfaces of the local HTTP/1.1 server.
+ *
+ *   server.c      options, listening sockets, worker threads, signals
+ *   conn.c        one connection: read -> parse -> dispatch -> write, timers
+ *   http_parse.c  llhttp callbacks into the message being received
+ *   http_write.c  responses serialised into the connection's write batch
+ *
+ * Every worker thread runs its own libuv loop with its own listening socket
+ * (SO_REUSEPORT); a connection lives and dies on the loop that accepted it,
+ * so nothing below is shared between threads except the read-only server. */
+#ifndef CGATE_SERVER_INTERNAL_H
+#define CGATE_SERVER_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include "cgate/cgate.h"
+
+struct server {
+    struct cg_app *app;
+    atomic_bool stopping;      /* set on SIGINT/SIGTERM, before the workers hear of it */
+    struct cg_serve_opts opts; /* every default resolved */
+    char id_prefix[13];        /* random per process: request ids are prefix-worker-counter */
+};
+
+struct conn;
+
+struct worker {
+    const struct server *srv;
+    unsigned index;
+    uv_thread_t thread;
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t stop;        /* sent by the main thread on SIGINT/SIGTERM */
+    struct conn *conns;     /* open connections, for draining */
+    int nconns;
+    bool full_reported;     /* max_connections reached and logged */
+    uint64_t requests;      /* counter for request ids */
+    time_t date_second;     /* the Date header, formatted once per second */
+    char date[32];
+};
+
+/* A slice of the message being received: offsets from its first byte in the
+ * connection's read buffer, which may move as it grows. */
+struct span {
+    size_t off, len;
+};
+
+struct header_span {
+    struct span name, value;
+};
+
+enum msg_event { MSG_NONE, MSG_HEADERS_DONE, MSG_COMPLETE };
+
+/* The request being received on a connection. */
+struct http_msg {
+    bool in_progress;       /* its first byte has arrived */
+    bool in_field;          /* a header name is being received */
+    bool headers_done;
+    bool keep_alive;
+    bool http10;
+    bool head_only;         /* HEAD: the response goes without its body */
+    bool expect_continue;   /* the client waits for "100 Continue" */
+    bool continue_sent;
+    enum msg_event event;   /* why llhttp paused */
+    int error_status;       /* set with HPE_USER by a callback */
+    size_t start;           /* offset of its first byte in conn->in */
+    struct span method, target, body;
+    size_t framing;         /* chunk framing received and dropped */
+    struct header_span *headers; /* heap, reused from request to request */
+    size_t nheaders, headers_cap;
+    uint64_t started_ns;    /* for the access log */
+};
+
+/* Requests answered per read batch; their responses go out in one write. */
+#define CONN_MAX_BATCH 16
+
+enum conn_phase { PHASE_NONE, PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_WRITE, PHASE_LINGER };
+
+struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_write_t write_req;
+    uv_shutdown_t shutdown_req;
+    struct worker *w;
+    struct conn *prev, *next;
+    llhttp_t parser;
+    struct http_msg msg;
+    struct cg_buf in;       /* received bytes; [0, parsed) went through llhttp */
+    size_t parsed;
+    struct cg_arena *arena; /* the responses of the current batch */
+    uv_buf_t out[2 * CONN_MAX_BATCH + 2];
+    unsigned nout;
+    enum conn_phase phase;  /* which timeout runs */
+    int open_handles;
+    bool reading, writing, closing, eof, closed;
+    uint16_t peer_port;
+    cg_str peer;            /* the client's address, in peer_addr */
+    char peer_addr[46];     /* INET6_ADDRSTRLEN */
+};
+
+/* server.c: the numeric address as text in `out`; returns the port. */
+uint16_t address_text(const struct sockaddr_storage *a, char *out, size_t size);
+
+/* conn.c */
+void conn_on_accept(uv_stream_t *listener, int status);
+void conn_drain_all(struct worker *w);
+
+/* http_parse.c */
+enum parse_result { PARSE_NEED_MORE, PARSE_REQUEST, PARSE_ERROR };
+
+void http_parser_setup(struct conn *c);
+void http_msg_free(struct http_msg *m);
+/* Feed unparsed input to llhttp until a request is complete (PARSE_REQUEST:
+ * c->msg holds it), more input is needed, or the input is refused
+ * (PARSE_ERROR: c->msg.error_status says how to answer). */
+enum parse_result http_parse_next(struct conn *c);
+/* The complete request in c->msg as the core's request; slices point into
+ * c->in and c->arena. */
+void http_request_fill(struct conn *c, struct cg_request *r);
+/* Drop input that no request needs any more. */
+void http_discard_parsed(struct conn *c);
+/* True when the request waits for "100 Continue" before sending its body. */
+bool http_wants_continue(const struct conn *c);
+
+/* http_write.c: each call appends to c->out; body bytes queued are returned
+ * for the access log. */
+size_t http_queue_response(struct conn *c, const struct cg_response *res);
+/* A response made by the server itself ({"detail": phrase}); closes. */
+size_t http_queue_error(struct conn *c, int status);
+void http_queue_continue(struct conn *c);
+
+#endif
