@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "json.h"
+#include "lambda.h"
 #include "log.h"
 #include "params.h"
 #include "request.h"

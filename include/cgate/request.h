@@ -37,8 +37,20 @@ struct cg_request {
     uint16_t client_port;
     cg_str scheme;           /* "http" or "https" */
     cg_str root_path;        /* prefix the app is mounted under ("" locally) */
-    cg_str request_id;
+    cg_str request_id;       /* Lambda: the invocation's request id */
     struct cg_arena *arena;  /* per-request memory; owned by the transport */
+
+    /* Where the request came from; the local server may leave these empty. */
+    cg_str source;           /* "apigw-rest", "apigw-http", "function-url", "alb"; empty: "local" */
+    cg_str stage;            /* API Gateway stage ("$default", "prod"); ptr NULL when none */
+    uint16_t server_port;    /* port the client connected to (x-forwarded-port); 0 if unknown */
+    /* Lambda only: the event as received and its requestContext object (JSON
+     * text; ptr NULL when absent), the X-Ray trace header, and the deadline
+     * (Unix epoch milliseconds; 0 when none, see cg_lambda_remaining_ms). */
+    cg_str event;
+    cg_str event_context;
+    cg_str trace_id;
+    int64_t deadline_ms;
 };
 
 /* Fill what the transport left empty: method_id, path (percent-decoded from

@@ -8,8 +8,14 @@
 #include "buf.h"
 #include "str.h"
 
+/* How a gateway that carries bodies as JSON text (API Gateway, ALB) sends
+ * this body: CG_BODY_AUTO decides from Content-Type, Content-Encoding and
+ * UTF-8 validity; the others force text or base64. */
+enum cg_body_encoding { CG_BODY_AUTO, CG_BODY_TEXT, CG_BODY_BINARY };
+
 struct cg_response {
     int status;
+    enum cg_body_encoding body_encoding; /* CG_BODY_AUTO unless the handler says */
     struct cg_kv *headers; /* in the arena */
     size_t nheaders;
     size_t headers_cap;

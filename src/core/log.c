@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
@@ -12,6 +13,9 @@
 
 static enum cg_log_level threshold = CG_LOG_INFO;
 static int colour = -1; /* -1: not decided yet */
+/* Lambda: the invocation being served by this thread, so that every line a
+ * handler logs can be matched to its request in CloudWatch. */
+static _Thread_local char request_id[64];
 
 static const struct {
     const char *name;
@@ -38,6 +42,14 @@ void cg_log_init(void)
     fprintf(stderr, "cgate: LOG_LEVEL=%s is not one of debug, info, warning, error; using info\n", env);
 }
 
+void cg_log_set_request_id(cg_str id)
+{
+    size_t n = id.len < sizeof request_id - 1 ? id.len : sizeof request_id - 1;
+    if (n)
+        memcpy(request_id, id.ptr, n);
+    request_id[n] = '\0';
+}
+
 enum cg_log_level cg_log_threshold(void)
 {
     return threshold;
@@ -53,8 +65,9 @@ void cg_log(enum cg_log_level level, const char *fmt, ...)
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
     int n = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-    n += snprintf(line + n, sizeof line - (size_t)n, ".%03dZ %s%s%s ", (int)(tv.tv_usec / 1000),
-                  colour > 0 ? levels[level].colour : "", levels[level].label, colour > 0 ? "\033[0m" : "");
+    n += snprintf(line + n, sizeof line - (size_t)n, ".%03dZ %s%s%s %s%s", (int)(tv.tv_usec / 1000),
+                  colour > 0 ? levels[level].colour : "", levels[level].label, colour > 0 ? "\033[0m" : "",
+                  request_id, request_id[0] ? " " : "");
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);

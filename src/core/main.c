@@ -12,9 +12,12 @@ static void usage(FILE *out, const char *prog, const struct cg_app *app)
             "%s — %s %s (cgate " CG_VERSION ")\n"
             "\n"
             "usage: %s [serve] [options]\n"
+            "       %s invoke [FILE|-]\n"
             "\n"
             "commands:\n"
             "  serve                 run the HTTP server (the default)\n"
+            "  invoke [FILE|-]       run one Lambda event (API Gateway, function URL, ALB)\n"
+            "                        through the app; the response JSON on stdout\n"
             "\n"
             "options:\n"
             "  --host H              address to listen on ($HOST, default 127.0.0.1)\n"
@@ -22,14 +25,17 @@ static void usage(FILE *out, const char *prog, const struct cg_app *app)
             "  --workers N           worker threads ($WORKERS, default: one per core)\n"
             "  --max-body BYTES      largest request body (default 6291456, as Lambda)\n"
             "  --max-header BYTES    largest request line + headers (default 16384)\n"
+            "  --max-connections N   open connections per worker (default 10000)\n"
             "  --header-timeout MS   time to receive the headers (default 10000)\n"
             "  --body-timeout MS     time between body reads (default 30000)\n"
             "  --idle-timeout MS     keep-alive idle time (default 5000)\n"
             "  --quiet               no access log\n"
             "  -h, --help            this text\n"
             "\n"
-            "environment: LOG_LEVEL (debug, info, warning, error)\n",
-            prog, cg_app_options(app)->title, cg_app_options(app)->version, prog);
+            "environment: LOG_LEVEL (debug, info, warning, error); CG_BASE_PATH (a path prefix\n"
+            "stripped from Lambda events); with AWS_LAMBDA_RUNTIME_API set, the app runs as a\n"
+            "Lambda custom runtime\n",
+            prog, cg_app_options(app)->title, cg_app_options(app)->version, prog, prog);
 }
 
 /* A whole decimal number in [min, max]; otherwise a message naming the
@@ -65,6 +71,7 @@ static const struct option_def options[] = {
     OPT_NUM("--workers", "WORKERS", 0, 256, workers),
     OPT_NUM("--max-body", NULL, 1, 1LL << 32, max_body),
     OPT_NUM("--max-header", NULL, 1024, 1 << 20, max_header),
+    OPT_NUM("--max-connections", NULL, 1, 1000000, max_connections),
     OPT_NUM("--header-timeout", NULL, 1, 3600000, header_timeout_ms),
     OPT_NUM("--body-timeout", NULL, 1, 3600000, body_timeout_ms),
     OPT_NUM("--idle-timeout", NULL, 1, 3600000, idle_timeout_ms),
@@ -138,10 +145,35 @@ static int parse_serve_args(int argc, char **argv, struct cg_serve_opts *opts)
     return 0;
 }
 
+/* The Lambda loop, or `invoke` (one event through the same path). A failed
+ * start-up is reported to the Runtime API before exiting (runtime.md §1.5). */
+static int run_lambda(struct cg_app *app, const char *prog, bool invoke, const char *event_file)
+{
+    if (cg_app_start(app) != 0) {
+        cg_error("%s: start-up failed", prog);
+        if (!invoke)
+            cg_lambda_init_error("start-up failed");
+        return 1;
+    }
+    int rc = invoke ? cg_lambda_invoke(app, event_file) : cg_lambda_run(app);
+    cg_app_stop(app);
+    cg_patterns_free();
+    return rc;
+}
+
 int cg_main(struct cg_app *app, int argc, char **argv)
 {
     cg_log_init();
     const char *prog = argc > 0 ? argv[0] : "app";
+    if (getenv("AWS_LAMBDA_RUNTIME_API"))
+        return run_lambda(app, prog, false, NULL);
+    if (argc > 1 && strcmp(argv[1], "invoke") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "usage: %s invoke [FILE|-]\n", prog);
+            return 2;
+        }
+        return run_lambda(app, prog, true, argc > 2 ? argv[2] : NULL);
+    }
     struct cg_serve_opts opts = { .port = 8000 };
     if (options_from_env(&opts) != 0)
         return 2;

@@ -4,6 +4,7 @@
 void cg_response_init(struct cg_response *r, struct cg_arena *arena)
 {
     r->status = 200;
+    r->body_encoding = CG_BODY_AUTO;
     r->headers = NULL;
     r->nheaders = 0;
     r->headers_cap = 0;

@@ -1,0 +1,320 @@
+/* Event JSON -> struct lambda_event in one pass of yajl's callback parser
+ * (four times cheaper than building a yajl_tree, DESIGN.md). Only the fields
+ * some decoder reads are kept; everything else is skipped as it streams by.
+ * Which source the event came from is decided afterwards, from what was
+ * found (event_decode.c). */
+#include <stdio.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "lambda/lambda_internal.h"
+
+/* What the container being parsed is. */
+enum frame_kind {
+    FR_SKIP,      /* of no interest, nor anything inside it */
+    FR_ROOT,      /* the event */
+    FR_CONTEXT,   /* requestContext */
+    FR_HTTP,      /* requestContext.http */
+    FR_IDENTITY,  /* requestContext.identity */
+    FR_MAP,       /* headers, queryStringParameters: name -> string */
+    FR_MULTI_MAP, /* multiValue*: name -> [string, ...] */
+    FR_VALUES,    /* one [string, ...] of a multi-value map */
+    FR_LIST,      /* cookies: [string, ...] */
+};
+
+/* Keys that open a container of interest, after the scalar fields. */
+enum {
+    K_NONE = EV_NFIELDS,
+    K_IS_BASE64,
+    K_CONTEXT,
+    K_HEADERS,
+    K_MV_HEADERS,
+    K_QUERY,
+    K_MV_QUERY,
+    K_COOKIES,
+    K_HTTP,
+    K_IDENTITY,
+    K_ELB,
+};
+
+struct key_def {
+    cg_str name;
+    int key;
+};
+
+#define KEY(s, k) { CG_STR(s), k }
+
+static const struct key_def root_keys[] = {
+    KEY("version", EV_VERSION),
+    KEY("httpMethod", EV_HTTP_METHOD),
+    KEY("path", EV_PATH),
+    KEY("rawPath", EV_RAW_PATH),
+    KEY("rawQueryString", EV_RAW_QUERY),
+    KEY("body", EV_BODY),
+    KEY("type", EV_TYPE),
+    KEY("methodArn", EV_METHOD_ARN),
+    KEY("routeArn", EV_ROUTE_ARN),
+    KEY("isBase64Encoded", K_IS_BASE64),
+    KEY("requestContext", K_CONTEXT),
+    KEY("headers", K_HEADERS),
+    KEY("multiValueHeaders", K_MV_HEADERS),
+    KEY("queryStringParameters", K_QUERY),
+    KEY("multiValueQueryStringParameters", K_MV_QUERY),
+    KEY("cookies", K_COOKIES),
+};
+
+static const struct key_def context_keys[] = {
+    KEY("stage", EV_CTX_STAGE),
+    KEY("domainName", EV_CTX_DOMAIN_NAME),
+    KEY("eventType", EV_CTX_EVENT_TYPE),
+    KEY("connectionId", EV_CTX_CONNECTION_ID),
+    KEY("http", K_HTTP),
+    KEY("identity", K_IDENTITY),
+    KEY("elb", K_ELB),
+};
+
+static const struct key_def http_keys[] = {
+    KEY("method", EV_CTX_HTTP_METHOD),
+    KEY("sourceIp", EV_CTX_HTTP_SOURCE_IP),
+};
+
+static const struct key_def identity_keys[] = {
+    KEY("sourceIp", EV_CTX_IDENTITY_SOURCE_IP),
+};
+
+#define MAX_DEPTH 16 /* deeper containers are all skipped */
+
+struct frame {
+    enum frame_kind kind;
+    struct kv_list *list; /* FR_MAP, FR_MULTI_MAP, FR_VALUES, FR_LIST */
+    cg_str name;          /* FR_VALUES: the map key they belong to */
+};
+
+struct parser {
+    struct lambda_event *ev;
+    struct cg_arena *arena;
+    yajl_handle yajl;
+    int depth;            /* containers open; frames[depth - 1] is the innermost */
+    struct frame frames[MAX_DEPTH];
+    int key;              /* what the last key of a fixed-shape object names */
+    cg_str name;          /* the last key of a map */
+    size_t context_start; /* offset of requestContext's '{' */
+};
+
+/* yajl hands out pointers into the input when a string has no escapes, and
+ * into a scratch buffer it reuses otherwise: keep the first, copy the second. */
+static cg_str keep(struct parser *p, const unsigned char *s, size_t len)
+{
+    const char *text = (const char *)s;
+    cg_str in = p->ev->json;
+    if (text >= in.ptr && text + len <= in.ptr + in.len)
+        return (cg_str){ text, len };
+    return cg_arena_strdup(p->arena, (cg_str){ text, len });
+}
+
+static void kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str value)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        l->items = cg_arena_realloc(a, l->items, l->cap * sizeof *l->items, cap * sizeof *l->items);
+        l->cap = cap;
+    }
+    l->items[l->n++] = (struct cg_kv){ name, value };
+}
+
+static int lookup_key(const struct key_def *defs, size_t n, cg_str name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cg_str_eq(defs[i].name, name))
+            return defs[i].key;
+    return K_NONE;
+}
+
+static const struct frame *top(const struct parser *p)
+{
+    static const struct frame skip = { FR_SKIP };
+    return p->depth > 0 && p->depth <= MAX_DEPTH ? &p->frames[p->depth - 1] : &skip;
+}
+
+static void push(struct parser *p, struct frame f)
+{
+    if (p->depth < MAX_DEPTH)
+        p->frames[p->depth] = f;
+    p->depth++;
+}
+
+/* The list a container opened under `key` fills, or NULL. */
+static struct kv_list *root_list(struct lambda_event *ev, int key)
+{
+    switch (key) {
+    case K_HEADERS: return &ev->headers;
+    case K_MV_HEADERS: return &ev->mv_headers;
+    case K_QUERY: return &ev->query;
+    case K_MV_QUERY: return &ev->mv_query;
+    case K_COOKIES: return &ev->cookies;
+    default: return NULL;
+    }
+}
+
+static struct frame child_of_root(struct parser *p, bool is_array)
+{
+    if (p->key == K_CONTEXT && !is_array) {
+        p->context_start = yajl_get_bytes_consumed(p->yajl) - 1; /* at the '{' */
+        return (struct frame){ FR_CONTEXT };
+    }
+    struct kv_list *list = root_list(p->ev, p->key);
+    enum frame_kind kind = p->key == K_COOKIES ? FR_LIST
+                         : p->key == K_MV_HEADERS || p->key == K_MV_QUERY ? FR_MULTI_MAP
+                                                                          : FR_MAP;
+    /* An object where an array belongs, or the reverse, is skipped whole. */
+    if (!list || is_array != (kind == FR_LIST))
+        return (struct frame){ FR_SKIP };
+    list->present = true;
+    return (struct frame){ kind, list };
+}
+
+static struct frame child_of_context(struct parser *p)
+{
+    switch (p->key) {
+    case K_HTTP: return (struct frame){ FR_HTTP };
+    case K_IDENTITY: return (struct frame){ FR_IDENTITY };
+    case K_ELB: p->ev->has_elb = true; return (struct frame){ FR_SKIP };
+    default: return (struct frame){ FR_SKIP };
+    }
+}
+
+/* A container starts: what is it, given where it is? */
+static int on_start(struct parser *p, bool is_array)
+{
+    const struct frame *parent = top(p);
+    struct frame f = { FR_SKIP };
+    if (p->depth == 0)
+        f = (struct frame){ is_array ? FR_SKIP : FR_ROOT };
+    else if (parent->kind == FR_ROOT)
+        f = child_of_root(p, is_array);
+    else if (parent->kind == FR_CONTEXT && !is_array)
+        f = child_of_context(p);
+    else if (parent->kind == FR_MULTI_MAP && is_array)
+        f = (struct frame){ FR_VALUES, parent->list, p->name };
+    p->key = K_NONE;
+    push(p, f);
+    return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+    return on_start(ctx, false);
+}
+
+static int on_start_array(void *ctx)
+{
+    return on_start(ctx, true);
+}
+
+static int on_end(void *ctx)
+{
+    struct parser *p = ctx;
+    if (top(p)->kind == FR_CONTEXT) {
+        size_t end = yajl_get_bytes_consumed(p->yajl);
+        p->ev->context_json = (cg_str){ p->ev->json.ptr + p->context_start, end - p->context_start };
+    }
+    p->depth--;
+    return 1;
+}
+
+static int on_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+    struct parser *p = ctx;
+    cg_str name = { (const char *)s, len };
+    switch (top(p)->kind) {
+    case FR_ROOT: p->key = lookup_key(root_keys, CG_LEN(root_keys), name); break;
+    case FR_CONTEXT: p->key = lookup_key(context_keys, CG_LEN(context_keys), name); break;
+    case FR_HTTP: p->key = lookup_key(http_keys, CG_LEN(http_keys), name); break;
+    case FR_IDENTITY: p->key = lookup_key(identity_keys, CG_LEN(identity_keys), name); break;
+    case FR_MAP:
+    case FR_MULTI_MAP: p->name = keep(p, s, len); break;
+    default: break;
+    }
+    return 1;
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    struct parser *p = ctx;
+    const struct frame *f = top(p);
+    switch (f->kind) {
+    case FR_ROOT:
+    case FR_CONTEXT:
+    case FR_HTTP:
+    case FR_IDENTITY:
+        if (p->key < EV_NFIELDS)
+            p->ev->f[p->key] = keep(p, s, len);
+        break;
+    case FR_MAP: kv_append(p->arena, f->list, p->name, keep(p, s, len)); break;
+    case FR_VALUES: kv_append(p->arena, f->list, f->name, keep(p, s, len)); break;
+    case FR_LIST: kv_append(p->arena, f->list, CG_STR(""), keep(p, s, len)); break;
+    default: break;
+    }
+    return 1;
+}
+
+static int on_boolean(void *ctx, int value)
+{
+    struct parser *p = ctx;
+    if (top(p)->kind == FR_ROOT && p->key == K_IS_BASE64)
+        p->ev->is_base64 = value;
+    return 1;
+}
+
+/* null is a normal value everywhere in these events (adapters.md §4.4 #17,
+ * #20): it means absent. Numbers are never needed. */
+static int on_ignored(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+    (void)s, (void)len;
+    return on_ignored(ctx);
+}
+
+static const yajl_callbacks callbacks = {
+    .yajl_null = on_ignored,
+    .yajl_boolean = on_boolean,
+    .yajl_number = on_number,
+    .yajl_string = on_string,
+    .yajl_start_map = on_start_map,
+    .yajl_map_key = on_map_key,
+    .yajl_end_map = on_end,
+    .yajl_start_array = on_start_array,
+    .yajl_end_array = on_end,
+};
+
+static void report_error(yajl_handle h, cg_str json, char *err, size_t errlen)
+{
+    unsigned char *why = yajl_get_error(h, 0, (const unsigned char *)json.ptr, json.len);
+    size_t len = strcspn((const char *)why, "\n");
+    snprintf(err, errlen, "the event is not valid JSON (%.*s)", (int)len, (const char *)why);
+    yajl_free_error(h, why);
+}
+
+int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->json = json;
+    struct parser p = { .ev = ev, .arena = a, .key = K_NONE };
+    p.yajl = yajl_alloc(&callbacks, NULL, &p);
+    if (!p.yajl)
+        cg_oom();
+    yajl_status st = yajl_parse(p.yajl, (const unsigned char *)json.ptr, json.len);
+    if (st == yajl_status_ok)
+        st = yajl_complete_parse(p.yajl);
+    if (st != yajl_status_ok)
+        report_error(p.yajl, json, err, errlen);
+    else if (json.len == 0 || p.frames[0].kind != FR_ROOT)
+        snprintf(err, errlen, "the event is not a JSON object");
+    yajl_free(p.yajl);
+    return st == yajl_status_ok && json.len && p.frames[0].kind == FR_ROOT ? 0 : -1;
+}

@@ -1,0 +1,140 @@
+/* Private interfaces of the Lambda adapter.
+ *
+ *   event_parse.c      event JSON -> struct lambda_event (yajl callbacks, one pass)
+ *   event_decode.c     struct lambda_event -> struct cg_request, one decoder per source
+ *   response_encode.c  struct cg_response -> the gateway's response JSON
+ *   codec.c            base64, UTF-8 validation, percent-encoding
+ *   invocation.c       one event through decode, app and encode; `APP invoke`
+ *   runtime_client.c   blocking HTTP/1.1 client for the Runtime API (llhttp)
+ *   runtime_loop.c     the pollers: /next, /response, /error, /init/error
+ *
+ * Rules cited as "adapters.md §4.x #n" are in ../shared/research/adapters.md;
+ * "runtime.md §1.x" in ../shared/research/runtime.md. */
+#ifndef CGATE_LAMBDA_INTERNAL_H
+#define CGATE_LAMBDA_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cgate/cgate.h"
+#include "cgate/lambda.h"
+
+/* Lambda's limit on a buffered response (runtime.md §1.10). */
+#define LAMBDA_MAX_RESPONSE (6u * 1024 * 1024)
+
+enum lambda_source { SRC_APIGW_REST, SRC_APIGW_HTTP, SRC_FUNCTION_URL, SRC_ALB };
+
+/* Name/value pairs as the event held them: an object of strings, an object
+ * of string arrays (one pair per element, in order), or an array of strings
+ * (names empty). In the arena. */
+struct kv_list {
+    struct cg_kv *items;
+    size_t n, cap;
+    bool present; /* the field was an object or array (not null, not absent) */
+};
+
+/* The scalar fields the decoders read. */
+enum event_field {
+    EV_VERSION,
+    EV_HTTP_METHOD,
+    EV_PATH,
+    EV_RAW_PATH,
+    EV_RAW_QUERY,
+    EV_BODY,
+    EV_TYPE,        /* authorizer events: "TOKEN" or "REQUEST" ... */
+    EV_METHOD_ARN,  /* ... with one of these */
+    EV_ROUTE_ARN,
+    EV_CTX_STAGE,   /* requestContext.* */
+    EV_CTX_DOMAIN_NAME,
+    EV_CTX_EVENT_TYPE,
+    EV_CTX_CONNECTION_ID,
+    EV_CTX_HTTP_METHOD,
+    EV_CTX_HTTP_SOURCE_IP,
+    EV_CTX_IDENTITY_SOURCE_IP,
+    EV_NFIELDS
+};
+
+struct lambda_event {
+    cg_str json;          /* the whole event */
+    cg_str context_json;  /* its requestContext object; ptr NULL when absent */
+    cg_str f[EV_NFIELDS]; /* ptr NULL: absent or null */
+    bool is_base64;       /* isBase64Encoded; missing or null is false */
+    bool has_elb;         /* requestContext.elb: an ALB event */
+    struct kv_list headers, mv_headers, query, mv_query, cookies;
+};
+
+/* Parse an event in one pass. Strings point into `json` when it holds them
+ * verbatim, else into the arena. Returns 0, or -1 with a message. */
+int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen);
+
+/* How the response must be shaped, decided by the event. */
+struct lambda_reply {
+    enum lambda_source source;
+    bool multi_value; /* ALB target group in multi-value mode */
+    bool head;        /* a HEAD request: no body */
+};
+
+/* Fill req (its arena set, the rest zeroed) from a parsed event. base_path
+ * ("" for none, else "/x" with no trailing slash) is stripped on whole
+ * segments. Returns 0, or -1 with a message for an event that is not an
+ * HTTP request. */
+int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct cg_request *req,
+                        struct lambda_reply *reply, char *err, size_t errlen);
+
+/* Append the gateway's response JSON to out; a response over the 6 MB limit
+ * becomes a logged 500 instead. */
+void lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
+
+/* codec.c */
+void lambda_base64_encode(struct cg_buf *out, cg_str in);
+/* Standard alphabet, padding optional; false when `in` is not base64. */
+bool lambda_base64_decode(struct cg_arena *a, cg_str in, cg_str *out);
+bool lambda_utf8_valid(cg_str s);
+enum url_escape {
+    ESC_PATH,      /* a decoded path back to wire form: '/' kept, valid %XX kept */
+    ESC_COMPONENT, /* a query name or value: all but unreserved characters */
+};
+cg_str lambda_url_escape(struct cg_arena *a, cg_str s, enum url_escape mode);
+
+/* One invocation as the Runtime API hands it over. */
+struct lambda_invocation {
+    cg_str event;
+    cg_str request_id;
+    cg_str trace_id;
+    int64_t deadline_ms;
+};
+
+/* Decode, handle, encode (the whole Lambda path of one event). Returns 0
+ * with the response JSON in out, or -1 with a message for an event that is
+ * not an HTTP request. */
+int lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                             struct cg_buf *out, char *err, size_t errlen);
+
+/* runtime_client.c: one kept-alive connection to the Runtime API. */
+struct rapi_client {
+    char endpoint[64]; /* host:port, for messages */
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    int fd;            /* -1 when not connected */
+};
+
+struct rapi_response {
+    int status;
+    struct cg_buf body; /* heap; reused between calls */
+    char request_id[128];
+    char trace_id[256];
+    int64_t deadline_ms;
+};
+
+/* Parse $AWS_LAMBDA_RUNTIME_API ("127.0.0.1:9001", "[::1]:9001"); no
+ * connection yet. Returns 0, or -1 with a message. */
+int rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen);
+void rapi_close(struct rapi_client *c);
+/* Send one request and read its response (headers: extra header lines, each
+ * ending in CRLF, or NULL). A connection the server closed while idle is
+ * reopened once. Returns 0 when a response arrived, -1 with a message. */
+int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
+              struct rapi_response *res, char *err, size_t errlen);
+
+#endif

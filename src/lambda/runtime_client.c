@@ -1,0 +1,258 @@
+/* A small blocking HTTP/1.1 client for the Lambda Runtime API: plain TCP to
+ * a numeric loopback address, one kept-alive connection per poller, no
+ * timeouts (GET /next blocks until an event comes, runtime.md §1.2), and
+ * llhttp to read the responses. No libcurl: the bootstrap must stay
+ * self-contained (DESIGN.md). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <llhttp.h>
+
+#include "lambda/lambda_internal.h"
+
+int rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint ? endpoint : "");
+    const char *colon = endpoint ? strrchr(endpoint, ':') : NULL;
+    char host[64];
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!colon || colon == endpoint || *end || port < 1 || port > 65535 || (size_t)(colon - endpoint) >= sizeof host)
+        goto bad;
+    snprintf(host, sizeof host, "%.*s", (int)(colon - endpoint), endpoint);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&c->addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&c->addr;
+    size_t hlen = strlen(host);
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        c->addrlen = sizeof *v4;
+        return 0;
+    }
+    if (hlen > 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        host[hlen - 1] = '\0';
+        if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1) {
+            v6->sin6_family = AF_INET6;
+            v6->sin6_port = htons((uint16_t)port);
+            c->addrlen = sizeof *v6;
+            return 0;
+        }
+    }
+bad:
+    snprintf(err, errlen, "AWS_LAMBDA_RUNTIME_API=\"%s\" is not a numeric address and port (127.0.0.1:9001)",
+             c->endpoint);
+    return -1;
+}
+
+void rapi_close(struct rapi_client *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+static int connect_to(struct rapi_client *c, char *err, size_t errlen)
+{
+    int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = fd < 0 ? -1 : 0;
+    while (rc == 0 && connect(fd, (struct sockaddr *)&c->addr, c->addrlen) != 0)
+        if (errno != EINTR)
+            rc = -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot connect to the Lambda Runtime API at %s: %s", c->endpoint, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    int one = 1; /* small requests, answered at once: no Nagle delay */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->fd = fd;
+    return 0;
+}
+
+static int send_all(int fd, struct iovec *iov, int iovcnt)
+{
+    while (iovcnt > 0) {
+        struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+        ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL); /* a closed peer is an error, not SIGPIPE */
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+            n -= (ssize_t)iov->iov_len;
+            iov++, iovcnt--;
+        }
+        if (iovcnt > 0) {
+            iov->iov_base = (char *)iov->iov_base + n;
+            iov->iov_len -= (size_t)n;
+        }
+    }
+    return 0;
+}
+
+static int send_request(struct rapi_client *c, const char *method, const char *path, const char *headers,
+                        cg_str body, char *err, size_t errlen)
+{
+    char head[2048];
+    int n = snprintf(head, sizeof head,
+                     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: cgate\r\n%sContent-Length: %zu\r\n\r\n", method,
+                     path, c->endpoint, headers ? headers : "", body.len);
+    if (n < 0 || (size_t)n >= sizeof head) {
+        snprintf(err, errlen, "request head for %s too long", path);
+        return -1;
+    }
+    struct iovec iov[2] = { { head, (size_t)n }, { (void *)body.ptr, body.len } };
+    if (send_all(c->fd, iov, body.len ? 2 : 1) != 0) {
+        snprintf(err, errlen, "cannot send %s %s to the Runtime API: %s", method, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- reading the response ---- */
+
+struct reading {
+    struct rapi_response *res;
+    char field[64];
+    size_t field_len;
+    char value[256];
+    size_t value_len;
+    bool complete;
+};
+
+static void append_piece(char *dst, size_t cap, size_t *len, const char *at, size_t n)
+{
+    size_t room = cap - 1 - *len; /* longer than the buffer: truncated, and unused */
+    if (n > room)
+        n = room;
+    memcpy(dst + *len, at, n);
+    *len += n;
+    dst[*len] = '\0';
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n)
+{
+    struct reading *r = p->data;
+    append_piece(r->field, sizeof r->field, &r->field_len, at, n);
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n)
+{
+    struct reading *r = p->data;
+    append_piece(r->value, sizeof r->value, &r->value_len, at, n);
+    return 0;
+}
+
+/* The invocation's headers (runtime.md §1.2); names compared ignoring case. */
+static int on_header_value_complete(llhttp_t *p)
+{
+    struct reading *r = p->data;
+    struct rapi_response *res = r->res;
+    cg_str name = { r->field, r->field_len };
+    if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Aws-Request-Id")))
+        snprintf(res->request_id, sizeof res->request_id, "%.127s", r->value);
+    else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Trace-Id")))
+        snprintf(res->trace_id, sizeof res->trace_id, "%s", r->value);
+    else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Deadline-Ms")))
+        res->deadline_ms = strtoll(r->value, NULL, 10);
+    r->field_len = r->value_len = 0;
+    r->field[0] = r->value[0] = '\0';
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n)
+{
+    struct reading *r = p->data;
+    cg_buf_append(&r->res->body, at, n);
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    struct reading *r = p->data;
+    r->complete = true;
+    return HPE_PAUSED; /* one response per call */
+}
+
+static void reset_response(struct rapi_response *res)
+{
+    res->status = 0;
+    res->body.len = 0;
+    res->request_id[0] = res->trace_id[0] = '\0';
+    res->deadline_ms = 0;
+}
+
+/* Returns 0 with the response read, or -1; *received counts the bytes seen. */
+static int read_response(struct rapi_client *c, struct rapi_response *res, bool *keep_alive, size_t *received,
+                         char *err, size_t errlen)
+{
+    llhttp_settings_t settings;
+    llhttp_settings_init(&settings);
+    settings.on_header_field = on_header_field;
+    settings.on_header_value = on_header_value;
+    settings.on_header_value_complete = on_header_value_complete;
+    settings.on_body = on_body;
+    settings.on_message_complete = on_message_complete;
+    llhttp_t parser;
+    llhttp_init(&parser, HTTP_RESPONSE, &settings);
+    struct reading r = { .res = res };
+    parser.data = &r;
+    reset_response(res);
+    char buf[65536];
+    while (!r.complete) {
+        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errlen, "cannot read from the Runtime API: %s", strerror(errno));
+            return -1;
+        }
+        enum llhttp_errno e = n == 0 ? llhttp_finish(&parser) : llhttp_execute(&parser, buf, (size_t)n);
+        *received += (size_t)n;
+        if (r.complete)
+            break;
+        if (e != HPE_OK || n == 0) {
+            snprintf(err, errlen, "%s from the Runtime API at %s",
+                     n == 0 ? "connection closed before a whole response came" : llhttp_errno_name(e),
+                     c->endpoint);
+            return -1;
+        }
+    }
+    res->status = parser.status_code;
+    *keep_alive = llhttp_should_keep_alive(&parser);
+    return 0;
+}
+
+int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
+              struct rapi_response *res, char *err, size_t errlen)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool reused = c->fd >= 0;
+        if (!reused && connect_to(c, err, errlen) != 0)
+            return -1;
+        size_t received = 0;
+        bool keep_alive = false;
+        if (send_request(c, method, path, headers, body, err, errlen) == 0 &&
+            read_response(c, res, &keep_alive, &received, err, errlen) == 0) {
+            if (!keep_alive)
+                rapi_close(c);
+            return 0;
+        }
+        rapi_close(c);
+        /* The server may close a kept-alive connection while it is idle:
+         * that fails before any answer, and a new connection is safe. */
+        if (!reused || received > 0)
+            return -1;
+    }
+    return -1;
+}

@@ -1,0 +1,220 @@
+/* The custom runtime (runtime.md §1): each poller asks the Runtime API for
+ * the next event, runs it through the app and posts the response, on its own
+ * connection and with its own arena, so that AWS_LAMBDA_MAX_CONCURRENCY
+ * pollers share nothing but the read-only app. */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lambda/lambda_internal.h"
+
+#define API "/2018-06-01/runtime"
+#define MAX_POLLERS 1024 /* Lambda's limit on threads per sandbox (runtime.md §1.10) */
+
+struct poller {
+    const struct cg_app *app;
+    const char *endpoint;
+    bool set_trace_env; /* only with a single poller: setenv is not thread-safe */
+    pthread_t thread;
+    int status;         /* what poll_forever returned */
+};
+
+/* A request id goes into the URL of the answer: only the characters of
+ * the UUIDs Lambda uses are accepted. */
+static bool valid_request_id(const char *id)
+{
+    if (!*id)
+        return false;
+    for (; *id; id++)
+        if (!(isalnum((unsigned char)*id) || *id == '-' || *id == '_' || *id == '.'))
+            return false;
+    return true;
+}
+
+static int next_invocation(struct rapi_client *client, struct rapi_response *next)
+{
+    char err[256];
+    if (rapi_call(client, "GET", API "/invocation/next", NULL, CG_STR(""), next, err, sizeof err) != 0) {
+        cg_error("%s", err);
+        return -1;
+    }
+    if (next->status != 200) {
+        cg_error("the Runtime API answered %d to /invocation/next (%.*s); stopping", next->status,
+                 (int)(next->body.len > 200 ? 200 : next->body.len), next->body.data ? next->body.data : "");
+        return -1;
+    }
+    if (!valid_request_id(next->request_id)) {
+        cg_error("the Runtime API sent an event without a usable Lambda-Runtime-Aws-Request-Id (\"%s\"); stopping",
+                 next->request_id);
+        return -1;
+    }
+    return 0;
+}
+
+/* POST a JSON body; anything but 202 Accepted is logged, and the loop goes
+ * on: the next /next tells whether the Runtime API is still there. */
+static void post_json(struct rapi_client *client, const char *path, const char *headers, cg_str body,
+                      struct rapi_response *ack)
+{
+    char err[256];
+    char all_headers[512];
+    snprintf(all_headers, sizeof all_headers, "Content-Type: application/json\r\n%s", headers ? headers : "");
+    if (rapi_call(client, "POST", path, all_headers, body, ack, err, sizeof err) != 0)
+        cg_error("%s", err);
+    else if (ack->status != 202)
+        cg_error("the Runtime API answered %d to %s (%zu bytes): %.*s", ack->status, path, body.len,
+                 (int)(ack->body.len > 200 ? 200 : ack->body.len), ack->body.data ? ack->body.data : "");
+}
+
+/* {"errorMessage":..,"errorType":..,"stackTrace":[]} with the type also in
+ * Lambda-Runtime-Function-Error-Type (runtime.md §1.4); the type must read
+ * "Runtime.Xxx" or Lambda replaces it. */
+static void post_error(struct rapi_client *client, const char *path, const char *type, const char *message,
+                       struct cg_arena *a, struct rapi_response *ack)
+{
+    struct cg_buf body;
+    cg_buf_init(&body, a);
+    struct cg_json j;
+    cg_json_init(&j, &body);
+    cg_json_obj_begin(&j);
+    cg_json_key(&j, "errorMessage");
+    cg_json_cstr(&j, message);
+    cg_json_key(&j, "errorType");
+    cg_json_cstr(&j, type);
+    cg_json_key(&j, "stackTrace");
+    cg_json_arr_begin(&j);
+    cg_json_arr_end(&j);
+    cg_json_obj_end(&j);
+    char header[128];
+    snprintf(header, sizeof header, "Lambda-Runtime-Function-Error-Type: %s\r\n", type);
+    post_json(client, path, header, cg_buf_str(&body), ack);
+}
+
+/* X-Ray reads the trace header from the environment (runtime.md §1.7). */
+static void set_trace_env(const char *trace_id)
+{
+    if (*trace_id)
+        setenv("_X_AMZN_TRACE_ID", trace_id, 1);
+    else
+        unsetenv("_X_AMZN_TRACE_ID");
+}
+
+static void answer(struct poller *p, struct rapi_client *client, struct cg_arena *a, const struct rapi_response *next,
+                   struct rapi_response *ack)
+{
+    struct lambda_invocation inv = {
+        .event = cg_buf_str(&next->body),
+        .request_id = cg_str_c(next->request_id),
+        .trace_id = cg_str_c(next->trace_id),
+        .deadline_ms = next->deadline_ms,
+    };
+    struct cg_buf out;
+    cg_buf_init(&out, a);
+    char err[256], path[256];
+    if (lambda_handle_invocation(p->app, &inv, a, &out, err, sizeof err) == 0) {
+        snprintf(path, sizeof path, API "/invocation/%s/response", next->request_id);
+        post_json(client, path, NULL, cg_buf_str(&out), ack);
+        return;
+    }
+    /* Not an HTTP request, or not JSON: the invocation fails, and the
+     * runtime carries on with the next one. */
+    cg_error("cannot handle this event: %s", err);
+    snprintf(path, sizeof path, API "/invocation/%s/error", next->request_id);
+    post_error(client, path, "Runtime.InvalidEvent", err, a, ack);
+}
+
+static int poll_forever(struct poller *p)
+{
+    struct rapi_client client;
+    char err[256];
+    if (rapi_init(&client, p->endpoint, err, sizeof err) != 0) {
+        cg_error("%s", err);
+        return 1;
+    }
+    struct rapi_response next = { 0 }, ack = { 0 };
+    cg_buf_init(&next.body, NULL);
+    cg_buf_init(&ack.body, NULL);
+    struct cg_arena *arena = cg_arena_new();
+    while (next_invocation(&client, &next) == 0) {
+        cg_log_set_request_id(cg_str_c(next.request_id));
+        if (p->set_trace_env)
+            set_trace_env(next.trace_id);
+        answer(p, &client, arena, &next, &ack);
+        cg_log_set_request_id(CG_STR(""));
+        cg_arena_reset(arena);
+    }
+    cg_arena_free(arena);
+    cg_buf_free(&next.body);
+    cg_buf_free(&ack.body);
+    rapi_close(&client);
+    return 1;
+}
+
+static void *poller_thread(void *arg)
+{
+    struct poller *p = arg;
+    p->status = poll_forever(p);
+    return NULL;
+}
+
+/* AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances, runtime.md §1.13). */
+static int concurrency(void)
+{
+    const char *env = getenv("AWS_LAMBDA_MAX_CONCURRENCY");
+    if (!env || !*env)
+        return 1;
+    char *end;
+    long n = strtol(env, &end, 10);
+    if (*end || n < 1 || n > MAX_POLLERS) {
+        cg_warn("AWS_LAMBDA_MAX_CONCURRENCY=%s is not a number from 1 to %d; using 1", env, MAX_POLLERS);
+        return 1;
+    }
+    return (int)n;
+}
+
+int cg_lambda_run(const struct cg_app *app)
+{
+    const char *endpoint = getenv("AWS_LAMBDA_RUNTIME_API");
+    int n = concurrency();
+    if (n == 1) {
+        struct poller p = { .app = app, .endpoint = endpoint, .set_trace_env = true };
+        return poll_forever(&p);
+    }
+    struct poller *pollers = calloc((size_t)n, sizeof *pollers);
+    if (!pollers)
+        cg_oom();
+    int started = 0;
+    for (; started < n; started++) {
+        pollers[started] = (struct poller){ .app = app, .endpoint = endpoint };
+        if (pthread_create(&pollers[started].thread, NULL, poller_thread, &pollers[started]) != 0) {
+            cg_error("cannot start poller %d of %d", started + 1, n);
+            break;
+        }
+    }
+    /* Each poller stops only when the Runtime API fails it. */
+    int status = started == n ? 0 : 1;
+    for (int i = 0; i < started; i++) {
+        pthread_join(pollers[i].thread, NULL);
+        status |= pollers[i].status;
+    }
+    free(pollers);
+    return status;
+}
+
+void cg_lambda_init_error(const char *message)
+{
+    struct rapi_client client;
+    char err[256];
+    if (rapi_init(&client, getenv("AWS_LAMBDA_RUNTIME_API"), err, sizeof err) != 0) {
+        cg_error("%s", err);
+        return;
+    }
+    struct rapi_response ack = { 0 };
+    cg_buf_init(&ack.body, NULL);
+    struct cg_arena *arena = cg_arena_new();
+    post_error(&client, API "/init/error", "Runtime.InitError", message, arena, &ack);
+    cg_arena_free(arena);
+    cg_buf_free(&ack.body);
+    rapi_close(&client);
+}

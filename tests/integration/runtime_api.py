@@ -1,0 +1,137 @@
+"""A Lambda Runtime API emulator for tests (research/runtime.md §1), standard
+library only: GET /next hands out queued events, one per call, and answers
+410 once the queue is empty, which makes a cgate runtime log it and exit; the
+runtime's POSTs are recorded.
+
+    api = RuntimeAPI(); api.add_event({...}); ...; api.endpoint  # "127.0.0.1:PORT"
+    # run the bootstrap with AWS_LAMBDA_RUNTIME_API=api.endpoint until it exits
+    api.posts  # [Post(kind="response"|"error"|"init-error", request_id, headers, body)]
+    api.close()
+
+Run alone (`python3 runtime_api.py EVENT.json...`) it serves those events and
+prints each post, for trying a bootstrap by hand.
+"""
+import collections
+import http.server
+import itertools
+import json
+import re
+import sys
+import threading
+import time
+
+PREFIX = "/2018-06-01/runtime"
+INVOCATION = re.compile(PREFIX + r"/invocation/([^/]+)/(response|error)$")
+
+Post = collections.namedtuple("Post", "kind request_id headers body client")
+
+
+class RuntimeAPI:
+    def __init__(self, response_statuses=()):
+        """response_statuses: how to answer the successive /response posts
+        (202 once they are used up)."""
+        self.events = collections.deque()
+        self.response_statuses = collections.deque(response_statuses)
+        self.posts = []
+        self.next_clients = []  # (host, port) of each GET /next, to count connections
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def endpoint(self):
+        host, port = self.server.server_address[:2]
+        return f"{host}:{port}"
+
+    def add_event(self, event, request_id=None):
+        """Queue an event (a dict, or str/bytes sent as they are); returns its request id."""
+        request_id = request_id or f"req-{next(self._ids):04d}-8476a536-e9f4-11e8"
+        body = event if isinstance(event, bytes) else (event if isinstance(event, str) else json.dumps(event)).encode()
+        with self.lock:
+            self.events.append((request_id, body))
+        return request_id
+
+    def posts_of(self, kind):
+        with self.lock:
+            return [p for p in self.posts if p.kind == kind]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _handler(api):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the real Runtime API
+        disable_nagle_algorithm = True  # head and body are written apart: no delayed-ACK stall
+
+        def log_message(self, fmt, *args):
+            pass
+
+        def _send(self, status, body=b"", headers=()):
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path != PREFIX + "/invocation/next":
+                return self._send(404, b'{"errorMessage":"unknown path"}')
+            with api.lock:
+                api.next_clients.append(self.client_address)
+                item = api.events.popleft() if api.events else None
+            if item is None:
+                return self._send(410, b'{"errorMessage":"no more events"}')
+            request_id, body = item
+            deadline = int(time.time() * 1000) + 3000
+            self._send(200, body, [
+                ("Content-Type", "application/json"),
+                ("Lambda-Runtime-Aws-Request-Id", request_id),
+                ("Lambda-Runtime-Deadline-Ms", str(deadline)),
+                ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:test"),
+                ("Lambda-Runtime-Trace-Id", f"Root=1-5bef4de7-{request_id[:24]};Parent=9a9197af755a6419;Sampled=1"),
+            ])
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            m = INVOCATION.match(self.path)
+            if m:
+                kind, request_id = m.group(2), m.group(1)
+            elif self.path == PREFIX + "/init/error":
+                kind, request_id = "init-error", None
+            else:
+                return self._send(404, b'{"errorMessage":"unknown path"}')
+            with api.lock:
+                api.posts.append(Post(kind, request_id, headers, body, self.client_address))
+                status = api.response_statuses.popleft() if kind == "response" and api.response_statuses else 202
+            answer = b'{"status":"OK"}' if status == 202 else b'{"errorMessage":"refused by the emulator"}'
+            self._send(status, answer, [("Content-Type", "application/json")])
+
+    return Handler
+
+
+def main(paths):
+    api = RuntimeAPI()
+    for path in paths:
+        with open(path, "rb") as f:
+            api.add_event(f.read())
+    print(f"AWS_LAMBDA_RUNTIME_API={api.endpoint}", flush=True)
+    try:
+        while True:
+            time.sleep(0.2)
+            with api.lock:
+                done, api.posts = api.posts, []
+            for post in done:
+                print(post.kind, post.request_id, post.body.decode(errors="replace"), flush=True)
+    except KeyboardInterrupt:
+        api.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

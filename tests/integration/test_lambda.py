@@ -1,0 +1,181 @@
+"""The Lambda custom runtime of a real app binary (items) against the Runtime
+API emulator in runtime_api.py, and `APP invoke`. The emulator answers 410 to
+/next once its events are used up, so every run ends by itself."""
+import json
+import os
+import socket
+import subprocess
+
+import pytest
+
+from conftest import BIN_DIR
+
+ITEMS = os.path.join(BIN_DIR, "items")
+
+
+def v2_event(method="GET", path="/api/health", **extra):
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"host": "abc.execute-api.us-east-1.amazonaws.com", "x-forwarded-proto": "https"},
+        "requestContext": {
+            "http": {"method": method, "path": path, "sourceIp": "203.0.113.7"},
+            "domainName": "abc.execute-api.us-east-1.amazonaws.com",
+            "stage": "$default",
+            "requestId": "abc=",
+        },
+        "isBase64Encoded": False,
+    }
+    event.update(extra)
+    return event
+
+
+def run_items(env=None, args=(), stdin=None, timeout=30):
+    """Run items to completion: (exit code, stdout, stderr)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
+    full_env.update({"ITEMS_DB": ":memory:"}, **(env or {}))
+    proc = subprocess.run([ITEMS, *args], env=full_env, input=stdin, capture_output=True, timeout=timeout)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def run_runtime(api, env=None):
+    return run_items(env={"AWS_LAMBDA_RUNTIME_API": api.endpoint, **(env or {})})
+
+
+def gateway_response(post):
+    assert post.headers["content-type"] == "application/json"
+    return json.loads(post.body)
+
+
+def test_v2_health_event_is_answered(runtime_api):
+    api = runtime_api()
+    rid = api.add_event(v2_event())
+    code, _, err = run_runtime(api)
+    assert code != 0 and "answered 410 to /invocation/next" in err, err
+    [post] = api.posts
+    assert (post.kind, post.request_id) == ("response", rid)
+    assert gateway_response(post) == {
+        "statusCode": 200,
+        "headers": {"content-type": "application/json"},
+        "cookies": [],
+        "body": '{"status":"healthy"}',
+        "isBase64Encoded": False,
+    }
+
+
+def test_every_source_through_the_runtime(runtime_api):
+    api = runtime_api()
+    rest = {"httpMethod": "GET", "path": "/api/health", "requestContext": {"stage": "prod"},
+            "multiValueHeaders": {"Host": ["x"]}}
+    alb = {"httpMethod": "GET", "path": "/api/health", "requestContext": {"elb": {"targetGroupArn": "arn"}},
+           "headers": {"host": "x"}, "body": None, "isBase64Encoded": False}
+    furl = v2_event()
+    furl["requestContext"]["domainName"] = "abc.lambda-url.us-east-1.on.aws"
+    ids = [api.add_event(e) for e in (rest, alb, furl, v2_event("POST"))]
+    run_runtime(api)
+    answers = {p.request_id: gateway_response(p) for p in api.posts_of("response")}
+    assert [answers[i]["statusCode"] for i in ids] == [200, 200, 200, 405]
+    assert answers[ids[0]]["multiValueHeaders"] == {}
+    assert answers[ids[1]]["statusDescription"] == "200 OK"
+    assert answers[ids[3]]["headers"]["allow"] == "GET, HEAD"
+
+
+def test_malformed_event_posts_error_then_serves_the_next(runtime_api):
+    api = runtime_api()
+    bad = api.add_event('{"version": "2.0", "rawPath": ')
+    websocket = api.add_event({"requestContext": {"eventType": "CONNECT", "connectionId": "x"}})
+    good = api.add_event(v2_event())
+    code, _, err = run_runtime(api)
+    errors = api.posts_of("error")
+    assert [p.request_id for p in errors] == [bad, websocket]
+    for post in errors:
+        assert post.headers["lambda-runtime-function-error-type"] == "Runtime.InvalidEvent"
+        body = json.loads(post.body)
+        assert body["errorType"] == "Runtime.InvalidEvent" and body["stackTrace"] == []
+    assert "not valid JSON" in json.loads(errors[0].body)["errorMessage"]
+    assert "WebSocket" in json.loads(errors[1].body)["errorMessage"]
+    [response] = api.posts_of("response")
+    assert response.request_id == good and gateway_response(response)["statusCode"] == 200
+    # The failure is logged with the invocation's request id.
+    assert any(bad in line and "cannot handle this event" in line for line in err.splitlines()), err
+
+
+def test_rejected_responses_are_logged_and_the_loop_goes_on(runtime_api):
+    api = runtime_api(response_statuses=(413, 500))
+    ids = [api.add_event(v2_event()) for _ in range(3)]
+    code, _, err = run_runtime(api)
+    assert [p.request_id for p in api.posts_of("response")] == ids
+    assert "answered 413 to /2018-06-01/runtime/invocation/" + ids[0] in err, err
+    assert "answered 500 to /2018-06-01/runtime/invocation/" + ids[1] in err, err
+
+
+def test_concurrent_pollers_each_have_a_connection(runtime_api):
+    api = runtime_api()
+    ids = {api.add_event(v2_event()) for _ in range(12)}
+    code, _, err = run_runtime(api, env={"AWS_LAMBDA_MAX_CONCURRENCY": "3"})
+    assert code != 0
+    assert {p.request_id for p in api.posts_of("response")} == ids
+    assert len({client for client in api.next_clients}) == 3, api.next_clients
+
+
+def test_runtime_api_unreachable_at_start():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    code, _, err = run_items(env={"AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}"}, timeout=10)
+    assert code != 0
+    assert f"cannot connect to the Lambda Runtime API at 127.0.0.1:{port}" in err, err
+
+
+def test_runtime_api_must_be_numeric():
+    code, _, err = run_items(env={"AWS_LAMBDA_RUNTIME_API": "localhost:9001"}, timeout=10)
+    assert code != 0 and "is not a numeric address and port" in err, err
+
+
+def test_start_up_failure_posts_init_error(runtime_api):
+    api = runtime_api()
+    code, _, err = run_items(env={"AWS_LAMBDA_RUNTIME_API": api.endpoint, "ITEMS_DB": "/nonexistent/dir/x.db"})
+    assert code != 0
+    [post] = api.posts
+    assert post.kind == "init-error"
+    assert post.headers["lambda-runtime-function-error-type"] == "Runtime.InitError"
+    assert json.loads(post.body)["errorType"] == "Runtime.InitError"
+
+
+def test_invoke_prints_the_response(tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(v2_event(path="/api/items/42")))
+    code, out, _ = run_items(args=["invoke", str(event)])
+    assert code == 0
+    assert json.loads(out) == {
+        "statusCode": 404,
+        "headers": {"content-type": "application/json"},
+        "cookies": [],
+        "body": '{"detail":"Item not found"}',
+        "isBase64Encoded": False,
+    }
+
+
+def test_invoke_reads_stdin():
+    code, out, _ = run_items(args=["invoke", "-"], stdin=json.dumps(v2_event()).encode())
+    assert code == 0 and json.loads(out)["body"] == '{"status":"healthy"}'
+
+
+@pytest.mark.parametrize("event, message", [
+    ('{"Records": []}', "not an API Gateway, function URL or ALB HTTP event"),
+    ("{oops", "not valid JSON"),
+])
+def test_invoke_refuses_what_it_cannot_handle(tmp_path, event, message):
+    path = tmp_path / "event.json"
+    path.write_text(event)
+    code, out, err = run_items(args=["invoke", str(path)])
+    assert code != 0 and out == ""
+    assert message in err, err
+
+
+def test_invoke_missing_file(tmp_path):
+    code, _, err = run_items(args=["invoke", str(tmp_path / "nope.json")])
+    assert code != 0 and "cannot open the event file" in err, err

@@ -1,0 +1,489 @@
+/* Lambda events -> core requests: every fixture of ../shared/fixtures/events
+ * against expectations written here, then events of our own for the edge
+ * cases of adapters.md §4. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "lambda/lambda_internal.h"
+
+static struct cg_arena *arena;
+static struct cg_request req;
+static struct lambda_reply reply;
+static char err[256];
+
+static void setup(void)
+{
+    arena = cg_arena_new();
+}
+
+static void teardown(void)
+{
+    cg_arena_free(arena);
+}
+
+TestSuite(lambda_events, .init = setup, .fini = teardown);
+
+static int decode(cg_str json, const char *base_path)
+{
+    struct lambda_event ev;
+    memset(&req, 0, sizeof req);
+    req.arena = arena;
+    if (lambda_event_parse(arena, json, &ev, err, sizeof err) != 0)
+        return -1;
+    return lambda_event_decode(&ev, cg_str_c(base_path), &req, &reply, err, sizeof err);
+}
+
+/* Events below are written with ' for " so that they stay readable. */
+static int decode_event(const char *text, const char *base_path)
+{
+    cg_str json = cg_arena_strdup(arena, cg_str_c(text));
+    for (size_t i = 0; i < json.len; i++)
+        if (json.ptr[i] == '\'')
+            ((char *)json.ptr)[i] = '"';
+    return decode(json, base_path);
+}
+
+/* "a=1&b=2" (separator "&") or "a=1; b=2" (separator "; "), unescaped. */
+static const char *joined(const struct cg_kv *kv, size_t n, const char *sep)
+{
+    struct cg_buf b;
+    cg_buf_init(&b, arena);
+    cg_buf_putc(&b, '\0');
+    b.len = 0;
+    for (size_t i = 0; i < n; i++)
+        cg_buf_printf(&b, "%s%.*s=%.*s", i ? sep : "", (int)kv[i].name.len, kv[i].name.ptr, (int)kv[i].value.len,
+                      kv[i].value.ptr);
+    cg_buf_putc(&b, '\0');
+    return b.data;
+}
+
+static bool has_header(const char *line)
+{
+    const char *colon = strstr(line, ": ");
+    cg_str name = { line, (size_t)(colon - line) };
+    for (size_t i = 0; i < req.nheaders; i++)
+        if (cg_str_eq(req.headers[i].name, name) && cg_str_eq_c(req.headers[i].value, colon + 2))
+            return true;
+    return false;
+}
+
+#define expect_str(s, want)                                                                                   \
+    cr_expect(cg_str_eq((s), cg_str_c(want)), "%s: got \"%.*s\", want \"%s\"", #s, (int)(s).len,          \
+              (s).ptr ? (s).ptr : "", want)
+
+/* ---- the fixtures ---- */
+
+struct golden {
+    const char *file;    /* under fixtures/events/ */
+    const char *refusal; /* refused with a message holding this; else decoded to: */
+    const char *source, *method, *path, *raw_path, *query, *cookies, *body, *client, *root_path;
+    size_t nheaders;
+    const char *header; /* one "name: value" that must be there */
+};
+
+#define GO(f)   "aws-lambda-go/" f
+#define RUST(f) "aws-lambda-rust-runtime/" f
+#define V2_QUERY "parameter1=value1&parameter1=value2&parameter2=value"
+#define V1_BODY "{\r\n\t\"a\": 1\r\n}"
+
+static const struct golden fixtures[] = {
+    { GO("alb-lambda-target-request-headers-only.json"), NULL, "alb", "GET", "/", "/", "key=hello", "", "",
+      "25.12.198.67", "", 10, "x-myheader: 123" },
+    { GO("alb-lambda-target-request-multivalue-headers.json"), NULL, "alb", "GET", "/", "/", "key=hello", "", "",
+      "72.21.198.67", "", 10, "x-imforwards: 20" },
+    { GO("apigw-custom-auth-request-type-request.json"), "authorizer" },
+    { GO("apigw-custom-auth-request.json"), "authorizer" },
+    { GO("apigw-request.json"), NULL, "apigw-rest", "POST", "/hello/world", "/hello/world", "name=me", "", V1_BODY,
+      "192.168.196.186", "", 19, "headerName: headerValue" },
+    { GO("apigw-restapi-openapi-request.json"), NULL, "apigw-rest", "POST", "/hello/world", "/hello/world",
+      "name=me", "", V1_BODY, "192.168.196.186", "", 19, "Content-Type: application/json" },
+    { GO("apigw-v2-custom-authorizer-v1-request.json"), "authorizer" },
+    { GO("apigw-v2-custom-authorizer-v2-request.json"), "authorizer" },
+    { GO("apigw-v2-request-iam.json"), NULL, "apigw-http", "GET", "/my/path", "/my/path", V2_QUERY,
+      "=cookie1; =cookie2", V1_BODY, "IP", "", 4, "cookie: cookie1; cookie2" },
+    { GO("apigw-v2-request-jwt-authorizer.json"), NULL, "apigw-http", "GET", "/my/path", "/my/path", V2_QUERY,
+      "=cookie1; =cookie2", V1_BODY, "IP", "", 4, "Header2: value2" },
+    { GO("apigw-v2-request-lambda-authorizer.json"), NULL, "apigw-http", "GET", "/my/path", "/my/path", V2_QUERY,
+      "=cookie1; =cookie2", V1_BODY, "IP", "", 4, "Header1: value1" },
+    { GO("apigw-v2-request-no-authorizer.json"), NULL, "apigw-http", "GET", "/", "/", "", "", "", "1.2.3.4", "", 8,
+      "user-agent: curl/7.58.0" },
+    { GO("apigw-websocket-request-disconnect.json"), "WebSocket" },
+    { GO("apigw-websocket-request-send-message.json"), "WebSocket" },
+    { GO("apigw-websocket-request.json"), "WebSocket" },
+    { GO("lambda-urls-request.json"), NULL, "function-url", "POST", "/my/path", "/my/path", V2_QUERY,
+      "=cookie1; =cookie2", "Hello from client!", "123.123.123.123", "", 4, "header2: value1,value2" },
+    { RUST("alb_health_check.json"), NULL, "alb", "GET", "/", "/", "", "", "", "", "", 1,
+      "user-agent: ELB-HealthChecker/2.0" },
+    { RUST("alb_multi_value_request.json"), NULL, "alb", "GET", "/", "/",
+      "myKey=val1&myKey=val2&myOtherKey=val3&myOtherKey=val4", "name1=value1; name2=value2", "request_body",
+      "72.21.198.66", "", 11, "cookie: name2=value2" },
+    { RUST("alb_multi_value_request_encoded_query_parameters.json"), NULL, "alb", "GET", "/", "/",
+      "myKey=?showAll=true&myKey=?showAll=false", "name1=value1; name2=value2", "request_body", "72.21.198.66", "",
+      11, "accept-language: en-US,en;q=0.8" },
+    { RUST("alb_no_host.json"), NULL, "alb", "GET", "/v1/health/", "/v1/health/", "", "", "", "", "", 1,
+      "user-agent: ELB-HealthChecker/2.0" },
+    { RUST("alb_request.json"), NULL, "alb", "GET", "/", "/", "myKey=val2", "=cookies", "request_body",
+      "72.21.198.66", "", 10, "cookie: cookies" },
+    { RUST("alb_request_encoded_query_parameters.json"), NULL, "alb", "GET", "/", "/", "myKey=?showAll=true",
+      "=cookies", "request_body", "72.21.198.66", "", 10, "host: lambda-846800462-us-east-2.elb.amazonaws.com" },
+    { RUST("apigw_multi_value_proxy_request.json"), NULL, "apigw-rest", "POST", "/hello/world", "/hello/world",
+      "name=me&multiValueName=you&multiValueName=me", "", V1_BODY, "192.168.196.186", "", 19,
+      "User-Agent: PostmanRuntime/2.4.5" },
+    { RUST("apigw_no_host.json"), NULL, "apigw-rest", "GET", "/hello", "/hello", "name=me", "", "", "192.168.100.1",
+      "", 16, "Accept-Language: en-US,en;q=0.8" },
+    { RUST("apigw_proxy_request.json"), NULL, "apigw-rest", "GET", "/hello", "/hello", "name=me", "", "",
+      "192.168.100.1", "", 17, "Accept-Language: en-US,en;q=0.8" },
+    /* An HTTP API event: its rawPath arrives decoded, the raw form is re-escaped. */
+    { RUST("apigw_request_path_with_space.json"), NULL, "apigw-http", "POST", "/my/path-with space",
+      "/my/path-with%20space", V2_QUERY, "cookie1=value1; cookie2=value2", "Hello from Lambda", "IP", "", 4,
+      "cookie: cookie1=value1; cookie2=value2" },
+    { RUST("apigw_v2_proxy_request.json"), NULL, "apigw-http", "POST", "/my/path", "/my/path", V2_QUERY,
+      "cookie1=value1; cookie2=value2", "Hello from Lambda", "IP", "", 4, "Header1: value1" },
+    { RUST("apigw_v2_proxy_request_minimal.json"), NULL, "apigw-http", "GET", "/", "/", "", "", "", "65.78.31.245",
+      "", 8, "x-forwarded-for: 65.78.31.245" },
+    /* The named stage leaves rawPath for root_path. */
+    { RUST("apigw_v2_proxy_request_with_stage_in_path.json"), NULL, "apigw-http", "POST", "/my/path", "/my/path",
+      V2_QUERY, "cookie1=value1; cookie2=value2", "Hello from Lambda", "IP", "/Prod", 4, "Header2: value2" },
+    { RUST("apigw_v2_sam_local.json"), NULL, "apigw-http", "GET", "/hello", "/hello", "", "", "", "127.0.0.1", "",
+      14, "Host: 127.0.0.1:3000" },
+    /* Its cookie header is replaced by cookies[], not doubled. */
+    { RUST("lambda_function_url_request.json"), NULL, "function-url", "GET", "/my/path", "/my/path", V2_QUERY,
+      "test=hi", "", "65.78.31.245", "", 10, "cookie: test=hi" },
+};
+
+/* Criterion runs each parameter in a new process, where pointers copied
+ * from this one mean nothing: the parameter is an index into the table. */
+ParameterizedTestParameters(lambda_events, fixture)
+{
+    static size_t indices[CG_LEN(fixtures)];
+    for (size_t i = 0; i < CG_LEN(fixtures); i++)
+        indices[i] = i;
+    return cr_make_param_array(size_t, indices, CG_LEN(indices));
+}
+
+static bool read_fixture(const char *file, cg_str *out)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/events/%s", CG_FIXTURES_DIR, file);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    struct cg_buf b;
+    cg_buf_init(&b, arena);
+    size_t n;
+    while ((n = fread(cg_buf_reserve(&b, 4096), 1, 4096, f)) > 0)
+        b.len += n;
+    fclose(f);
+    *out = cg_buf_str(&b);
+    return true;
+}
+
+ParameterizedTest(size_t *index, lambda_events, fixture)
+{
+    const struct golden *g = &fixtures[*index];
+    struct stat st;
+    if (stat(CG_FIXTURES_DIR "/events", &st) != 0)
+        cr_skip_test("no fixtures at %s/events (they live outside the repository)", CG_FIXTURES_DIR);
+    cg_str json;
+    cr_assert(read_fixture(g->file, &json), "cannot read %s", g->file);
+    int rc = decode(json, "");
+    if (g->refusal) {
+        cr_assert_eq(rc, -1, "%s: decoded, but it is not an HTTP request", g->file);
+        cr_expect(strstr(err, g->refusal), "%s: refused with \"%s\"", g->file, err);
+        return;
+    }
+    cr_assert_eq(rc, 0, "%s: refused: %s", g->file, err);
+    cr_log_info("%s", g->file);
+    expect_str(req.source, g->source);
+    expect_str(req.method, g->method);
+    expect_str(req.path, g->path);
+    expect_str(req.raw_path, g->raw_path);
+    cr_expect_str_eq(joined(req.query, req.nquery, "&"), g->query, "%s: query", g->file);
+    cr_expect_str_eq(joined(req.cookies, req.ncookies, "; "), g->cookies, "%s: cookies", g->file);
+    expect_str(req.body, g->body);
+    expect_str(req.client_addr, g->client);
+    expect_str(req.root_path, g->root_path);
+    cr_expect_eq(req.nheaders, g->nheaders, "%s: %zu headers, want %zu", g->file, req.nheaders, g->nheaders);
+    cr_expect(has_header(g->header), "%s: no header \"%s\"", g->file, g->header);
+    cr_expect(req.event.len == json.len && req.method_id != 0);
+}
+
+/* ---- paths ---- */
+
+Test(lambda_events, rest_path_is_decoded_and_kept_raw)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/files/a%20b/c%2Fd/A%C3%B1o','requestContext':{}}", ""),
+                 0, "%s", err);
+    expect_str(req.raw_path, "/files/a%20b/c%2Fd/A%C3%B1o");
+    expect_str(req.path, "/files/a b/c/d/A\xc3\xb1o");
+    expect_str(req.source, "apigw-rest");
+}
+
+Test(lambda_events, http_api_path_is_reescaped)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/A\\u00f1o 1/x?y#z%','requestContext':{'http':{'method':"
+                              "'GET'},'stage':'$default'}}",
+                              ""),
+                 0, "%s", err);
+    expect_str(req.path, "/A\xc3\xb1o 1/x?y#z%");
+    expect_str(req.raw_path, "/A%C3%B1o%201/x%3Fy%23z%25");
+}
+
+Test(lambda_events, function_url_path_is_encoded)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/a%2Fb/%20','requestContext':{'http':{'method':'GET'},"
+                              "'domainName':'x.lambda-url.eu-west-1.on.aws'}}",
+                              ""),
+                 0, "%s", err);
+    expect_str(req.source, "function-url");
+    expect_str(req.raw_path, "/a%2Fb/%20");
+    expect_str(req.path, "/a/b/ ");
+}
+
+Test(lambda_events, empty_or_missing_path_is_root)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'','requestContext':{}}", ""), 0);
+    expect_str(req.path, "/");
+    cr_assert_eq(decode_event("{'version':'2.0','requestContext':{'http':{'method':'GET'}}}", ""), 0);
+    expect_str(req.path, "/");
+    expect_str(req.raw_path, "/");
+}
+
+Test(lambda_events, trailing_slash_is_kept)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/items/','requestContext':{}}", ""), 0);
+    expect_str(req.path, "/items/");
+}
+
+/* ---- stages and base paths ---- */
+
+#define V2_AT(path, stage) \
+    "{'version':'2.0','rawPath':'" path "','requestContext':{'http':{'method':'GET'},'stage':'" stage "'}}"
+
+Test(lambda_events, named_stage_is_stripped_on_whole_segments)
+{
+    cr_assert_eq(decode_event(V2_AT("/dev/items", "dev"), ""), 0);
+    expect_str(req.path, "/items");
+    expect_str(req.root_path, "/dev");
+    expect_str(req.stage, "dev");
+    cr_assert_eq(decode_event(V2_AT("/dev", "dev"), ""), 0);
+    expect_str(req.path, "/");
+    expect_str(req.raw_path, "/");
+    cr_assert_eq(decode_event(V2_AT("/development/x", "dev"), ""), 0);
+    expect_str(req.path, "/development/x");
+    expect_str(req.root_path, "");
+    cr_assert_eq(decode_event(V2_AT("/$default/x", "$default"), ""), 0);
+    expect_str(req.path, "/$default/x");
+}
+
+Test(lambda_events, rest_never_adds_or_strips_the_stage)
+{
+    cr_assert_eq(
+        decode_event("{'httpMethod':'GET','path':'/prod/x','requestContext':{'stage':'prod','path':'/prod/prod/x'}}",
+                     ""),
+        0);
+    expect_str(req.path, "/prod/x");
+    expect_str(req.root_path, "");
+    expect_str(req.stage, "prod");
+}
+
+Test(lambda_events, base_path_is_stripped_on_whole_segments_once)
+{
+    const char *at_api = "{'httpMethod':'GET','path':'/api/api/items','requestContext':{}}";
+    cr_assert_eq(decode_event(at_api, "/api"), 0);
+    expect_str(req.path, "/api/items");
+    expect_str(req.raw_path, "/api/items");
+    expect_str(req.root_path, "/api");
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/api','requestContext':{}}", "/api"), 0);
+    expect_str(req.path, "/");
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/apiary','requestContext':{}}", "/api"), 0);
+    expect_str(req.path, "/apiary");
+    expect_str(req.root_path, "");
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/v1/api/x','requestContext':{}}", "/v1/api"), 0);
+    expect_str(req.path, "/x");
+    expect_str(req.root_path, "/v1/api");
+}
+
+Test(lambda_events, base_path_is_not_stripped_across_an_escaped_slash)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/api%2Fx/y','requestContext':{}}", "/api"), 0);
+    expect_str(req.path, "/api/x/y");
+    expect_str(req.raw_path, "/api%2Fx/y");
+    expect_str(req.root_path, "");
+}
+
+Test(lambda_events, stage_then_base_path)
+{
+    cr_assert_eq(decode_event(V2_AT("/dev/api/items", "dev"), "/api"), 0);
+    expect_str(req.path, "/items");
+    expect_str(req.root_path, "/dev/api");
+}
+
+/* ---- query ---- */
+
+Test(lambda_events, rest_query_values_are_decoded_and_reencoded)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/','requestContext':{},"
+                              "'queryStringParameters':{'q':'x+y','empty':''},"
+                              "'multiValueQueryStringParameters':{'q':['a b','x+y'],'empty':[''],'&':['=']}}",
+                              ""),
+                 0);
+    cr_expect_str_eq(joined(req.query, req.nquery, "&"), "q=a b&q=x+y&empty=&&==");
+    expect_str(req.query_string, "q=a%20b&q=x%2By&empty=&%26=%3D");
+}
+
+Test(lambda_events, rest_query_falls_back_to_single_values)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/','requestContext':{},"
+                              "'queryStringParameters':{'a':'1'},'multiValueQueryStringParameters':null}",
+                              ""),
+                 0);
+    cr_expect_str_eq(joined(req.query, req.nquery, "&"), "a=1");
+}
+
+Test(lambda_events, http_api_query_is_verbatim)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/','rawQueryString':'a=1,2&a=3&b=x%2By+z',"
+                              "'queryStringParameters':{'a':'1,2,3'},'requestContext':{'http':{'method':'GET'}}}",
+                              ""),
+                 0);
+    expect_str(req.query_string, "a=1,2&a=3&b=x%2By+z");
+    cr_expect_str_eq(joined(req.query, req.nquery, "&"), "a=1,2&a=3&b=x+y z");
+}
+
+Test(lambda_events, alb_query_is_undecoded_as_sent)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/','requestContext':{'elb':{}},"
+                              "'queryStringParameters':{'q2':'b+c','q3':'b%20c','q5':'%2Fsome%2Fpath%2F'}}",
+                              ""),
+                 0);
+    expect_str(req.query_string, "q2=b+c&q3=b%20c&q5=%2Fsome%2Fpath%2F");
+    cr_expect_str_eq(joined(req.query, req.nquery, "&"), "q2=b c&q3=b c&q5=/some/path/");
+    cr_expect_not(reply.multi_value);
+}
+
+/* ---- headers, cookies, body, client ---- */
+
+Test(lambda_events, rest_repeated_headers_come_from_multi_value)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/','requestContext':{},"
+                              "'headers':{'X-Multi':'b','Host':'h'},"
+                              "'multiValueHeaders':{'X-Multi':['a','b'],'Host':['h'],'cookie':['a=1','b=2']}}",
+                              ""),
+                 0);
+    cr_expect_eq(req.nheaders, 5);
+    cr_expect(has_header("X-Multi: a") && has_header("X-Multi: b"));
+    cr_expect_str_eq(joined(req.cookies, req.ncookies, "; "), "a=1; b=2");
+}
+
+Test(lambda_events, http_api_cookies_become_one_header)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/','cookies':['a=1','b=2'],"
+                              "'headers':{'x-two':'first,second'},'requestContext':{'http':{'method':'GET'}}}",
+                              ""),
+                 0);
+    cr_expect(has_header("cookie: a=1; b=2"));
+    cr_expect(has_header("x-two: first,second"));
+    cr_expect_str_eq(joined(req.cookies, req.ncookies, "; "), "a=1; b=2");
+}
+
+Test(lambda_events, function_url_cookie_header_is_replaced)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/','cookies':['a=1','b=2'],"
+                              "'headers':{'cookie':'a=1; b=2','host':'x'},"
+                              "'requestContext':{'http':{'method':'GET'},"
+                              "'domainName':'x.lambda-url.us-east-1.on.aws'}}",
+                              ""),
+                 0);
+    cr_expect_eq(req.nheaders, 2);
+    cr_expect_str_eq(joined(req.cookies, req.ncookies, "; "), "a=1; b=2");
+}
+
+Test(lambda_events, alb_null_fields_are_normal)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'POST','path':'/x','requestContext':{'elb':{'targetGroupArn':'arn'}},"
+                              "'headers':null,'queryStringParameters':null,'body':null,'isBase64Encoded':null,"
+                              "'multiValueHeaders':{'x-forwarded-for':['203.0.113.9, 10.0.0.1'],'x-null':null},"
+                              "'multiValueQueryStringParameters':{'a':['1','2']}}",
+                              ""),
+                 0, "%s", err);
+    expect_str(req.body, "");
+    expect_str(req.client_addr, "10.0.0.1");
+    expect_str(req.query_string, "a=1&a=2");
+    cr_expect_eq(req.nheaders, 1);
+    cr_expect(reply.multi_value);
+    expect_str(req.scheme, "http");
+}
+
+Test(lambda_events, base64_body_is_decoded)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/','body':'AAEC/w==','isBase64Encoded':true,"
+                              "'requestContext':{'http':{'method':'POST'}}}",
+                              ""),
+                 0);
+    cr_assert_eq(req.body.len, 4);
+    cr_expect(memcmp(req.body.ptr, "\x00\x01\x02\xff", 4) == 0);
+}
+
+Test(lambda_events, invalid_base64_body_is_refused)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/','body':'a$b=','isBase64Encoded':true,"
+                              "'requestContext':{'http':{'method':'POST'}}}",
+                              ""),
+                 -1);
+    cr_expect(strstr(err, "base64"), "%s", err);
+}
+
+Test(lambda_events, client_address_origin_and_host)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/','headers':{'x-forwarded-proto':'http',"
+                              "'x-forwarded-port':'8080'},'requestContext':{'http':{'method':'GET','sourceIp':"
+                              "'192.168.0.1/32'},'domainName':'abc.execute-api.eu-west-1.amazonaws.com'}}",
+                              ""),
+                 0);
+    expect_str(req.client_addr, "192.168.0.1");
+    expect_str(req.scheme, "http");
+    cr_expect_eq(req.server_port, 8080);
+    cr_expect(has_header("host: abc.execute-api.eu-west-1.amazonaws.com"));
+    expect_str(req.event_context,
+               "{\"http\":{\"method\":\"GET\",\"sourceIp\":\"192.168.0.1/32\"},\"domainName\":\"abc.execute-api.eu-"
+               "west-1.amazonaws.com\"}");
+}
+
+Test(lambda_events, escaped_strings_are_copied)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'G\\u0045T','path':'/a\\/b','requestContext':{},"
+                              "'headers':{'x-q':'say \\'hi\\''}}",
+                              ""),
+                 0);
+    expect_str(req.method, "GET");
+    expect_str(req.path, "/a/b");
+    cr_expect(has_header("x-q: say \"hi\""));
+}
+
+/* ---- refusals ---- */
+
+Test(lambda_events, non_http_events_are_refused)
+{
+    static const char *const events[] = {
+        "{'Records':[{'eventSource':'aws:s3'}]}",
+        "{'source':'aws.events','detail-type':'Scheduled Event'}",
+        "{'version':'2.0','requestContext':{'http':{}}}",
+        "[]",
+        "'a string'",
+    };
+    for (size_t i = 0; i < CG_LEN(events); i++) {
+        cr_expect_eq(decode_event(events[i], ""), -1, "%s was accepted", events[i]);
+        cr_expect(err[0], "no message for %s", events[i]);
+    }
+}
+
+Test(lambda_events, malformed_json_is_refused)
+{
+    cr_assert_eq(decode(CG_STR("{\"version\":\"2.0\","), ""), -1);
+    cr_expect(strstr(err, "not valid JSON"), "%s", err);
+    cr_assert_eq(decode(CG_STR("{\"a\":\"\xff\"}"), ""), -1, "invalid UTF-8 accepted");
+    cr_assert_eq(decode(CG_STR(""), ""), -1);
+}
