@@ -41,7 +41,7 @@ struct cg_request {
     struct cg_arena *arena;  /* per-request memory; owned by the transport */
 
     /* Where the request came from; the local server may leave these empty. */
-    cg_str source;           /* "apigw-rest", "apigw-http", "function-url", "alb"; empty: "local" */
+    cg_str source;           /* "apigw-rest", "apigw-http", "function-url", "alb", "local" */
     cg_str stage;            /* API Gateway stage ("$default", "prod"); ptr NULL when none */
     uint16_t server_port;    /* port the client connected to (x-forwarded-port); 0 if unknown */
     /* Lambda only: the event as received and its requestContext object (JSON
@@ -53,9 +53,9 @@ struct cg_request {
     int64_t deadline_ms;
 };
 
-/* Fill what the transport left empty: method_id, path (percent-decoded from
- * raw_path), query (from query_string, unless the transport set it) and
- * cookies (from the Cookie headers). Idempotent. */
+/* Fill what the transport left empty: method_id, source ("local"), path
+ * (percent-decoded from raw_path), query (from query_string, unless the
+ * transport set it) and cookies (from the Cookie headers). Idempotent. */
 void cg_request_prepare(struct cg_request *r);
 
 enum cg_method cg_method_parse(cg_str token);

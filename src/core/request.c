@@ -157,6 +157,8 @@ void cg_cookie_parse(struct cg_arena *a, cg_str header, struct cg_kv **kv, size_
 void cg_request_prepare(struct cg_request *r)
 {
     r->method_id = cg_method_parse(r->method);
+    if (!r->source.len)
+        r->source = CG_STR("local");
     if (!r->path.ptr)
         r->path = cg_percent_decode(r->arena, r->raw_path, false);
     if (!r->query && r->query_string.len)

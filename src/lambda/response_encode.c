@@ -9,6 +9,7 @@
  *             cased name (the only way to send several, §4.5 #26) */
 #include <ctype.h>
 
+#include "core/core_internal.h"
 #include "lambda/lambda_internal.h"
 
 enum header_shape {
@@ -242,9 +243,7 @@ static void encode_too_large(const struct lambda_reply *reply, struct cg_arena *
              LAMBDA_MAX_RESPONSE);
     struct cg_response res;
     cg_response_init(&res, a);
-    res.status = 500;
-    cg_response_add_header(&res, CG_STR("content-type"), CG_STR("application/json"));
-    cg_buf_puts(&res.body, "{\"detail\":\"Internal Server Error\"}");
+    cg_response_detail(&res, 500, "Internal Server Error");
     encode(reply, &res, out);
 }
 
