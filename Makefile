@@ -1,5 +1,5 @@
 # Thin wrapper around CMake presets. Every goal installs what it needs first.
-.PHONY: all build run dev test bench clean
+.PHONY: all build run dev test bench lambda clean
 
 APP ?= items
 PYTHON ?= python3
@@ -26,7 +26,14 @@ $(VENV)/.stamp-test: requirements-test.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
-test: $(VENV)/.stamp-test
+# npm test tools (redocly, playwright-core), pinned in tests/node/package-lock.json.
+build/node/.stamp: tests/node/package.json tests/node/package-lock.json
+	mkdir -p build/node
+	cp tests/node/package.json tests/node/package-lock.json tests/node/.npmrc build/node/
+	cd build/node && npm ci --silent
+	touch $@
+
+test: $(VENV)/.stamp-test build/node/.stamp
 	@tools/deps.sh test
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev
@@ -40,6 +47,14 @@ $(VENV)/.stamp-bench: requirements-bench.txt
 
 bench: build $(VENV)/.stamp-bench
 	bench/run.sh
+
+# The app binaries as Lambda bootstraps (build/lambda/bin), checked for
+# provided.al2023: glibc only, no symbol newer than GLIBC_2.34.
+lambda:
+	@tools/deps.sh build
+	cmake --preset lambda >/dev/null
+	cmake --build --preset lambda
+	tools/check-bootstrap.sh build/lambda/bin/*
 
 clean:
 	rm -rf build

@@ -3,6 +3,7 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 
 pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv)
+find_package(OpenSSL 3.0 REQUIRED) # libssl-dev: SigV4 and TLS to AWS (src/aws)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 
 # yajl: Debian ships no .pc file; link the static archive (no runtime .so).

@@ -3,9 +3,22 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 
-build="cmake ninja-build gcc pkg-config libuv1-dev libyajl-dev libsqlite3-dev node-llhttp"
-test="$build libcriterion-dev curl python3 python3-venv"
+build="cmake ninja-build gcc pkg-config libuv1-dev libyajl-dev libsqlite3-dev node-llhttp libssl-dev zlib1g-dev"
+# npm fetches the docs pages' files (docs-ui/); Debian's npm only when there is none.
+command -v npm >/dev/null 2>&1 || build="$build npm"
+test="$build libcriterion-dev curl python3 python3-venv openssl ca-certificates"
 bench="$build wrk nginx-light procps"
+
+# The browser test's Chromium, apart: when it cannot be installed, that test
+# says it is skipped and the rest still runs.
+if [ "${1:-build}" = test ] && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } ||
+            echo "warning: chromium could not be installed; the browser test will be skipped" >&2
+    else
+        echo "warning: no chromium (sudo apt-get install chromium); the browser test will be skipped" >&2
+    fi
+fi
 
 case "${1:-build}" in
 build) want=$build ;;

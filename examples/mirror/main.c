@@ -1,68 +1,136 @@
-/* Mirror: an httpbin-style app that shows exactly what a transport delivered.
+/* Mirror: an httpbin-style app that shows exactly what a transport (the
+ * local server, an API Gateway, a function URL, an ALB) delivered.
  *
- *   ANY /anything, /anything/{rest:path}  the request as JSON: method, paths,
- *                                         query, headers and cookies as
- *                                         [name, value] pairs in order, body
- *   GET /status/{code}                    an empty response with that status
- *   GET /delay/{ms}                       waits ms (at most 10000), then answers
- *   GET /bytes/{n}                        n bytes of application/octet-stream
- *   GET /headers/set-cookie               two Set-Cookie headers
- */
+ *   GET /status/{code}       an empty response with that status
+ *   GET /bytes/{n}           n pseudo-random bytes (application/octet-stream),
+ *                            the same for the same ?seed=
+ *   GET /cookies/set?k=v&..  one Set-Cookie: k=v per pair, in order
+ *   GET /delay/{ms}          waits ms (at most 10000), then answers
+ *   anything else            200 with the request as JSON:
+ *     {"method", "path" (decoded), "query" {name: [values]},
+ *      "headers" {lowercase name: [values]}, "cookies" {name: value},
+ *      "body" (text, or base64 with "body_base64": true when not UTF-8),
+ *      "source_ip", "source", "stage" (null when none), "root_path"}
+ *
+ * Every answer carries the request id in x-request-id (on Lambda, the
+ * invocation's id: the one in the START and REPORT log lines). */
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <cgate/cgate.h>
 
 #define ANY_METHOD (CG_M_GET | CG_M_POST | CG_M_PUT | CG_M_DELETE | CG_M_PATCH | CG_M_OPTIONS)
+#define MAX_BYTES (1024 * 1024)
 
-static void write_pairs(struct cg_json *j, const char *key, const struct cg_kv *kv, size_t n)
+static bool named_earlier(const struct cg_kv *kv, size_t i, bool ignore_case)
 {
-    cg_json_key(j, key);
-    cg_json_arr_begin(j);
+    for (size_t k = 0; k < i; k++)
+        if (ignore_case ? cg_str_ieq(kv[k].name, kv[i].name) : cg_str_eq(kv[k].name, kv[i].name))
+            return true;
+    return false;
+}
+
+static cg_str lowercase(struct cg_arena *a, cg_str s)
+{
+    char *p = (char *)cg_arena_strdup(a, s).ptr;
+    for (size_t i = 0; i < s.len; i++)
+        p[i] = (char)tolower((unsigned char)p[i]);
+    return (cg_str){ p, s.len };
+}
+
+/* {name: [value, ...]} with names in order of first appearance; header names
+ * are grouped ignoring case and written in lowercase. */
+static void write_multi_map(struct cg_json *j, struct cg_arena *a, const struct cg_kv *kv, size_t n,
+                            bool ignore_case)
+{
+    cg_json_obj_begin(j);
     for (size_t i = 0; i < n; i++) {
+        if (named_earlier(kv, i, ignore_case))
+            continue;
+        cg_json_key_str(j, ignore_case ? lowercase(a, kv[i].name) : kv[i].name);
         cg_json_arr_begin(j);
-        cg_json_str(j, kv[i].name);
-        cg_json_str(j, kv[i].value);
+        for (size_t k = i; k < n; k++)
+            if (ignore_case ? cg_str_ieq(kv[k].name, kv[i].name) : cg_str_eq(kv[k].name, kv[i].name))
+                cg_json_str(j, kv[k].value);
         cg_json_arr_end(j);
     }
-    cg_json_arr_end(j);
+    cg_json_obj_end(j);
 }
 
-static void write_field(struct cg_json *j, const char *key, cg_str value)
+/* {name: value}; a repeated cookie name keeps its first value, as
+ * cg_request_cookie() does. */
+static void write_cookies(struct cg_json *j, const struct cg_request *r)
+{
+    cg_json_obj_begin(j);
+    for (size_t i = 0; i < r->ncookies; i++) {
+        if (named_earlier(r->cookies, i, false))
+            continue;
+        cg_json_key_str(j, r->cookies[i].name);
+        cg_json_str(j, r->cookies[i].value);
+    }
+    cg_json_obj_end(j);
+}
+
+static void write_body(struct cg_json *j, cg_str body)
+{
+    bool text = cg_utf8_valid(body);
+    cg_json_key(j, "body");
+    if (text) {
+        cg_json_str(j, body);
+    } else { /* base64 needs no escaping: straight into the output */
+        cg_json_raw(j, CG_STR("\""));
+        cg_base64_encode(j->out, body);
+        cg_buf_putc(j->out, '"');
+    }
+    cg_json_key(j, "body_base64");
+    cg_json_bool(j, !text);
+}
+
+static void write_string_or_null(struct cg_json *j, const char *key, cg_str value)
 {
     cg_json_key(j, key);
-    cg_json_str(j, value);
+    if (value.ptr)
+        cg_json_str(j, value);
+    else
+        cg_json_null(j);
 }
 
-static int anything(struct cg_ctx *c)
+static int tag_request_id(struct cg_ctx *c)
+{
+    return cg_add_header(c, "x-request-id", cg_req(c)->request_id);
+}
+
+static int echo(struct cg_ctx *c)
 {
     const struct cg_request *r = cg_req(c);
     struct cg_json *j = cg_json_begin(c, 200);
     cg_json_obj_begin(j);
-    write_field(j, "method", r->method);
-    write_field(j, "path", r->path);
-    write_field(j, "raw_path", r->raw_path);
-    write_field(j, "query_string", r->query_string);
-    write_pairs(j, "query", r->query, r->nquery);
-    write_pairs(j, "headers", r->headers, r->nheaders);
-    write_pairs(j, "cookies", r->cookies, r->ncookies);
-    write_field(j, "body", r->body);
-    cg_json_key(j, "client");
-    cg_json_obj_begin(j);
-    write_field(j, "host", r->client_addr);
-    cg_json_key(j, "port");
-    cg_json_int(j, r->client_port);
+    cg_json_key(j, "method");
+    cg_json_str(j, r->method);
+    cg_json_key(j, "path");
+    cg_json_str(j, r->path);
+    cg_json_key(j, "query");
+    write_multi_map(j, cg_arena(c), r->query, r->nquery, false);
+    cg_json_key(j, "headers");
+    write_multi_map(j, cg_arena(c), r->headers, r->nheaders, true);
+    cg_json_key(j, "cookies");
+    write_cookies(j, r);
+    write_body(j, r->body);
+    write_string_or_null(j, "source_ip", r->client_addr);
+    write_string_or_null(j, "source", r->source);
+    write_string_or_null(j, "stage", r->stage);
+    cg_json_key(j, "root_path");
+    cg_json_str(j, r->root_path);
     cg_json_obj_end(j);
-    write_field(j, "scheme", r->scheme);
-    write_field(j, "root_path", r->root_path);
-    write_field(j, "request_id", r->request_id);
-    cg_json_obj_end(j);
-    return 0;
+    return tag_request_id(c);
 }
 
 static int status(struct cg_ctx *c)
 {
-    return cg_send_empty(c, (int)cg_param_int(c, "code"));
+    cg_send_empty(c, (int)cg_param_int(c, "code"));
+    return tag_request_id(c);
 }
 
 static int delay(struct cg_ctx *c)
@@ -76,41 +144,56 @@ static int delay(struct cg_ctx *c)
     cg_json_key(j, "delay_ms");
     cg_json_int(j, ms);
     cg_json_obj_end(j);
-    return 0;
+    return tag_request_id(c);
+}
+
+/* xorshift64*: a fixed sequence per seed, so that one payload can be
+ * compared byte for byte across transports. */
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 0x2545F4914F6CDD1DULL;
 }
 
 static int bytes(struct cg_ctx *c)
 {
     size_t n = (size_t)cg_param_int(c, "n");
+    uint64_t state = (uint64_t)cg_param_int(c, "seed") * 0x9E3779B97F4A7C15ULL + 1; /* never 0 */
     cg_send(c, 200, "application/octet-stream", NULL, 0);
-    if (n == 0)
-        return 0;
     struct cg_buf *body = &cg_res(c)->body;
-    char *p = cg_buf_reserve(body, n);
+    unsigned char *p = (unsigned char *)cg_buf_reserve(body, n);
     for (size_t i = 0; i < n; i++)
-        p[i] = (char)('a' + i % 26);
+        p[i] = (unsigned char)(next_random(&state) >> 56);
     body->len += n;
-    return 0;
+    return tag_request_id(c);
 }
 
-static int set_cookie(struct cg_ctx *c)
+static int set_cookies(struct cg_ctx *c)
 {
-    cg_send_json_raw(c, 200, CG_STR("{\"set\":[\"a\",\"b\"]}"));
-    cg_add_header(c, "set-cookie", CG_STR("a=1; Path=/"));
-    return cg_add_header(c, "set-cookie", CG_STR("b=2; Path=/; HttpOnly"));
+    const struct cg_request *r = cg_req(c);
+    cg_send_json_raw(c, 200, CG_STR("{}"));
+    for (size_t i = 0; i < r->nquery; i++) {
+        cg_str pair = cg_arena_printf(cg_arena(c), "%.*s=%.*s", (int)r->query[i].name.len, r->query[i].name.ptr,
+                                      (int)r->query[i].value.len, r->query[i].value.ptr);
+        if (cg_add_header(c, "set-cookie", pair) != 0)
+            return cg_http_error(c, 400, "A cookie cannot hold a line break");
+    }
+    return tag_request_id(c);
 }
 
 static const struct cg_route routes[] = {
-    CG_ROUTE(ANY_METHOD, "/anything", anything, .summary = "Echo the request"),
-    CG_ROUTE(ANY_METHOD, "/anything/{rest:path}", anything, .summary = "Echo the request",
-             .params = CG_PARAMS(CG_PATH_STR("rest"))),
     CG_GET("/status/{code}", status, .summary = "Answer with this status",
            .params = CG_PARAMS(CG_PATH_INT("code", CG_GE(200), CG_LE(599)))),
+    CG_GET("/bytes/{n}", bytes, .summary = "Answer n deterministic pseudo-random bytes",
+           .params = CG_PARAMS(CG_PATH_INT("n", CG_GE(0), CG_LE(MAX_BYTES)),
+                               CG_QUERY_INT("seed", .def = "0", CG_GE(0)))),
+    CG_GET("/cookies/set", set_cookies, .summary = "Set one cookie per query pair"),
     CG_GET("/delay/{ms}", delay, .summary = "Answer after a delay",
            .params = CG_PARAMS(CG_PATH_INT("ms", CG_GE(0), CG_LE(10000)))),
-    CG_GET("/bytes/{n}", bytes, .summary = "Answer n bytes",
-           .params = CG_PARAMS(CG_PATH_INT("n", CG_GE(0), CG_LE(10 * 1024 * 1024)))),
-    CG_GET("/headers/set-cookie", set_cookie, .summary = "Set two cookies"),
+    CG_ROUTE(ANY_METHOD, "/{rest:path}", echo, .summary = "Echo the request",
+             .params = CG_PARAMS(CG_PATH_STR("rest"))),
 };
 
 int main(int argc, char **argv)

@@ -23,6 +23,15 @@ struct cg_ctx; /* one request being handled; valid until the handler returns */
  * and logs the cause given with cg_fail(). */
 typedef int (*cg_handler)(struct cg_ctx *c);
 
+/* A response the docs list besides the success one, e.g. { 404, "Item not
+ * found" }; a model gives its body's schema. */
+struct cg_response_doc {
+    int status;
+    const char *description;
+    const struct cg_model *model;
+};
+#define CG_RESPONSES(...) ((const struct cg_response_doc[]){ __VA_ARGS__, { 0 } })
+
 struct cg_route {
     unsigned methods;              /* enum cg_method bits */
     const char *path;              /* "/api/items/{item_id}", "/files/{rest:path}" */
@@ -33,10 +42,12 @@ struct cg_route {
     const char *tags;              /* comma-separated */
     const struct cg_param *params; /* CG_PARAMS(...), terminated by an entry with no name */
     const struct cg_model *body;   /* JSON body bound and validated before the handler runs */
-    const struct cg_model *response;
+    const struct cg_model *response; /* the success body's schema; cg_json_model sends only its fields */
+    bool response_list;            /* the success body is an array of `response` */
     int status;                    /* success status for the docs; default 200 */
+    const struct cg_response_doc *responses; /* CG_RESPONSES(...): other statuses, for the docs */
     bool deprecated;
-    bool hidden;                   /* not in the OpenAPI document */
+    bool hidden;                   /* not in the OpenAPI document (FastAPI's include_in_schema=False) */
 };
 
 #define CG_ROUTE(m, p, h, ...) { .methods = (m), .path = (p), .handler = (h), .name = #h, __VA_ARGS__ }
@@ -55,6 +66,17 @@ struct cg_app_opts {
     /* Runs once in cg_app_stop, after the last request. */
     void (*on_shutdown)(struct cg_app *app);
     void *data;                    /* the app's own state, see cg_app_data() */
+    /* Where the OpenAPI document and the docs pages are served: NULL keeps
+     * the default ("/openapi.json", "/docs", "/redoc"), "" switches one off
+     * (without the document, both pages are off too). The pages' scripts are
+     * served from {docs_url}/static/ (or {redoc_url}/static/). */
+    const char *openapi_url;
+    const char *docs_url;
+    const char *redoc_url;
+    /* Load Swagger UI and ReDoc from this npm CDN (e.g.
+     * "https://cdn.jsdelivr.net/npm") instead of the copies embedded in the
+     * binary. Builds with -DCG_EMBED_DOCS=OFF embed none and use jsDelivr. */
+    const char *docs_cdn_url;
 };
 
 /* Ownership: the app keeps pointers to opts' strings and to the route
@@ -69,6 +91,10 @@ void cg_app_stop(struct cg_app *app);
 void *cg_app_get_data(const struct cg_app *app);
 void cg_app_set_data(struct cg_app *app, void *data);
 const struct cg_app_opts *cg_app_options(const struct cg_app *app);
+/* The OpenAPI 3.1 document (compact JSON, without `servers`), built from the
+ * route tables once: by the first call or by cg_app_start. Owned by the
+ * app. ptr NULL when the tables are invalid (the cause is logged). */
+cg_str cg_app_openapi(struct cg_app *app);
 
 /* The core: route, bind, validate, run the handler, map failures. The
  * response lives in req->arena. Safe to call from several threads at once. */
@@ -89,6 +115,11 @@ double cg_param_num(struct cg_ctx *c, const char *name);
 cg_str cg_param_str(struct cg_ctx *c, const char *name);  /* also an enum's text */
 bool cg_param_bool(struct cg_ctx *c, const char *name);
 int cg_param_enum(struct cg_ctx *c, const char *name);    /* index in choices */
+/* A list parameter (.list): how many values, and each one (i < count). */
+size_t cg_param_count(struct cg_ctx *c, const char *name);
+int64_t cg_param_int_at(struct cg_ctx *c, const char *name, size_t i);
+double cg_param_num_at(struct cg_ctx *c, const char *name, size_t i);
+cg_str cg_param_str_at(struct cg_ctx *c, const char *name, size_t i);
 /* The bound body (a struct of route->body->size bytes), or NULL. */
 const void *cg_body(struct cg_ctx *c);
 
@@ -125,9 +156,9 @@ struct cg_serve_opts {
 /* Serve until SIGINT/SIGTERM; returns 0 after a clean drain. */
 int cg_serve(struct cg_app *app, const struct cg_serve_opts *opts);
 
-/* The program: `serve` (default) and `--help`; later `invoke`, `openapi`,
- * and the Lambda loop when AWS_LAMBDA_RUNTIME_API is set. Starts and stops
- * the app; returns the exit status. */
+/* The program: `serve` (default), `invoke`, `openapi` (print the document)
+ * and `--help`, and the Lambda loop when AWS_LAMBDA_RUNTIME_API is set.
+ * Starts and stops the app; returns the exit status. */
 int cg_main(struct cg_app *app, int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include "app.h"
 #include "arena.h"
 #include "buf.h"
+#include "codec.h"
 #include "json.h"
 #include "lambda.h"
 #include "log.h"

@@ -42,7 +42,7 @@ struct cg_constraints {
 #define CG_CHOICES(...) .c.choices = (const char *const[]){ __VA_ARGS__, NULL }
 
 struct cg_param {
-    const char *name;        /* path/query/cookie name; header name (matched ignoring case) */
+    const char *name;        /* path/query/cookie name; header name, see keep_underscores */
     enum cg_param_in in;
     enum cg_type type;
     bool required;           /* path parameters are always required */
@@ -50,6 +50,13 @@ struct cg_param {
     struct cg_constraints c;
     const char *description;
     bool deprecated;
+    /* Query only: every value of a repeated key (?tag=a&tag=b), each checked
+     * against type and constraints; absent means an empty list unless
+     * required. No default. Read with cg_param_count and cg_param_*_at. */
+    bool list;
+    /* Headers: "user_agent" is sent as "user-agent" (matched ignoring case)
+     * unless this is set, as FastAPI's Header(convert_underscores=False). */
+    bool keep_underscores;
 };
 
 #define CG_PARAM_(where, kind, n, ...) { .name = (n), .in = (where), .type = (kind), __VA_ARGS__ }
@@ -67,6 +74,8 @@ struct cg_param {
 #define CG_HEADER_INT(n, ...)  CG_PARAM_(CG_IN_HEADER, CG_INT, n, __VA_ARGS__)
 #define CG_COOKIE_STR(n, ...)  CG_PARAM_(CG_IN_COOKIE, CG_STRING, n, __VA_ARGS__)
 #define CG_COOKIE_INT(n, ...)  CG_PARAM_(CG_IN_COOKIE, CG_INT, n, __VA_ARGS__)
+/* A list from a repeated query key: CG_QUERY_LIST("tag", CG_STRING, CG_MAX_LEN(20)) */
+#define CG_QUERY_LIST(n, kind, ...) CG_PARAM_(CG_IN_QUERY, kind, n, .list = true, __VA_ARGS__)
 /* A parameter list for a route: .params = CG_PARAMS(CG_PATH_INT(...), ...) */
 #define CG_PARAMS(...) ((const struct cg_param[]){ __VA_ARGS__, { 0 } })
 

@@ -5,13 +5,6 @@
 
 #include "core/core_internal.h"
 
-struct cg_app {
-    struct cg_app_opts opts;
-    struct cg_route_rt *routes;
-    size_t nroutes;
-    bool started;
-};
-
 struct cg_app *cg_app_new(const struct cg_app_opts *opts)
 {
     struct cg_app *app = calloc(1, sizeof *app);
@@ -26,24 +19,32 @@ struct cg_app *cg_app_new(const struct cg_app_opts *opts)
     return app;
 }
 
-static void free_route_defaults(struct cg_app *app)
+static void free_route_params(struct cg_app *app)
 {
-    for (size_t i = 0; i < app->nroutes; i++)
-        free(app->routes[i].defaults);
+    for (size_t i = 0; i < app->nroutes; i++) {
+        struct cg_route_rt *rt = &app->routes[i];
+        for (size_t k = 0; rt->wire_names && k < rt->nparams; k++)
+            if (rt->wire_names[k] != rt->route->params[k].name)
+                free((char *)rt->wire_names[k]);
+        free(rt->defaults);
+        free(rt->wire_names);
+    }
 }
 
 void cg_app_free(struct cg_app *app)
 {
     if (!app)
         return;
-    free_route_defaults(app);
+    free_route_params(app);
     free(app->routes);
+    free(app->assets_path);
+    cg_buf_free(&app->openapi);
     free(app);
 }
 
 int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n)
 {
-    if (app->started) {
+    if (app->prepared) {
         cg_error("cg_app_routes: the app has started; add routes before cg_app_start");
         return -1;
     }
@@ -103,16 +104,45 @@ static int prepare_default(const struct cg_route *route, const struct cg_param *
     return rc;
 }
 
+/* FastAPI's Header(): "user_agent" is the header "user-agent". The copy is
+ * owned by the app (never freed while it runs: rt->wire_names keeps it). */
+static const char *wire_name(const struct cg_param *p)
+{
+    if (p->in != CG_IN_HEADER || p->keep_underscores || !strchr(p->name, '_'))
+        return p->name;
+    size_t len = strlen(p->name);
+    char *name = cg_xmalloc(len + 1);
+    for (size_t i = 0; i <= len; i++)
+        name[i] = p->name[i] == '_' ? '-' : p->name[i];
+    return name;
+}
+
+static int check_list(const struct cg_route *route, const struct cg_param *p)
+{
+    if (!p->list)
+        return 0;
+    if (p->in != CG_IN_QUERY || p->def) {
+        cg_error("route %s: list parameter %s: lists are query parameters without a default", route->path,
+                 p->name);
+        return -1;
+    }
+    return 0;
+}
+
 static int prepare_params(struct cg_route_rt *rt)
 {
     const struct cg_route *route = rt->route;
     rt->nparams = count_params(route->params);
     rt->defaults = calloc(rt->nparams ? rt->nparams : 1, sizeof *rt->defaults);
-    if (!rt->defaults)
+    rt->wire_names = calloc(rt->nparams ? rt->nparams : 1, sizeof *rt->wire_names);
+    if (!rt->defaults || !rt->wire_names)
         cg_oom();
     int npath = 0;
     for (size_t i = 0; i < rt->nparams; i++) {
         const struct cg_param *p = &route->params[i];
+        rt->wire_names[i] = wire_name(p);
+        if (check_list(route, p) != 0)
+            return -1;
         if (p->in == CG_IN_PATH) {
             npath++;
             if (!template_has_param(rt, p->name)) {
@@ -150,15 +180,55 @@ static int prepare_model(const struct cg_route *route, const struct cg_model *m)
     return 0;
 }
 
-int cg_app_start(struct cg_app *app)
+/* The built-in routes go first, as in FastAPI, so that an app's catch-all
+ * route cannot hide the docs. */
+static int add_builtin_routes(struct cg_app *app)
 {
-    if (app->started)
+    size_t n = cg_docs_routes(app), old = app->nroutes;
+    app->routes = cg_xrealloc(app->routes, (old + n) * sizeof *app->routes);
+    memmove(app->routes + n, app->routes, old * sizeof *app->routes);
+    for (size_t i = 0; i < n; i++) {
+        char err[256];
+        if (cg_route_compile(&app->routes[i], &app->builtin[i], err, sizeof err) != 0) {
+            cg_error("docs: %s (see openapi_url, docs_url, redoc_url)", err);
+            memmove(app->routes, app->routes + n, old * sizeof *app->routes);
+            return -1;
+        }
+    }
+    app->nroutes += n;
+    return 0;
+}
+
+/* Check the tables and build the document: everything but the start-up hook. */
+static int prepare(struct cg_app *app)
+{
+    if (app->prepared)
         return 0;
+    if (add_builtin_routes(app) != 0)
+        return -1;
     for (size_t i = 0; i < app->nroutes; i++) {
         struct cg_route_rt *rt = &app->routes[i];
         if (prepare_params(rt) != 0 || prepare_model(rt->route, rt->route->body) != 0)
             return -1;
     }
+    cg_openapi_build(app);
+    app->prepared = true;
+    return 0;
+}
+
+cg_str cg_app_openapi(struct cg_app *app)
+{
+    if (prepare(app) != 0)
+        return (cg_str){ NULL, 0 };
+    return cg_buf_str(&app->openapi);
+}
+
+int cg_app_start(struct cg_app *app)
+{
+    if (app->started)
+        return 0;
+    if (prepare(app) != 0)
+        return -1;
     if (app->opts.on_startup && app->opts.on_startup(app) != 0) {
         cg_error("start-up hook failed");
         return -1;

@@ -13,6 +13,8 @@ struct cg_value {
     double n;   /* CG_NUMBER */
     bool b;     /* CG_BOOL */
     cg_str s;   /* the text as received (every type), decoded */
+    struct cg_value *items; /* a list parameter's values, in the arena */
+    size_t nitems;
 };
 
 /* One entry of a 422 body; each part is already-serialised JSON so that any
@@ -76,12 +78,36 @@ struct cg_route_rt {
     bool trailing_slash;          /* the template ends with '/' */
     size_t nparams;
     struct cg_value *defaults;    /* per param; present when a default is declared */
+    const char **wire_names;      /* per param: the name in the request ("user-agent") */
 };
 
 /* Match `path` against a route; on success fills values (one per path
  * parameter, in template order) and returns true. */
 bool cg_route_match(const struct cg_route_rt *rt, cg_str path, cg_str *values, int *nvalues);
 int cg_route_compile(struct cg_route_rt *rt, const struct cg_route *route, char *err, size_t errlen);
+
+/* The built-in routes: the document, the two pages and their assets. */
+enum { CG_BUILTIN_ROUTES = 4 };
+
+struct cg_app {
+    struct cg_app_opts opts;
+    struct cg_route_rt *routes;
+    size_t nroutes;
+    bool prepared;                /* routes checked, document built */
+    bool started;
+    struct cg_route builtin[CG_BUILTIN_ROUTES];
+    char *assets_path;            /* "{docs_url}/static/{file}" */
+    struct cg_buf openapi;        /* the document, on the heap */
+    size_t openapi_servers_at;    /* where `servers` goes: after "info" */
+};
+
+/* Build app->openapi from the route tables, and the handler that serves it
+ * (openapi.c). */
+void cg_openapi_build(struct cg_app *app);
+int cg_openapi_serve(struct cg_ctx *c);
+/* Append the routes that serve the document and the docs pages to
+ * app->builtin per the app's options; returns how many (docs.c). */
+size_t cg_docs_routes(struct cg_app *app);
 
 struct cg_ctx {
     const struct cg_app *app;

@@ -26,54 +26,94 @@ void cg_response_detail(struct cg_response *res, int status, const char *detail)
 
 /* The value of a parameter in the request, or ptr NULL when absent. Path
  * values come from the matched template, in template order. */
-static cg_str param_text(const struct cg_route_rt *rt, const struct cg_param *p, const cg_str *path_values,
+static cg_str param_text(const struct cg_route_rt *rt, size_t i, const cg_str *path_values,
                          const struct cg_request *req)
 {
+    const struct cg_param *p = &rt->route->params[i];
     switch (p->in) {
     case CG_IN_PATH: {
         int k = 0;
-        for (int i = 0; i < rt->nsegments; i++) {
-            if (!rt->segments[i].is_param)
+        for (int s = 0; s < rt->nsegments; s++) {
+            if (!rt->segments[s].is_param)
                 continue;
-            if (cg_str_eq_c(rt->segments[i].text, p->name))
+            if (cg_str_eq_c(rt->segments[s].text, p->name))
                 return path_values[k];
             k++;
         }
         break;
     }
     case CG_IN_QUERY: return cg_request_query(req, p->name);
-    case CG_IN_HEADER: return cg_request_header(req, p->name);
+    case CG_IN_HEADER: return cg_request_header(req, rt->wire_names[i]);
     case CG_IN_COOKIE: return cg_request_cookie(req, p->name);
     }
     return (cg_str){ NULL, 0 };
 }
 
-static cg_str param_loc(struct cg_arena *a, const struct cg_param *p)
+/* ["query","tag"], or with a list item's index: ["query","tag",0]. */
+static cg_str param_loc(struct cg_ctx *c, size_t i, long index)
 {
     struct cg_buf loc;
-    cg_buf_init(&loc, a);
+    cg_buf_init(&loc, c->req->arena);
     struct cg_json j;
     cg_json_init(&j, &loc);
     cg_json_arr_begin(&j);
-    cg_json_cstr(&j, param_sources[p->in]);
-    cg_json_cstr(&j, p->name);
+    cg_json_cstr(&j, param_sources[c->rt->route->params[i].in]);
+    cg_json_cstr(&j, c->rt->wire_names[i]);
+    if (index >= 0)
+        cg_json_int(&j, index);
     cg_json_arr_end(&j);
     return cg_buf_str(&loc);
+}
+
+static size_t count_query(const struct cg_request *req, const char *name)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < req->nquery; k++)
+        n += cg_str_eq_c(req->query[k].name, name);
+    return n;
+}
+
+/* Every value of a repeated query key, in order, each one checked. */
+static void bind_list(struct cg_ctx *c, size_t i, struct cg_verrors *errs)
+{
+    const struct cg_param *p = &c->rt->route->params[i];
+    const struct cg_request *req = c->req;
+    struct cg_value *v = &c->values[i];
+    v->nitems = count_query(req, p->name);
+    if (v->nitems == 0) {
+        if (p->required)
+            cg_verrors_add(errs, "missing", param_loc(c, i, -1), CG_STR("Field required"), CG_STR("null"),
+                           CG_STR(""));
+        return;
+    }
+    v->present = true;
+    v->items = cg_arena_zalloc(req->arena, v->nitems * sizeof *v->items);
+    size_t n = 0;
+    for (size_t k = 0; k < req->nquery; k++)
+        if (cg_str_eq_c(req->query[k].name, p->name)) {
+            cg_value_parse(req->arena, p->type, &p->c, req->query[k].value, param_loc(c, i, (long)n),
+                           &v->items[n], errs);
+            n++;
+        }
 }
 
 static void bind_param(struct cg_ctx *c, size_t i, const cg_str *path_values, struct cg_verrors *errs)
 {
     const struct cg_param *p = &c->rt->route->params[i];
-    cg_str text = param_text(c->rt, p, path_values, c->req);
+    if (p->list) {
+        bind_list(c, i, errs);
+        return;
+    }
+    cg_str text = param_text(c->rt, i, path_values, c->req);
     if (!text.ptr) {
         if (p->required)
-            cg_verrors_add(errs, "missing", param_loc(c->req->arena, p), CG_STR("Field required"),
-                           CG_STR("null"), CG_STR(""));
+            cg_verrors_add(errs, "missing", param_loc(c, i, -1), CG_STR("Field required"), CG_STR("null"),
+                           CG_STR(""));
         else
             c->values[i] = c->rt->defaults[i];
         return;
     }
-    cg_value_parse(c->req->arena, p->type, &p->c, text, param_loc(c->req->arena, p), &c->values[i], errs);
+    cg_value_parse(c->req->arena, p->type, &p->c, text, param_loc(c, i, -1), &c->values[i], errs);
 }
 
 /* FastAPI reports path, query, header and cookie errors in that order, then
@@ -201,6 +241,37 @@ bool cg_param_bool(struct cg_ctx *c, const char *name)
 int cg_param_enum(struct cg_ctx *c, const char *name)
 {
     return (int)param_value(c, name)->i;
+}
+
+size_t cg_param_count(struct cg_ctx *c, const char *name)
+{
+    return param_value(c, name)->nitems;
+}
+
+/* Item i of a list; a logged programming error and a zero value past its end. */
+static const struct cg_value *param_item(struct cg_ctx *c, const char *name, size_t i)
+{
+    static const struct cg_value absent;
+    const struct cg_value *v = param_value(c, name);
+    if (i < v->nitems)
+        return &v->items[i];
+    cg_error("route %s: parameter %s has no item %zu", c->rt->route->path, name, i);
+    return &absent;
+}
+
+int64_t cg_param_int_at(struct cg_ctx *c, const char *name, size_t i)
+{
+    return param_item(c, name, i)->i;
+}
+
+double cg_param_num_at(struct cg_ctx *c, const char *name, size_t i)
+{
+    return param_item(c, name, i)->n;
+}
+
+cg_str cg_param_str_at(struct cg_ctx *c, const char *name, size_t i)
+{
+    return param_item(c, name, i)->s;
 }
 
 const void *cg_body(struct cg_ctx *c)

@@ -13,11 +13,13 @@ static void usage(FILE *out, const char *prog, const struct cg_app *app)
             "\n"
             "usage: %s [serve] [options]\n"
             "       %s invoke [FILE|-]\n"
+            "       %s openapi\n"
             "\n"
             "commands:\n"
             "  serve                 run the HTTP server (the default)\n"
             "  invoke [FILE|-]       run one Lambda event (API Gateway, function URL, ALB)\n"
             "                        through the app; the response JSON on stdout\n"
+            "  openapi               print the OpenAPI document (JSON) and exit\n"
             "\n"
             "options:\n"
             "  --host H              address to listen on ($HOST, default 127.0.0.1)\n"
@@ -35,7 +37,7 @@ static void usage(FILE *out, const char *prog, const struct cg_app *app)
             "environment: LOG_LEVEL (debug, info, warning, error); CG_BASE_PATH (a path prefix\n"
             "stripped from Lambda events); with AWS_LAMBDA_RUNTIME_API set, the app runs as a\n"
             "Lambda custom runtime\n",
-            prog, cg_app_options(app)->title, cg_app_options(app)->version, prog, prog);
+            prog, cg_app_options(app)->title, cg_app_options(app)->version, prog, prog, prog);
 }
 
 /* A whole decimal number in [min, max]; otherwise a message naming the
@@ -161,6 +163,18 @@ static int run_lambda(struct cg_app *app, const char *prog, bool invoke, const c
     return rc;
 }
 
+/* The document without running the start-up hook: no store is opened. */
+static int print_openapi(struct cg_app *app)
+{
+    cg_str doc = cg_app_openapi(app);
+    if (!doc.ptr)
+        return 1;
+    fwrite(doc.ptr, 1, doc.len, stdout);
+    putchar('\n');
+    cg_patterns_free();
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int cg_main(struct cg_app *app, int argc, char **argv)
 {
     cg_log_init();
@@ -174,6 +188,8 @@ int cg_main(struct cg_app *app, int argc, char **argv)
         }
         return run_lambda(app, prog, true, argc > 2 ? argv[2] : NULL);
     }
+    if (argc == 2 && strcmp(argv[1], "openapi") == 0)
+        return print_openapi(app);
     struct cg_serve_opts opts = { .port = 8000 };
     if (options_from_env(&opts) != 0)
         return 2;

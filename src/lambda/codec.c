@@ -6,7 +6,7 @@
 
 static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-void lambda_base64_encode(struct cg_buf *out, cg_str in)
+void cg_base64_encode(struct cg_buf *out, cg_str in)
 {
     const unsigned char *s = (const unsigned char *)in.ptr;
     char *o = cg_buf_reserve(out, (in.len + 2) / 3 * 4);
@@ -43,7 +43,7 @@ static int b64_value(unsigned char c)
     return -1;
 }
 
-bool lambda_base64_decode(struct cg_arena *a, cg_str in, cg_str *out)
+bool cg_base64_decode(struct cg_arena *a, cg_str in, cg_str *out)
 {
     while (in.len && in.ptr[in.len - 1] == '=')
         in.len--;
@@ -94,7 +94,7 @@ static size_t utf8_sequence(const unsigned char *s, size_t left)
     return len;
 }
 
-bool lambda_utf8_valid(cg_str str)
+bool cg_utf8_valid(cg_str str)
 {
     const unsigned char *s = (const unsigned char *)str.ptr;
     for (size_t i = 0; i < str.len;) {

@@ -288,7 +288,7 @@ static int decode_body(struct decoding *d, char *err, size_t errlen)
         d->req->body = body.ptr ? body : CG_STR("");
         return 0;
     }
-    if (!lambda_base64_decode(d->arena, body, &d->req->body))
+    if (!cg_base64_decode(d->arena, body, &d->req->body))
         return refuse(err, errlen, "the body is marked isBase64Encoded but is not base64");
     return 0;
 }

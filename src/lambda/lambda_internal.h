@@ -86,11 +86,12 @@ int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct 
  * becomes a logged 500 instead. */
 void lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
 
-/* codec.c */
-void lambda_base64_encode(struct cg_buf *out, cg_str in);
-/* Standard alphabet, padding optional; false when `in` is not base64. */
-bool lambda_base64_decode(struct cg_arena *a, cg_str in, cg_str *out);
-bool lambda_utf8_valid(cg_str s);
+/* Text-like media types (adapters.md §4.5 #29): text/ anything, JSON, XML,
+ * JavaScript, YAML, forms and the +json/+xml/+yaml suffixes. Bodies of every
+ * other type travel base64. */
+bool lambda_is_text_type(cg_str content_type);
+
+/* codec.c (base64 and UTF-8 are public: cgate/codec.h) */
 enum url_escape {
     ESC_PATH,      /* a decoded path back to wire form: '/' kept, valid %XX kept */
     ESC_COMPONENT, /* a query name or value: all but unreserved characters */

@@ -148,8 +148,7 @@ static bool ends_with(cg_str s, const char *suffix)
     return s.len >= n && cg_str_ieq((cg_str){ s.ptr + s.len - n, n }, (cg_str){ suffix, n });
 }
 
-/* Text-like media types (§4.5 #29); every other type is sent base64. */
-static bool is_text_type(cg_str content_type)
+bool lambda_is_text_type(cg_str content_type)
 {
     static const cg_str text_types[] = {
         CG_STR("application/json"),       CG_STR("application/xml"),
@@ -175,9 +174,9 @@ static bool is_binary(const struct cg_response *res)
     if (encoding.ptr && !cg_str_ieq(encoding, CG_STR("identity")))
         return true; /* gzip and friends are bytes, whatever the type */
     cg_str type = cg_response_header(res, "content-type");
-    if (type.ptr && !is_text_type(type))
+    if (type.ptr && !lambda_is_text_type(type))
         return true;
-    return !lambda_utf8_valid(cg_buf_str(&res->body));
+    return !cg_utf8_valid(cg_buf_str(&res->body));
 }
 
 static void write_body(struct cg_json *j, const struct lambda_reply *reply, const struct cg_response *res)
@@ -190,7 +189,7 @@ static void write_body(struct cg_json *j, const struct lambda_reply *reply, cons
         /* base64 needs no escaping: straight into the output */
         cg_json_key(j, "body");
         cg_json_raw(j, CG_STR("\""));
-        lambda_base64_encode(j->out, body);
+        cg_base64_encode(j->out, body);
         cg_buf_putc(j->out, '"');
     }
     if (!binary) {

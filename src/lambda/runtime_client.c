@@ -12,9 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <llhttp.h>
-
 #include "lambda/lambda_internal.h"
+#include "net/http1_internal.h"
 
 int rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen)
 {
@@ -120,117 +119,46 @@ static int send_request(struct rapi_client *c, const char *method, const char *p
 
 /* ---- reading the response ---- */
 
-struct reading {
-    struct rapi_response *res;
-    char field[64];
-    size_t field_len;
-    char value[256];
-    size_t value_len;
-    bool complete;
-};
-
-static void append_piece(char *dst, size_t cap, size_t *len, const char *at, size_t n)
+static ssize_t read_socket(void *stream, char *buf, size_t cap)
 {
-    size_t room = cap - 1 - *len; /* longer than the buffer: truncated, and unused */
-    if (n > room)
-        n = room;
-    memcpy(dst + *len, at, n);
-    *len += n;
-    dst[*len] = '\0';
+    return recv(*(int *)stream, buf, cap, 0);
 }
 
-static int on_header_field(llhttp_t *p, const char *at, size_t n)
+static void copy_header(char *dst, size_t cap, cg_str value)
 {
-    struct reading *r = p->data;
-    append_piece(r->field, sizeof r->field, &r->field_len, at, n);
-    return 0;
-}
-
-static int on_header_value(llhttp_t *p, const char *at, size_t n)
-{
-    struct reading *r = p->data;
-    append_piece(r->value, sizeof r->value, &r->value_len, at, n);
-    return 0;
+    snprintf(dst, cap, "%.*s", (int)value.len, value.ptr);
 }
 
 /* The invocation's headers (runtime.md §1.2); names compared ignoring case. */
-static int on_header_value_complete(llhttp_t *p)
+static void on_header(void *ud, cg_str name, cg_str value)
 {
-    struct reading *r = p->data;
-    struct rapi_response *res = r->res;
-    cg_str name = { r->field, r->field_len };
+    struct rapi_response *res = ud;
     if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Aws-Request-Id")))
-        snprintf(res->request_id, sizeof res->request_id, "%.127s", r->value);
+        copy_header(res->request_id, sizeof res->request_id, value);
     else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Trace-Id")))
-        snprintf(res->trace_id, sizeof res->trace_id, "%s", r->value);
+        copy_header(res->trace_id, sizeof res->trace_id, value);
     else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Deadline-Ms")))
-        res->deadline_ms = strtoll(r->value, NULL, 10);
-    r->field_len = r->value_len = 0;
-    r->field[0] = r->value[0] = '\0';
-    return 0;
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t n)
-{
-    struct reading *r = p->data;
-    cg_buf_append(&r->res->body, at, n);
-    return 0;
-}
-
-static int on_message_complete(llhttp_t *p)
-{
-    struct reading *r = p->data;
-    r->complete = true;
-    return HPE_PAUSED; /* one response per call */
-}
-
-static void reset_response(struct rapi_response *res)
-{
-    res->status = 0;
-    res->body.len = 0;
-    res->request_id[0] = res->trace_id[0] = '\0';
-    res->deadline_ms = 0;
+        res->deadline_ms = strtoll(value.ptr, NULL, 10);
 }
 
 /* Returns 0 with the response read, or -1; *received counts the bytes seen. */
 static int read_response(struct rapi_client *c, struct rapi_response *res, bool *keep_alive, size_t *received,
                          char *err, size_t errlen)
 {
-    llhttp_settings_t settings;
-    llhttp_settings_init(&settings);
-    settings.on_header_field = on_header_field;
-    settings.on_header_value = on_header_value;
-    settings.on_header_value_complete = on_header_value_complete;
-    settings.on_body = on_body;
-    settings.on_message_complete = on_message_complete;
-    llhttp_t parser;
-    llhttp_init(&parser, HTTP_RESPONSE, &settings);
-    struct reading r = { .res = res };
-    parser.data = &r;
-    reset_response(res);
-    char buf[65536];
-    while (!r.complete) {
-        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            snprintf(err, errlen, "cannot read from the Runtime API: %s", strerror(errno));
-            return -1;
-        }
-        enum llhttp_errno e = n == 0 ? llhttp_finish(&parser) : llhttp_execute(&parser, buf, (size_t)n);
-        *received += (size_t)n;
-        if (r.complete)
-            break;
-        if (e != HPE_OK || n == 0) {
-            snprintf(err, errlen, "%s from the Runtime API at %s",
-                     n == 0 ? "connection closed before a whole response came" : llhttp_errno_name(e),
-                     c->endpoint);
-            return -1;
-        }
-    }
-    res->status = parser.status_code;
-    *keep_alive = llhttp_should_keep_alive(&parser);
-    return 0;
+    res->request_id[0] = res->trace_id[0] = '\0';
+    res->deadline_ms = 0;
+    struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
+    const char *why = "";
+    enum http1_status st = http1_read_response(read_socket, &c->fd, &r, &why);
+    *received = r.received;
+    res->status = r.status;
+    *keep_alive = r.keep_alive;
+    if (st == HTTP1_READ_ERROR)
+        snprintf(err, errlen, "cannot read from the Runtime API: %s", strerror(errno));
+    else if (st != HTTP1_OK)
+        snprintf(err, errlen, "%s from the Runtime API at %s",
+                 st == HTTP1_CLOSED ? "connection closed before a whole response came" : why, c->endpoint);
+    return st == HTTP1_OK ? 0 : -1;
 }
 
 int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,

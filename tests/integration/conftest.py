@@ -16,10 +16,11 @@ LISTENING = re.compile(rb"listening on http://([0-9.]+):(\d+)")
 class Server:
     """One running app process; `port` is the port it reported."""
 
-    def __init__(self, app, args=(), env=None, timeout=10.0):
+    def __init__(self, app, args=(), env=None, timeout=10.0, command=None):
+        """command: the whole command line, for programs other than `APP serve`."""
         full_env = dict(os.environ)
         full_env.update(env or {})
-        cmd = [os.path.join(BIN_DIR, app), "serve", "--port", "0", *args]
+        cmd = command or [os.path.join(BIN_DIR, app), "serve", "--port", "0", *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env)
         self.output = b""
         deadline = time.monotonic() + timeout

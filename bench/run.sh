@@ -1,0 +1,310 @@
+#!/bin/sh
+# `make bench`: the items app against nginx (a fixed response) and FastAPI +
+# Uvicorn, side by side in one run with the same wrk settings, then the items
+# app's memory after 100k and 1M requests. Writes BENCHMARKS.md.
+#
+# The three servers run at once (idle while another is measured) and are
+# measured in turn, for several rounds; the report gives each median, since
+# on a small shared machine one run can be off by a factor of two.
+#
+# Settings (environment):
+#   BENCH_THREADS=2 BENCH_CONNECTIONS=64 BENCH_DURATION=10s   every wrk run
+#   BENCH_WARMUP=2s     a wrk run before each measured one
+#   BENCH_ROUNDS=3      measured runs per endpoint
+#   BENCH_WORKERS=$(nproc)   items threads, nginx and uvicorn processes
+#   BENCH_RSS_FIRST=100000 BENCH_RSS_TOTAL=1000000   the memory probe
+# A quick run: BENCH_DURATION=2s BENCH_WARMUP=1s BENCH_ROUNDS=1 BENCH_RSS_FIRST=10000 BENCH_RSS_TOTAL=100000
+set -eu
+cd "$(dirname "$0")/.."
+
+THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
+ROUNDS=${BENCH_ROUNDS:-3}
+WORKERS=${BENCH_WORKERS:-$(nproc)}
+RSS_FIRST=${BENCH_RSS_FIRST:-100000}
+RSS_TOTAL=${BENCH_RSS_TOTAL:-1000000}
+
+ITEMS=build/bin/items
+PYTHON=build/venv/bin/python
+OUT=build/bench
+WRK="wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+RESULTS=$OUT/results.txt # per measured run: name req/s requests cpu-µs/request errors
+
+started=""
+cleanup() {
+    for p in $started; do
+        kill "$p" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Poll a URL for up to 10 s until it answers 200.
+wait_ready() {
+    python3 - "$1" <<'EOF'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        if urllib.request.urlopen(sys.argv[1], timeout=1).status == 200:
+            sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("not ready: " + sys.argv[1])
+EOF
+}
+
+# launch LOG COMMAND...: start a server in the background; its pid in $pid.
+launch() {
+    log=$1
+    shift
+    "$@" >"$OUT/$log.log" 2>&1 &
+    pid=$!
+    started="$started $pid"
+}
+
+stop() {
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# A process and its children (nginx and uvicorn workers).
+family() {
+    echo "$1" $(pgrep -P "$1" || true)
+}
+
+# utime + stime of the processes, in clock ticks.
+cpu_ticks() {
+    total=0
+    for p in "$@"; do
+        t=$(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')
+        total=$((total + t))
+    done
+    echo "$total"
+}
+
+rss_kb() {
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# measure NAME URL PID: warm up, then one timed wrk run; appends to RESULTS.
+measure() {
+    name=$1 url=$2
+    $WRK -d"$WARMUP" "$url" >/dev/null
+    pids=$(family "$3")
+    before=$(cpu_ticks $pids)
+    $WRK "$url" | tee -a "$OUT/$name.wrk" >"$OUT/last.wrk"
+    after=$(cpu_ticks $pids)
+    awk -v name="$name" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        / requests in / { requests = $1 }
+        /^Requests\/sec:/ { rps = $2 }
+        /Non-2xx/ { errors += $NF }
+        /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+        END {
+            if (requests == 0) { print name ": wrk made no request" > "/dev/stderr"; exit 1 }
+            printf "%s %.0f %d %.2f %d\n", name, rps, requests, ticks / hz * 1e6 / requests, errors
+        }' "$OUT/last.wrk" >>"$RESULTS"
+    tail -n 1 "$RESULTS"
+}
+
+seed_items() {
+    python3 - "$1" <<'EOF'
+import json, sys, urllib.request
+for i in range(1, 101):
+    body = json.dumps({"name": f"item {i}", "price": i + 0.5, "description": "seeded"}).encode()
+    req = urllib.request.Request(sys.argv[1], body, {"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=5)
+EOF
+}
+
+start_items() {
+    port=$(free_port)
+    launch "$1" env ITEMS_DB="$OUT/items.db" "$ITEMS" serve --port "$port" --workers "$WORKERS" --quiet
+    items_pid=$pid
+    items_url=http://127.0.0.1:$port
+    wait_ready "$items_url/api/health"
+}
+
+start_nginx() {
+    port=$(free_port)
+    tmp=$(pwd)/$OUT/nginx-tmp
+    mkdir -p "$tmp"
+    cat >"$OUT/nginx.conf" <<EOF
+worker_processes $WORKERS;
+daemon off;
+pid $tmp/nginx.pid;
+error_log stderr;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type application/json;
+    keepalive_requests 100000000;
+    client_body_temp_path $tmp/body;
+    proxy_temp_path $tmp/proxy;
+    fastcgi_temp_path $tmp/fastcgi;
+    uwsgi_temp_path $tmp/uwsgi;
+    scgi_temp_path $tmp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        location = /api/health { return 200 '{"status":"healthy"}'; }
+    }
+}
+EOF
+    launch nginx nginx -p "$tmp" -c "$(pwd)/$OUT/nginx.conf"
+    nginx_pid=$pid
+    nginx_url=http://127.0.0.1:$port
+    wait_ready "$nginx_url/api/health"
+}
+
+start_uvicorn() {
+    port=$(free_port)
+    launch uvicorn env ITEMS_DB="$OUT/items.db" "$PYTHON" -m uvicorn fastapi_app:app --app-dir bench \
+        --host 127.0.0.1 --port "$port" --workers "$WORKERS" --no-access-log --log-level warning
+    uvicorn_pid=$pid
+    uvicorn_url=http://127.0.0.1:$port
+    wait_ready "$uvicorn_url/api/items/1"
+}
+
+run_throughput() {
+    start_items items
+    seed_items "$items_url/api/items"
+    start_nginx
+    start_uvicorn
+    round=1
+    while [ "$round" -le "$ROUNDS" ]; do
+        measure items_health "$items_url/api/health" "$items_pid"
+        measure nginx_health "$nginx_url/api/health" "$nginx_pid"
+        measure uvicorn_health "$uvicorn_url/api/health" "$uvicorn_pid"
+        measure items_item "$items_url/api/items/1" "$items_pid"
+        measure uvicorn_item "$uvicorn_url/api/items/1" "$uvicorn_pid"
+        round=$((round + 1))
+    done
+    stop "$items_pid"
+    stop "$nginx_pid"
+    stop "$uvicorn_pid"
+}
+
+# median NAME COLUMN: over the rounds of one run name.
+median() {
+    awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$RESULTS" | sort -g |
+        awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# Send about N requests of URL, in wrk runs whose threads stop after their
+# share (bench/stop_after.lua; wrk still waits out -d, sized from RATE).
+# Prints how many were completed.
+send_requests() {
+    url=$1 want=$2 rate=$3 sent=0 tries=0
+    while [ "$sent" -lt "$want" ] && [ "$tries" -lt 5 ]; do
+        left=$((want - sent))
+        secs=$(awk -v n="$left" -v r="$rate" 'BEGIN { printf "%d", n / r * 1.5 + 2 }')
+        n=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" -s bench/stop_after.lua "$url" \
+            -- $(((left + THREADS - 1) / THREADS)) | awk '/ requests in / { print $1 }')
+        sent=$((sent + n))
+        tries=$((tries + 1))
+    done
+    echo "$sent"
+}
+
+# A fresh items process: VmRSS after RSS_FIRST, then after RSS_TOTAL requests
+# of GET /api/items/1.
+run_memory() {
+    start_items items-memory
+    url=$items_url/api/items/1
+    rate=$(median items_item 2)
+    first=$(send_requests "$url" "$RSS_FIRST" "$rate")
+    rss_first=$(rss_kb "$items_pid")
+    rest=$(send_requests "$url" $((RSS_TOTAL - first)) "$rate")
+    rss_total=$(rss_kb "$items_pid")
+    echo "memory $rss_first $rss_total $first $((first + rest))" >>"$RESULTS"
+    tail -n 1 "$RESULTS"
+    stop "$items_pid"
+}
+
+memory() { # memory COLUMN
+    awk -v c="$1" '$1 == "memory" { print $c }' "$RESULTS"
+}
+
+# goal LABEL A B OP GOAL: a row of the goals table for the ratio A / B,
+# judged on the exact ratio (OP is >= or <=; GOAL empty: none).
+goal() {
+    awk -v label="$1" -v a="$2" -v b="$3" -v op="${4:-}" -v g="${5:-}" 'BEGIN {
+        r = a / b
+        if (g == "") { printf "| %s | %.3f× | (none) | |\n", label, r; exit }
+        ok = op == ">=" ? r >= g : r <= g
+        printf "| %s | %.3f× | %s %s× | %s |\n", label, r, op == ">=" ? "≥" : "≤", g, ok ? "yes" : "**no**"
+    }'
+}
+
+# A table row: medians, every round's requests/s, and the errors of all rounds.
+row() { # row NAME LABEL
+    rounds=$(awk -v n="$1" '$1 == n { printf "%s%s", sep, $2; sep = ", " }' "$RESULTS")
+    errors=$(awk -v n="$1" '$1 == n { e += $5 } END { print e + 0 }' "$RESULTS")
+    printf '| %s | %s | %s | %s | %s |\n' "$2" "$(median "$1" 2)" "$rounds" "$(median "$1" 4)" "$errors"
+}
+
+version_of() {
+    "$PYTHON" -c "import $1; print($1.__version__)"
+}
+
+write_report() {
+    growth=$(($(memory 3) - $(memory 2)))
+    met=$([ "$growth" -le 1024 ] && echo yes || echo '**no**')
+    cat >BENCHMARKS.md <<EOF
+# Benchmarks
+
+Figures of the latest \`make bench\` (bench/run.sh): every one from the same run, on the same
+machine, over loopback. Benchmarks are not tests: CI does not time anything.
+
+- date: $(date -u '+%Y-%m-%d %H:%M UTC')
+- machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), Linux $(uname -r);
+  wrk runs on the same CPUs as the servers
+- load: \`$WRK URL\`, each measured run after a $WARMUP warm-up with the same settings; $ROUNDS rounds,
+  the servers taken in turn within each round; the tables give medians
+- servers, $WORKERS workers each:
+  items: \`items serve --workers $WORKERS --quiet\`, release build, SQLite in WAL mode;
+  nginx: $(nginx -v 2>&1 | sed 's/.*: //') with \`return 200 '{"status":"healthy"}'\`, access log off;
+  Uvicorn $(version_of uvicorn) (uvloop, httptools) + FastAPI $(version_of fastapi): bench/fastapi_app.py, the same endpoints on the same SQLite file
+- server CPU per request: utime + stime of the server's processes (workers included, from
+  /proc/PID/stat) over the measured run, divided by the requests wrk completed
+
+| run | requests/s | requests/s per round | server CPU µs/request | errors (non-2xx, socket) |
+|---|---:|---|---:|---:|
+$(row items_health 'items GET /api/health')
+$(row nginx_health 'nginx GET /api/health (fixed response)')
+$(row uvicorn_health 'FastAPI + Uvicorn GET /api/health')
+$(row items_item 'items GET /api/items/1')
+$(row uvicorn_item 'FastAPI + Uvicorn GET /api/items/1')
+
+## Goals
+
+| measure | value | goal | met |
+|---|---:|---|---|
+$(goal 'items / nginx, requests/s on /api/health' "$(median items_health 2)" "$(median nginx_health 2)" '>=' 1.0)
+$(goal 'items / nginx, CPU per request on /api/health' "$(median items_health 4)" "$(median nginx_health 4)" '<=' 1.0)
+$(goal 'items / Uvicorn, requests/s on /api/health' "$(median items_health 2)" "$(median uvicorn_health 2)" '>=' 4)
+$(goal 'items / Uvicorn, requests/s on /api/items/1' "$(median items_item 2)" "$(median uvicorn_item 2)")
+| items VmRSS growth, GET /api/items/1 | $(memory 2) kB after $(memory 4) requests, $(memory 3) kB after $(memory 5): +$growth kB | ≤ 1024 kB | $met |
+
+The memory probe uses a fresh items process, loaded by wrk runs whose threads stop after their
+share of the requests (bench/stop_after.lua). Raw wrk output and server logs: $OUT/.
+EOF
+    echo "wrote BENCHMARKS.md"
+}
+
+for tool in wrk nginx pgrep python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (tools/deps.sh bench)" >&2; exit 1; }
+done
+[ -x "$ITEMS" ] || { echo "bench: $ITEMS is missing (make build)" >&2; exit 1; }
+[ -x "$PYTHON" ] || { echo "bench: $PYTHON is missing (make bench creates it)" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+: >"$RESULTS"
+run_throughput
+run_memory
+write_report

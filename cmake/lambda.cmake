@@ -1,0 +1,26 @@
+# The `lambda` preset (CG_LAMBDA=ON): app binaries that run as a Lambda
+# `bootstrap` on provided.al2023 with nothing but libc.so.6, and no symbol
+# newer than GLIBC_2.34 (tools/check-bootstrap.sh checks both).
+#
+# glibc stays dynamic: a static glibc still loads NSS modules for
+# getaddrinfo at run time (the linker warns), and AL2023 has libc.so.6
+# anyway. Everything else is linked from Debian's static archives. Included
+# before deps.cmake, so that the Find modules pick the archives.
+set(OPENSSL_USE_STATIC_LIBS TRUE)
+set(ZLIB_USE_STATIC_LIBS ON)
+
+add_compile_options(-ffunction-sections -fdata-sections)
+add_link_options(-Wl,--gc-sections -Wl,--as-needed -s)
+
+# pkg-config resolves libuv and SQLite to their shared objects, and the core
+# asks for libm (part of glibc, but not libc.so.6): once every target
+# exists, point them at the archives instead.
+function(cg_lambda_static_archives)
+  find_library(CG_UV_ARCHIVE NAMES libuv_a.a libuv.a REQUIRED)
+  find_library(CG_SQLITE3_ARCHIVE NAMES libsqlite3.a REQUIRED)
+  find_library(CG_LIBM_ARCHIVE NAMES libm.a REQUIRED)
+  set_property(TARGET PkgConfig::UV PROPERTY INTERFACE_LINK_LIBRARIES ${CG_UV_ARCHIVE} Threads::Threads)
+  set_property(TARGET PkgConfig::SQLITE3 PROPERTY INTERFACE_LINK_LIBRARIES ${CG_SQLITE3_ARCHIVE} ${CG_LIBM_ARCHIVE}
+                                                                           Threads::Threads)
+endfunction()
+cmake_language(DEFER CALL cg_lambda_static_archives)

@@ -1,0 +1,106 @@
+/* The item store: what the items app needs from a database, behind a small
+ * table of operations so that another backend (DynamoDB on AWS) can be added
+ * next to the SQLite one. ITEMS_STORE selects the backend in main.c.
+ *
+ * Every operation returns STORE_OK, STORE_NOT_FOUND (get, replace, remove)
+ * or STORE_ERROR; after STORE_ERROR, store_last_error() says why. */
+#ifndef ITEMS_STORE_H
+#define ITEMS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cgate/arena.h>
+#include <cgate/str.h>
+
+/* What a client sends for POST and PUT. */
+struct item_in {
+    cg_str name;
+    double price;
+    cg_str description; /* ptr NULL: absent */
+};
+
+/* An item as stored and as answered. */
+struct item {
+    int64_t id;
+    cg_str name;
+    double price;
+    cg_str description; /* ptr NULL: absent (sent as null) */
+};
+
+enum { STORE_OK = 0, STORE_NOT_FOUND = -1, STORE_ERROR = -2 };
+
+struct store;
+
+struct store_ops {
+    void (*close)(struct store *s);
+    /* Store a new item and set it->id. */
+    int (*create)(struct store *s, struct item *it);
+    /* Strings of the result are copied into `a`. */
+    int (*get)(struct store *s, struct cg_arena *a, int64_t id, struct item *out);
+    /* Up to `limit` items ordered by id, skipping the first `offset`; the
+     * array and its strings live in `a`. */
+    int (*list)(struct store *s, struct cg_arena *a, int64_t limit, int64_t offset,
+                struct item **items, size_t *n);
+    /* Replace every field of the item it->id. */
+    int (*replace)(struct store *s, const struct item *it);
+    int (*remove)(struct store *s, int64_t id);
+    /* Why the last failed call made by this thread failed. */
+    const char *(*last_error)(void);
+};
+
+/* Safe to use from several threads at once; close only after the last
+ * call of every thread has returned. */
+struct store {
+    const struct store_ops *ops;
+};
+
+/* Open (creating it if needed) the SQLite database at `path`; ":memory:"
+ * gives a private in-memory database shared by all threads of this store.
+ * Returns 0, or -1 with a message in err. */
+int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);
+
+/* Use the DynamoDB table `table` (store_dynamodb.c describes its layout),
+ * creating it when it is missing and create_table is set. Credentials,
+ * region and endpoint come from the environment (docs/aws.md). Returns 0, or
+ * -1 with a message in err. */
+int store_dynamodb_open(const char *table, bool create_table, struct store **out, char *err, size_t errlen);
+
+static inline void store_close(struct store *s)
+{
+    s->ops->close(s);
+}
+
+static inline int store_create(struct store *s, struct item *it)
+{
+    return s->ops->create(s, it);
+}
+
+static inline int store_get(struct store *s, struct cg_arena *a, int64_t id, struct item *out)
+{
+    return s->ops->get(s, a, id, out);
+}
+
+static inline int store_list(struct store *s, struct cg_arena *a, int64_t limit, int64_t offset,
+                             struct item **items, size_t *n)
+{
+    return s->ops->list(s, a, limit, offset, items, n);
+}
+
+static inline int store_replace(struct store *s, const struct item *it)
+{
+    return s->ops->replace(s, it);
+}
+
+static inline int store_remove(struct store *s, int64_t id)
+{
+    return s->ops->remove(s, id);
+}
+
+static inline const char *store_last_error(const struct store *s)
+{
+    return s->ops->last_error();
+}
+
+#endif

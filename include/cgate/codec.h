@@ -1,0 +1,21 @@
+/* Byte encodings shared by the transports and handy in handlers: base64 (how
+ * gateways carry binary bodies) and UTF-8 validation (whether a body can
+ * travel as JSON text). */
+#ifndef CGATE_CODEC_H
+#define CGATE_CODEC_H
+
+#include <stdbool.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "str.h"
+
+/* Append the standard base64 of `in` (with padding) to out. */
+void cg_base64_encode(struct cg_buf *out, cg_str in);
+/* Standard alphabet, padding optional; the bytes go in the arena. Returns
+ * false when `in` is not base64. */
+bool cg_base64_decode(struct cg_arena *a, cg_str in, cg_str *out);
+/* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+bool cg_utf8_valid(cg_str s);
+
+#endif

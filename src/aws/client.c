@@ -1,0 +1,330 @@
+/* cg_aws_call: sign, send on a pooled kept-alive connection, read with the
+ * shared llhttp reader, and retry as the SDKs' "standard" mode does
+ * (botocore's retries/standard.py):
+ *
+ *   - at most 3 attempts in all (AWS_MAX_ATTEMPTS or the option change it);
+ *   - retried: throttling error codes and 429, the transient codes, 500,
+ *     502, 503, 504, and requests that got no response at all;
+ *   - before attempt n+1 a delay of rand(0, 1) * min(base * 2^(n-1), 20 s),
+ *     "full jitter", with base 1 s after throttling and 50 ms otherwise.
+ *
+ * botocore's retry quota (a token bucket that stops retries while a
+ * service keeps failing) is not kept: three attempts bound the cost. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "aws/aws_internal.h"
+#include "net/http1_internal.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 3000
+#define DEFAULT_READ_TIMEOUT_MS    10000
+#define DEFAULT_MAX_ATTEMPTS       3
+#define THROTTLED_BASE_MS          1000
+#define TRANSIENT_BASE_MS          50
+#define MAX_BACKOFF_MS             20000
+
+struct cg_aws {
+    char service[64];
+    char region[64];
+    char url[512];
+    struct aws_endpoint ep;
+    char *key_id, *secret, *token; /* heap copies; token NULL when none */
+    SSL_CTX *tls;                  /* NULL for a plain-HTTP endpoint */
+    int connect_timeout_ms, read_timeout_ms, max_attempts;
+    pthread_mutex_t lock;          /* guards idle */
+    struct aws_conn *idle;         /* kept-alive connections nobody uses now */
+};
+
+static const char *const throttling_codes[] = {
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown",
+    "PriorRequestNotComplete", "EC2ThrottledException",
+};
+static const char *const transient_codes[] = { "RequestTimeout", "RequestTimeoutException",
+                                               "PriorRequestNotComplete" };
+
+static bool listed(const char *code, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(code, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static char *env_dup(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? strdup(v) : NULL;
+}
+
+static int read_environment(struct cg_aws *aws, char *err, size_t errlen)
+{
+    const char *region = getenv("AWS_REGION");
+    if (!region || !*region)
+        region = getenv("AWS_DEFAULT_REGION");
+    if (!region || !*region) {
+        snprintf(err, errlen, "AWS_REGION (or AWS_DEFAULT_REGION) is not set");
+        return -1;
+    }
+    snprintf(aws->region, sizeof aws->region, "%s", region);
+    aws->key_id = env_dup("AWS_ACCESS_KEY_ID");
+    aws->secret = env_dup("AWS_SECRET_ACCESS_KEY");
+    aws->token = env_dup("AWS_SESSION_TOKEN");
+    if (!aws->key_id || !aws->secret) {
+        snprintf(err, errlen, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)");
+        return -1;
+    }
+    return 0;
+}
+
+static int attempts_setting(int option)
+{
+    if (option > 0)
+        return option;
+    const char *env = getenv("AWS_MAX_ATTEMPTS");
+    int n = env ? atoi(env) : 0;
+    return n > 0 ? n : DEFAULT_MAX_ATTEMPTS;
+}
+
+struct cg_aws *cg_aws_new(const struct cg_aws_opts *opts, char *err, size_t errlen)
+{
+    struct cg_aws *aws = cg_xmalloc(sizeof *aws);
+    memset(aws, 0, sizeof *aws);
+    pthread_mutex_init(&aws->lock, NULL);
+    snprintf(aws->service, sizeof aws->service, "%s", opts->service ? opts->service : "");
+    aws->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+    aws->read_timeout_ms = opts->read_timeout_ms > 0 ? opts->read_timeout_ms : DEFAULT_READ_TIMEOUT_MS;
+    aws->max_attempts = attempts_setting(opts->max_attempts);
+    if (read_environment(aws, err, errlen) != 0 ||
+        aws_endpoint_resolve(opts->endpoint, aws->service, aws->region, &aws->ep, aws->url, sizeof aws->url, err,
+                             errlen) != 0)
+        goto fail;
+    if (aws->ep.tls && !(aws->tls = aws_tls_context(aws_ca_bundle(), err, errlen)))
+        goto fail;
+    /* SSL_write cannot be told MSG_NOSIGNAL: a peer that closed must give an
+     * error, not kill the process (the local server ignores it too). */
+    struct sigaction old;
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
+    return aws;
+fail:
+    cg_aws_free(aws);
+    return NULL;
+}
+
+static void free_secret(char *s)
+{
+    if (s)
+        OPENSSL_cleanse(s, strlen(s));
+    free(s);
+}
+
+void cg_aws_free(struct cg_aws *aws)
+{
+    if (!aws)
+        return;
+    while (aws->idle) {
+        struct aws_conn *next = aws->idle->next;
+        aws_conn_close(aws->idle);
+        aws->idle = next;
+    }
+    SSL_CTX_free(aws->tls);
+    free(aws->key_id);
+    free_secret(aws->secret);
+    free_secret(aws->token);
+    pthread_mutex_destroy(&aws->lock);
+    free(aws);
+}
+
+const char *cg_aws_region(const struct cg_aws *aws)
+{
+    return aws->region;
+}
+
+const char *cg_aws_endpoint(const struct cg_aws *aws)
+{
+    return aws->url;
+}
+
+/* ---- the connection pool ---- */
+
+static struct aws_conn *take_idle(struct cg_aws *aws)
+{
+    pthread_mutex_lock(&aws->lock);
+    struct aws_conn *c = aws->idle;
+    if (c)
+        aws->idle = c->next;
+    pthread_mutex_unlock(&aws->lock);
+    return c;
+}
+
+static void give_back(struct cg_aws *aws, struct aws_conn *c)
+{
+    pthread_mutex_lock(&aws->lock);
+    c->next = aws->idle;
+    aws->idle = c;
+    pthread_mutex_unlock(&aws->lock);
+}
+
+/* ---- one exchange ---- */
+
+static void build_request(struct cg_aws *aws, const struct cg_aws_request *req, struct cg_buf *out)
+{
+    cg_buf_printf(out, "%s ", req->method);
+    cg_buf_append_str(out, req->path.len ? req->path : CG_STR("/"));
+    if (req->nquery) {
+        cg_buf_putc(out, '?');
+        cg_aws_query_string(out, req->query, req->nquery);
+    }
+    cg_buf_printf(out, " HTTP/1.1\r\nHost: %s\r\nUser-Agent: cgate\r\nContent-Length: %zu\r\n",
+                  aws->ep.host_header, req->body.len);
+    for (size_t i = 0; i < req->nheaders; i++)
+        cg_buf_printf(out, "%.*s: %.*s\r\n", (int)req->headers[i].name.len, req->headers[i].name.ptr,
+                      (int)req->headers[i].value.len, req->headers[i].value.ptr);
+    struct cg_aws_credentials creds = { cg_str_c(aws->key_id), cg_str_c(aws->secret),
+                                        aws->token ? cg_str_c(aws->token) : (cg_str){ NULL, 0 } };
+    cg_aws_sign(&creds, aws->region, aws->service, cg_str_c(aws->ep.host_header), time(NULL), req, out);
+    cg_buf_puts(out, "\r\n");
+    cg_buf_append_str(out, req->body);
+}
+
+/* "x-amzn-ErrorType: ThrottlingException:http://internal..." */
+static void on_header(void *ud, cg_str name, cg_str value)
+{
+    struct cg_aws_response *res = ud;
+    if (!cg_str_ieq(name, CG_STR("x-amzn-ErrorType")))
+        return;
+    const char *colon = memchr(value.ptr, ':', value.len);
+    size_t len = colon ? (size_t)(colon - value.ptr) : value.len;
+    snprintf(res->error_code, sizeof res->error_code, "%.*s", (int)len, value.ptr);
+}
+
+/* The JSON protocols put the code in "__type", after a namespace and '#'. */
+static void error_code_from_body(struct cg_aws_response *res)
+{
+    if (res->error_code[0] || res->body.len == 0)
+        return;
+    cg_buf_putc(&res->body, '\0');
+    res->body.len--;
+    yajl_val doc = yajl_tree_parse(res->body.data, NULL, 0);
+    const char *path[] = { "__type", NULL };
+    const char *type = YAJL_GET_STRING(yajl_tree_get(doc, path, yajl_t_string));
+    if (type) {
+        const char *hash = strrchr(type, '#');
+        snprintf(res->error_code, sizeof res->error_code, "%s", hash ? hash + 1 : type);
+    }
+    yajl_tree_free(doc);
+}
+
+enum outcome { GOT_RESPONSE, NO_RESPONSE, NO_RESPONSE_FROM_IDLE };
+
+/* One request on one connection; the connection is kept or closed. */
+static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused, cg_str wire,
+                             struct cg_aws_response *res, char *err, size_t errlen)
+{
+    res->error_code[0] = '\0';
+    struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
+    const char *why = "";
+    enum http1_status st = HTTP1_READ_ERROR;
+    if (aws_conn_write(c, wire.ptr, wire.len) == 0)
+        st = http1_read_response(aws_conn_read, c, &r, &why);
+    if (st != HTTP1_OK) {
+        bool timed_out = st == HTTP1_READ_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK);
+        snprintf(err, errlen, "%s %s: %s", aws->service, aws->ep.host_header,
+                 timed_out ? "no answer within the read timeout"
+                 : st == HTTP1_CLOSED ? "connection closed before a whole response came"
+                 : st == HTTP1_BAD_RESPONSE ? why : strerror(errno));
+        aws_conn_close(c);
+        /* A kept-alive connection the server closed while idle fails before
+         * any byte comes back: a new connection is tried at once. */
+        return reused && r.received == 0 && !timed_out ? NO_RESPONSE_FROM_IDLE : NO_RESPONSE;
+    }
+    res->status = r.status;
+    if (r.keep_alive)
+        give_back(aws, c);
+    else
+        aws_conn_close(c);
+    if (res->status >= 400)
+        error_code_from_body(res);
+    return GOT_RESPONSE;
+}
+
+static enum outcome send_once(struct cg_aws *aws, cg_str wire, struct cg_aws_response *res, char *err,
+                              size_t errlen)
+{
+    struct aws_conn *c;
+    while ((c = take_idle(aws))) {
+        enum outcome o = exchange(aws, c, true, wire, res, err, errlen);
+        if (o != NO_RESPONSE_FROM_IDLE)
+            return o;
+    }
+    c = aws_conn_open(&aws->ep, aws->tls, aws->connect_timeout_ms, aws->read_timeout_ms, err, errlen);
+    return c ? exchange(aws, c, false, wire, res, err, errlen) : NO_RESPONSE;
+}
+
+/* ---- retries ---- */
+
+static bool is_throttled(const struct cg_aws_response *res)
+{
+    return res->status == 429 || listed(res->error_code, throttling_codes, CG_LEN(throttling_codes));
+}
+
+static bool is_retryable(const struct cg_aws_response *res)
+{
+    int s = res->status;
+    return is_throttled(res) || s == 500 || s == 502 || s == 503 || s == 504 ||
+           listed(res->error_code, transient_codes, CG_LEN(transient_codes));
+}
+
+/* Uniform in [0, 1): jitter needs no cryptographic quality. */
+static double jitter(void)
+{
+    static _Thread_local uint64_t state;
+    if (!state) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&state ^ 1;
+    }
+    state ^= state << 13; /* xorshift64 */
+    state ^= state >> 7;
+    state ^= state << 17;
+    return (double)(state >> 11) / (double)(1ull << 53);
+}
+
+static void back_off(int attempt, bool throttled)
+{
+    double cap = (throttled ? THROTTLED_BASE_MS : TRANSIENT_BASE_MS) * (double)(1u << (attempt - 1));
+    long long ns = (long long)(jitter() * (cap < MAX_BACKOFF_MS ? cap : MAX_BACKOFF_MS) * 1e6);
+    struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+int cg_aws_call(struct cg_aws *aws, const struct cg_aws_request *req, struct cg_aws_response *res, char *err,
+                size_t errlen)
+{
+    struct cg_buf wire;
+    cg_buf_init(&wire, NULL);
+    int rc = -1;
+    res->status = 0;
+    for (res->attempts = 1;; res->attempts++) {
+        wire.len = 0;
+        build_request(aws, req, &wire); /* signed again: the date moves on */
+        enum outcome o = send_once(aws, cg_buf_str(&wire), res, err, errlen);
+        bool retry = o != GOT_RESPONSE || is_retryable(res);
+        if (!retry || res->attempts >= aws->max_attempts) {
+            rc = o == GOT_RESPONSE ? 0 : -1;
+            break;
+        }
+        back_off(res->attempts, o == GOT_RESPONSE && is_throttled(res));
+    }
+    cg_buf_free(&wire);
+    return rc;
+}

@@ -1,0 +1,287 @@
+/* The docs pages: Swagger UI at /docs and ReDoc at /redoc, served with their
+ * scripts by the app itself, so that they work offline and in private
+ * networks (FastAPI loads them from a CDN and Google Fonts).
+ *
+ * The files come from npm at build time and are embedded gzip-compressed
+ * (docs_assets.h). They are sent as they are to clients that accept gzip and
+ * inflated for the others; their URLs carry a version (?v=ETag), so browsers
+ * may keep them a year. Every link in the pages starts with req->root_path,
+ * so they work behind an API Gateway stage (/prod/docs). */
+#include <stdio.h>
+#include <zlib.h>
+
+#include "core/core_internal.h"
+#include "core/docs_assets.h"
+
+#define DEFAULT_CDN "https://cdn.jsdelivr.net/npm"
+/* Assets served under a page's path: "{docs_url}/static/{file}". */
+#define STATIC_DIR "/static/"
+#define FILE_PARAM "{file}"
+
+/* The files the pages use, and where an npm CDN has them. */
+enum asset { SWAGGER_JS, SWAGGER_CSS, REDOC_JS, FAVICON };
+
+static const struct {
+    const char *name;
+    const char *cdn_path;
+} page_files[] = {
+    [SWAGGER_JS] = { "swagger-ui-bundle.js", "swagger-ui-dist@" CG_SWAGGER_UI_VERSION "/swagger-ui-bundle.js" },
+    [SWAGGER_CSS] = { "swagger-ui.css", "swagger-ui-dist@" CG_SWAGGER_UI_VERSION "/swagger-ui.css" },
+    [REDOC_JS] = { "redoc.standalone.js", "redoc@" CG_REDOC_VERSION "/bundles/redoc.standalone.js" },
+    [FAVICON] = { "favicon.png", "swagger-ui-dist@" CG_SWAGGER_UI_VERSION "/favicon-32x32.png" },
+};
+
+static const char *url_or(const char *url, const char *fallback)
+{
+    return url ? url : fallback;
+}
+
+static const char *openapi_url(const struct cg_app *app)
+{
+    return url_or(app->opts.openapi_url, "/openapi.json");
+}
+
+static const struct cg_docs_asset *find_asset(cg_str name)
+{
+    for (size_t i = 0; i < cg_docs_nassets; i++)
+        if (cg_str_eq_c(name, cg_docs_assets[i].name))
+            return &cg_docs_assets[i];
+    return NULL;
+}
+
+/* ---- pages ---- */
+
+/* Text for an HTML attribute or element. */
+static void put_html(struct cg_buf *out, cg_str s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        switch (s.ptr[i]) {
+        case '&': cg_buf_puts(out, "&amp;"); break;
+        case '<': cg_buf_puts(out, "&lt;"); break;
+        case '>': cg_buf_puts(out, "&gt;"); break;
+        case '"': cg_buf_puts(out, "&quot;"); break;
+        case '\'': cg_buf_puts(out, "&#39;"); break;
+        default: cg_buf_putc(out, s.ptr[i]);
+        }
+    }
+}
+
+/* The root path and an app path, as an attribute value. */
+static void put_app_url(struct cg_buf *out, const struct cg_request *req, const char *path)
+{
+    put_html(out, req->root_path);
+    put_html(out, cg_str_c(path));
+}
+
+/* Where the page loads a file from: the app itself, or the CDN. */
+static void put_asset_url(struct cg_buf *out, const struct cg_ctx *c, enum asset which)
+{
+    const struct cg_docs_asset *a = find_asset(cg_str_c(page_files[which].name));
+    const char *cdn = c->app->opts.docs_cdn_url;
+    if (!a || cdn) {
+        put_html(out, cg_str_c(url_or(cdn, DEFAULT_CDN)));
+        cg_buf_putc(out, '/');
+        put_html(out, cg_str_c(page_files[which].cdn_path));
+        return;
+    }
+    const char *route = c->app->assets_path;
+    put_html(out, c->req->root_path);
+    put_html(out, (cg_str){ route, strlen(route) - strlen(FILE_PARAM) });
+    put_html(out, cg_str_c(a->name));
+    cg_buf_puts(out, "?v=");
+    put_html(out, (cg_str){ a->etag + 1, strlen(a->etag) - 2 });
+}
+
+/* Start a page: the head, with its title and favicon. Images only from the
+ * app (or the CDN): ReDoc's sidebar shows a logo from redoc.ly otherwise. */
+static struct cg_buf *begin_page(struct cg_ctx *c, const char *kind)
+{
+    cg_send(c, 200, "text/html; charset=utf-8", NULL, 0);
+    const char *cdn = c->app->opts.docs_cdn_url;
+    cg_add_header(c, "content-security-policy",
+                  cg_arena_printf(c->req->arena, "img-src 'self' data: blob:%s%s%s", cdn ? " " : "",
+                                  cdn ? cdn : "", cdn ? "/" : ""));
+    struct cg_buf *out = &c->res->body;
+    cg_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    put_html(out, cg_str_c(c->app->opts.title));
+    cg_buf_printf(out, " - %s</title>\n<link rel=\"icon\" type=\"image/png\" href=\"", kind);
+    put_asset_url(out, c, FAVICON);
+    cg_buf_puts(out, "\">\n");
+    return out;
+}
+
+/* Swagger UI as FastAPI configures it; the validator badge is off, since it
+ * would send the document to validator.swagger.io. */
+static int swagger_page(struct cg_ctx *c)
+{
+    struct cg_buf *out = begin_page(c, "Swagger UI");
+    cg_buf_puts(out, "<link rel=\"stylesheet\" href=\"");
+    put_asset_url(out, c, SWAGGER_CSS);
+    cg_buf_puts(out, "\">\n</head>\n<body>\n<div id=\"swagger-ui\" data-url=\"");
+    put_app_url(out, c->req, openapi_url(c->app));
+    cg_buf_puts(out, "\"></div>\n<script src=\"");
+    put_asset_url(out, c, SWAGGER_JS);
+    cg_buf_puts(out, "\"></script>\n<script>\n"
+                     "window.ui = SwaggerUIBundle({\n"
+                     "  url: document.getElementById(\"swagger-ui\").dataset.url,\n"
+                     "  dom_id: \"#swagger-ui\",\n"
+                     "  layout: \"BaseLayout\",\n"
+                     "  deepLinking: true,\n"
+                     "  showExtensions: true,\n"
+                     "  showCommonExtensions: true,\n"
+                     "  validatorUrl: null,\n"
+                     "  presets: [SwaggerUIBundle.presets.apis],\n"
+                     "});\n</script>\n</body>\n</html>\n");
+    return 0;
+}
+
+/* ReDoc without web fonts: the system's fonts, and no request elsewhere. */
+static int redoc_page(struct cg_ctx *c)
+{
+    struct cg_buf *out = begin_page(c, "ReDoc");
+    cg_buf_puts(out, "<style>body { margin: 0; padding: 0; }</style>\n</head>\n<body>\n"
+                     "<noscript>This page needs JavaScript to show the API's documentation.</noscript>\n"
+                     "<redoc spec-url=\"");
+    put_app_url(out, c->req, openapi_url(c->app));
+    cg_buf_puts(out, "\"></redoc>\n<script src=\"");
+    put_asset_url(out, c, REDOC_JS);
+    cg_buf_puts(out, "\"></script>\n</body>\n</html>\n");
+    return 0;
+}
+
+/* ---- assets ---- */
+
+static cg_str trim(cg_str s)
+{
+    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
+        s.ptr++, s.len--;
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+/* The next comma-separated element of a header value; advances *list. */
+static cg_str next_element(cg_str *list)
+{
+    const char *comma = memchr(list->ptr, ',', list->len);
+    size_t len = comma ? (size_t)(comma - list->ptr) : list->len;
+    cg_str item = { list->ptr, len };
+    list->ptr += comma ? len + 1 : len;
+    list->len -= comma ? len + 1 : len;
+    return trim(item);
+}
+
+/* An Accept-Encoding element's coding, and whether its q is above zero. */
+static bool coding_wanted(cg_str element, cg_str *coding)
+{
+    const char *semi = memchr(element.ptr, ';', element.len);
+    *coding = trim((cg_str){ element.ptr, semi ? (size_t)(semi - element.ptr) : element.len });
+    if (!semi)
+        return true;
+    cg_str param = trim((cg_str){ semi + 1, (size_t)(element.ptr + element.len - semi - 1) });
+    if (param.len < 2 || (param.ptr[0] != 'q' && param.ptr[0] != 'Q') || param.ptr[1] != '=')
+        return true;
+    for (size_t i = 2; i < param.len; i++)
+        if (param.ptr[i] >= '1' && param.ptr[i] <= '9')
+            return true;
+    return false; /* q=0, q=0.0, q=0.000 */
+}
+
+static bool accepts_gzip(cg_str header)
+{
+    bool any = false;
+    while (header.ptr && header.len) {
+        cg_str coding;
+        bool wanted = coding_wanted(next_element(&header), &coding);
+        if (cg_str_ieq(coding, CG_STR("gzip")) || cg_str_ieq(coding, CG_STR("x-gzip")))
+            return wanted;
+        if (cg_str_eq(coding, CG_STR("*")))
+            any = wanted;
+    }
+    return any;
+}
+
+/* If-None-Match, compared weakly as RFC 9110 asks for GET. */
+static bool etag_matches(cg_str header, const char *etag)
+{
+    while (header.ptr && header.len) {
+        cg_str tag = next_element(&header);
+        if (tag.len > 2 && tag.ptr[0] == 'W' && tag.ptr[1] == '/')
+            tag.ptr += 2, tag.len -= 2;
+        if (cg_str_eq(tag, CG_STR("*")) || cg_str_eq_c(tag, etag))
+            return true;
+    }
+    return false;
+}
+
+/* The file itself, for a client that does not take gzip. */
+static int send_inflated(struct cg_ctx *c, const struct cg_docs_asset *a)
+{
+    cg_send(c, 200, a->content_type, NULL, 0);
+    struct cg_buf *body = &c->res->body;
+    z_stream z = { .next_in = (Bytef *)a->gz, .avail_in = (uInt)a->gz_len };
+    z.next_out = (Bytef *)cg_buf_reserve(body, a->len);
+    z.avail_out = (uInt)a->len;
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) /* 16: a gzip stream */
+        return cg_fail(c, "docs: cannot inflate %s", a->name);
+    int rc = inflate(&z, Z_FINISH);
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || z.total_out != a->len)
+        return cg_fail(c, "docs: %s is not a valid gzip stream", a->name);
+    body->len = a->len;
+    return 0;
+}
+
+/* A versioned URL (?v=ETag) never changes its content, so a year; without
+ * the version, browsers ask again and get a cheap 304. */
+static cg_str cache_control(const struct cg_request *req, const char *etag)
+{
+    cg_str v = cg_request_query(req, "v");
+    bool versioned = v.len == strlen(etag) - 2 && memcmp(v.ptr, etag + 1, v.len) == 0;
+    return versioned ? CG_STR("public, max-age=31536000, immutable") : CG_STR("no-cache");
+}
+
+static int serve_asset(struct cg_ctx *c)
+{
+    const struct cg_docs_asset *a = find_asset(cg_param_str(c, "file"));
+    if (!a)
+        return cg_http_error(c, 404, "Not Found");
+    if (etag_matches(cg_request_header(c->req, "if-none-match"), a->etag)) {
+        cg_send_empty(c, 304);
+    } else if (accepts_gzip(cg_request_header(c->req, "accept-encoding"))) {
+        cg_send(c, 200, a->content_type, a->gz, a->gz_len);
+        cg_add_header(c, "content-encoding", CG_STR("gzip"));
+    } else if (send_inflated(c, a) != 0) {
+        return -1;
+    }
+    cg_add_header(c, "etag", cg_str_c(a->etag));
+    cg_add_header(c, "cache-control", cache_control(c->req, a->etag));
+    return cg_add_header(c, "vary", CG_STR("accept-encoding"));
+}
+
+/* ---- routes ---- */
+
+static const struct cg_param asset_params[] = { CG_PATH_STR("file"), { 0 } };
+
+size_t cg_docs_routes(struct cg_app *app)
+{
+    const struct cg_app_opts *o = &app->opts;
+    const char *docs = url_or(o->docs_url, "/docs"), *redoc = url_or(o->redoc_url, "/redoc");
+    size_t n = 0;
+    if (!*openapi_url(app))
+        return 0;
+    app->builtin[n++] = (struct cg_route)CG_GET(openapi_url(app), cg_openapi_serve, .hidden = true);
+    if (*docs)
+        app->builtin[n++] = (struct cg_route)CG_GET(docs, swagger_page, .hidden = true);
+    if (*redoc)
+        app->builtin[n++] = (struct cg_route)CG_GET(redoc, redoc_page, .hidden = true);
+    if ((*docs || *redoc) && cg_docs_nassets && !o->docs_cdn_url) {
+        size_t len = strlen(*docs ? docs : redoc) + sizeof STATIC_DIR FILE_PARAM;
+        app->assets_path = cg_xmalloc(len);
+        snprintf(app->assets_path, len, "%s" STATIC_DIR FILE_PARAM, *docs ? docs : redoc);
+        app->builtin[n++] = (struct cg_route)CG_GET(app->assets_path, serve_asset, .params = asset_params,
+                                                    .hidden = true);
+    }
+    return n;
+}

@@ -1,0 +1,393 @@
+/* The OpenAPI 3.1 document, built once at start-up from the route tables
+ * that also bind and validate, in FastAPI's shapes (fastapi/openapi/utils.py):
+ * operationIds from generate_unique_id, summaries from the handler's name,
+ * a 422 response on every operation that has parameters or a body.
+ *
+ * The document is stored compact, without `servers`; behind a stage or base
+ * path (req->root_path) the handler splices `"servers":[{"url":root}]` in
+ * after `info`, which costs one copy and no JSON work per request. */
+#include <ctype.h>
+#include <stdio.h>
+
+#include "openapi_internal.h"
+
+/* Temporary state of one build. */
+struct build {
+    const struct cg_app *app;
+    struct cg_arena *arena;
+    cg_str *paths; /* per route: its path as OpenAPI writes it */
+};
+
+/* The order OpenAPI lists the operations of a path item in. */
+static const unsigned method_order[] = { CG_M_GET, CG_M_PUT, CG_M_POST, CG_M_DELETE,
+                                         CG_M_OPTIONS, CG_M_HEAD, CG_M_PATCH };
+
+static const char *const param_sources[] = {
+    [CG_IN_PATH] = "path", [CG_IN_QUERY] = "query", [CG_IN_HEADER] = "header", [CG_IN_COOKIE] = "cookie",
+};
+
+/* "/files/{rest:path}" -> "/files/{rest}" (Starlette's path_format). */
+static cg_str path_format(struct cg_arena *a, const char *path)
+{
+    char *out = cg_arena_alloc(a, strlen(path) + 1);
+    size_t n = 0;
+    bool in_param = false, skipping = false;
+    for (const char *p = path; *p; p++) {
+        if (*p == '{')
+            in_param = true;
+        else if (*p == '}')
+            in_param = skipping = false;
+        else if (*p == ':' && in_param)
+            skipping = true;
+        if (!skipping)
+            out[n++] = *p;
+    }
+    return (cg_str){ out, n };
+}
+
+static const char *method_lower(struct cg_arena *a, unsigned method)
+{
+    cg_str name = cg_arena_strdup(a, cg_str_c(cg_method_name(method)));
+    char *p = (char *)name.ptr;
+    for (size_t i = 0; i < name.len; i++)
+        p[i] = (char)tolower((unsigned char)p[i]);
+    return name.ptr;
+}
+
+/* FastAPI's generate_unique_id: re.sub(r"\W", "_", name + path) + "_" + method.
+ * Bytes beyond ASCII are kept, as \w keeps letters in any script. */
+static cg_str operation_id(struct cg_arena *a, const char *name, cg_str path, const char *method)
+{
+    cg_str id = cg_arena_printf(a, "%s%.*s_%s", name, (int)path.len, path.ptr, method);
+    char *p = (char *)id.ptr;
+    size_t end = id.len - strlen(method) - 1;
+    for (size_t i = 0; i < end; i++)
+        if (!(isalnum((unsigned char)p[i]) || p[i] == '_' || (unsigned char)p[i] >= 0x80))
+            p[i] = '_';
+    return id;
+}
+
+/* ---- tags ---- */
+
+/* The next tag of a comma-separated list, trimmed; advances *list. */
+static cg_str next_tag(const char **list)
+{
+    const char *p = *list;
+    while (*p == ' ' || *p == ',')
+        p++;
+    const char *end = p;
+    while (*end && *end != ',')
+        end++;
+    *list = end;
+    cg_str tag = { p, (size_t)(end - p) };
+    while (tag.len && tag.ptr[tag.len - 1] == ' ')
+        tag.len--;
+    return tag;
+}
+
+static void write_route_tags(struct cg_json *j, const char *tags)
+{
+    cg_json_key(j, "tags");
+    cg_json_arr_begin(j);
+    for (cg_str tag = next_tag(&tags); tag.len; tag = next_tag(&tags))
+        cg_json_str(j, tag);
+    cg_json_arr_end(j);
+}
+
+/* Whether the comma-separated list holds `tag` before `until` (NULL: anywhere). */
+static bool list_has(const char *list, const char *until, cg_str tag)
+{
+    for (cg_str t = next_tag(&list); t.len && (!until || t.ptr < until); t = next_tag(&list))
+        if (cg_str_eq(t, tag))
+            return true;
+    return false;
+}
+
+static bool tag_seen_before(const struct cg_app *app, size_t route, cg_str tag)
+{
+    for (size_t i = 0; i < route; i++) {
+        const struct cg_route *r = app->routes[i].route;
+        if (!r->hidden && r->tags && list_has(r->tags, NULL, tag))
+            return true;
+    }
+    return list_has(app->routes[route].route->tags, tag.ptr, tag);
+}
+
+/* Every tag once, in order of first use. */
+static void write_tags(struct cg_json *j, const struct cg_app *app)
+{
+    bool open = false;
+    for (size_t i = 0; i < app->nroutes; i++) {
+        const char *list = app->routes[i].route->tags;
+        if (app->routes[i].route->hidden || !list)
+            continue;
+        for (cg_str tag = next_tag(&list); tag.len; tag = next_tag(&list)) {
+            if (tag_seen_before(app, i, tag))
+                continue;
+            if (!open) {
+                cg_json_key(j, "tags");
+                cg_json_arr_begin(j);
+                open = true;
+            }
+            cg_json_obj_begin(j);
+            cg_json_key(j, "name");
+            cg_json_str(j, tag);
+            cg_json_obj_end(j);
+        }
+    }
+    if (open)
+        cg_json_arr_end(j);
+}
+
+/* ---- parameters, body, responses ---- */
+
+static void write_param(struct cg_json *j, const struct cg_route_rt *rt, size_t i)
+{
+    const struct cg_param *p = &rt->route->params[i];
+    bool required = p->required || p->in == CG_IN_PATH;
+    cg_json_obj_begin(j);
+    cg_json_key(j, "name");
+    cg_json_cstr(j, rt->wire_names[i]);
+    cg_json_key(j, "in");
+    cg_json_cstr(j, param_sources[p->in]);
+    cg_json_key(j, "required");
+    cg_json_bool(j, required);
+    cg_json_key(j, "schema");
+    cg_schema_write(j, &(struct cg_schema_of){
+                           .type = p->type, .c = &p->c, .name = p->name, .description = p->description,
+                           .nullable = !required && !p->def && !p->list, .list = p->list,
+                           .def = p->def ? &rt->defaults[i] : NULL });
+    if (p->description) {
+        cg_json_key(j, "description");
+        cg_json_cstr(j, p->description);
+    }
+    if (p->deprecated) {
+        cg_json_key(j, "deprecated");
+        cg_json_bool(j, true);
+    }
+    cg_json_obj_end(j);
+}
+
+/* In FastAPI's order: path, query, header, then cookie parameters. */
+static void write_params(struct cg_json *j, const struct cg_route_rt *rt)
+{
+    if (rt->nparams == 0)
+        return;
+    cg_json_key(j, "parameters");
+    cg_json_arr_begin(j);
+    for (enum cg_param_in in = CG_IN_PATH; in <= CG_IN_COOKIE; in++)
+        for (size_t i = 0; i < rt->nparams; i++)
+            if (rt->route->params[i].in == in)
+                write_param(j, rt, i);
+    cg_json_arr_end(j);
+}
+
+/* "content":{"application/json":{"schema":...}} for a model, a list of it,
+ * or any JSON when there is no model. */
+static void write_json_content(struct cg_json *j, const struct cg_model *m, bool list)
+{
+    cg_json_key(j, "content");
+    cg_json_obj_begin(j);
+    cg_json_key(j, "application/json");
+    cg_json_obj_begin(j);
+    cg_json_key(j, "schema");
+    if (!m) {
+        cg_json_raw(j, CG_STR("{}"));
+    } else if (list) {
+        cg_json_obj_begin(j);
+        cg_json_key(j, "type");
+        cg_json_cstr(j, "array");
+        cg_json_key(j, "items");
+        cg_schema_ref(j, m);
+        cg_json_obj_end(j);
+    } else {
+        cg_schema_ref(j, m);
+    }
+    cg_json_obj_end(j);
+    cg_json_obj_end(j);
+}
+
+static void write_body(struct cg_json *j, const struct cg_model *m)
+{
+    if (!m)
+        return;
+    cg_json_key(j, "requestBody");
+    cg_json_obj_begin(j);
+    write_json_content(j, m, false);
+    cg_json_key(j, "required");
+    cg_json_bool(j, true);
+    cg_json_obj_end(j);
+}
+
+static void response_key(struct cg_json *j, int status)
+{
+    char key[16];
+    snprintf(key, sizeof key, "%d", status);
+    cg_json_key(j, key);
+}
+
+static void write_response(struct cg_json *j, int status, const char *description, const struct cg_model *m,
+                           bool list, bool any_json)
+{
+    response_key(j, status);
+    cg_json_obj_begin(j);
+    cg_json_key(j, "description");
+    cg_json_cstr(j, description ? description : cg_status_phrase(status));
+    if (cg_status_allows_body(status) && (m || any_json))
+        write_json_content(j, m, list);
+    cg_json_obj_end(j);
+}
+
+static bool declares(const struct cg_route *r, int status)
+{
+    for (const struct cg_response_doc *d = r->responses; d && d->status; d++)
+        if (d->status == status)
+            return true;
+    return false;
+}
+
+static void write_responses(struct cg_json *j, const struct cg_route_rt *rt)
+{
+    const struct cg_route *r = rt->route;
+    cg_json_key(j, "responses");
+    cg_json_obj_begin(j);
+    write_response(j, r->status ? r->status : 200, "Successful Response", r->response, r->response_list, true);
+    for (const struct cg_response_doc *d = r->responses; d && d->status; d++)
+        write_response(j, d->status, d->description, d->model, false, false);
+    if (cg_route_validates(rt) && !declares(r, 422)) {
+        response_key(j, 422);
+        cg_json_raw(j, CG_STR("{\"description\":\"Validation Error\",\"content\":{\"application/json\":"
+                              "{\"schema\":{\"$ref\":\"#/components/schemas/HTTPValidationError\"}}}}"));
+    }
+    cg_json_obj_end(j);
+}
+
+/* ---- operations and paths ---- */
+
+static void write_summary(struct cg_json *j, const struct cg_route *r)
+{
+    cg_json_key(j, "summary");
+    if (r->summary) {
+        cg_json_cstr(j, r->summary);
+        return;
+    }
+    struct cg_buf title;
+    cg_buf_init(&title, NULL);
+    cg_title_case(&title, r->name ? r->name : "");
+    cg_json_str(j, cg_buf_str(&title));
+    cg_buf_free(&title);
+}
+
+static void write_operation(struct cg_json *j, struct build *b, size_t route, unsigned method)
+{
+    const struct cg_route_rt *rt = &b->app->routes[route];
+    const struct cg_route *r = rt->route;
+    const char *name = method_lower(b->arena, method);
+    cg_json_key(j, name);
+    cg_json_obj_begin(j);
+    if (r->tags)
+        write_route_tags(j, r->tags);
+    write_summary(j, r);
+    if (r->description) {
+        cg_json_key(j, "description");
+        cg_json_cstr(j, r->description);
+    }
+    cg_json_key(j, "operationId");
+    cg_json_str(j, operation_id(b->arena, r->name ? r->name : "", b->paths[route], name));
+    if (r->deprecated) {
+        cg_json_key(j, "deprecated");
+        cg_json_bool(j, true);
+    }
+    write_params(j, rt);
+    write_body(j, r->body);
+    write_responses(j, rt);
+    cg_json_obj_end(j);
+}
+
+/* Whether an earlier visible route already wrote this path's item. */
+static bool path_written(const struct build *b, size_t route)
+{
+    for (size_t i = 0; i < route; i++)
+        if (!b->app->routes[i].route->hidden && cg_str_eq(b->paths[i], b->paths[route]))
+            return true;
+    return false;
+}
+
+/* One path item per distinct path, holding the operations of every route
+ * with that path, method by method. */
+static void write_path_item(struct cg_json *j, struct build *b, size_t first)
+{
+    cg_json_key_str(j, b->paths[first]);
+    cg_json_obj_begin(j);
+    for (size_t m = 0; m < CG_LEN(method_order); m++)
+        for (size_t i = first; i < b->app->nroutes; i++) {
+            const struct cg_route *r = b->app->routes[i].route;
+            if (!r->hidden && cg_str_eq(b->paths[i], b->paths[first]) && (r->methods & method_order[m])) {
+                write_operation(j, b, i, method_order[m]);
+                break; /* the first route of a method wins, as in dispatch */
+            }
+        }
+    cg_json_obj_end(j);
+}
+
+static void write_paths(struct cg_json *j, struct build *b)
+{
+    cg_json_key(j, "paths");
+    cg_json_obj_begin(j);
+    for (size_t i = 0; i < b->app->nroutes; i++)
+        if (!b->app->routes[i].route->hidden && !path_written(b, i))
+            write_path_item(j, b, i);
+    cg_json_obj_end(j);
+}
+
+static void write_info(struct cg_json *j, const struct cg_app_opts *o)
+{
+    cg_json_key(j, "info");
+    cg_json_obj_begin(j);
+    cg_json_key(j, "title");
+    cg_json_cstr(j, o->title);
+    if (o->description) {
+        cg_json_key(j, "description");
+        cg_json_cstr(j, o->description);
+    }
+    cg_json_key(j, "version");
+    cg_json_cstr(j, o->version);
+    cg_json_obj_end(j);
+}
+
+void cg_openapi_build(struct cg_app *app)
+{
+    struct build b = { .app = app, .arena = cg_arena_new() };
+    b.paths = cg_arena_alloc(b.arena, (app->nroutes ? app->nroutes : 1) * sizeof *b.paths);
+    for (size_t i = 0; i < app->nroutes; i++)
+        b.paths[i] = path_format(b.arena, app->routes[i].route->path);
+    cg_buf_init(&app->openapi, NULL);
+    struct cg_json j;
+    cg_json_init(&j, &app->openapi);
+    cg_json_obj_begin(&j);
+    cg_json_key(&j, "openapi");
+    cg_json_cstr(&j, "3.1.0");
+    write_info(&j, &app->opts);
+    app->openapi_servers_at = app->openapi.len;
+    write_paths(&j, &b);
+    cg_schema_components(&j, app);
+    write_tags(&j, app);
+    cg_json_obj_end(&j);
+    cg_arena_free(b.arena);
+}
+
+int cg_openapi_serve(struct cg_ctx *c)
+{
+    cg_str doc = cg_buf_str(&c->app->openapi);
+    cg_str root = c->req->root_path;
+    if (root.len == 0)
+        return cg_send_json_raw(c, 200, doc);
+    size_t at = c->app->openapi_servers_at;
+    cg_send_json_raw(c, 200, (cg_str){ doc.ptr, at });
+    struct cg_buf *body = &c->res->body;
+    cg_buf_puts(body, ",\"servers\":[{\"url\":");
+    cg_json_escape(body, root);
+    cg_buf_puts(body, "}]");
+    cg_buf_append(body, doc.ptr + at, doc.len - at);
+    return 0;
+}

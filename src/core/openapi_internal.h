@@ -1,0 +1,33 @@
+/* Private interface between the OpenAPI document (openapi.c) and its JSON
+ * Schemas (schema.c). */
+#ifndef CGATE_OPENAPI_INTERNAL_H
+#define CGATE_OPENAPI_INTERNAL_H
+
+#include "core_internal.h"
+
+/* The value a parameter or a model field holds, as a JSON Schema. */
+struct cg_schema_of {
+    enum cg_type type;
+    const struct cg_constraints *c;
+    const char *name;          /* its title is the name title-cased: "item_id" -> "Item Id" */
+    const char *description;
+    bool nullable;             /* optional with no default: anyOf [T, null], as pydantic */
+    bool list;                 /* an array of T */
+    const struct cg_value *def; /* the parsed default, or NULL */
+};
+
+/* {"type":...,constraints...,"default":...,"title":...,"description":...} */
+void cg_schema_write(struct cg_json *j, const struct cg_schema_of *s);
+/* {"$ref":"#/components/schemas/Name"} */
+void cg_schema_ref(struct cg_json *j, const struct cg_model *m);
+/* Python's name.replace("_", " ").title(), which FastAPI uses for summaries
+ * and pydantic for titles. */
+void cg_title_case(struct cg_buf *out, const char *name);
+/* "components":{"schemas":{...}}, sorted by name: every model a visible
+ * route uses, and FastAPI's validation error schemas when a route has
+ * parameters or a body. Writes nothing when there are none. */
+void cg_schema_components(struct cg_json *j, const struct cg_app *app);
+/* Whether the route can answer 422: it has parameters or a body. */
+bool cg_route_validates(const struct cg_route_rt *rt);
+
+#endif

@@ -1,0 +1,106 @@
+/* One HTTP/1.1 response read with llhttp; see http1_internal.h. */
+#include <errno.h>
+
+#include <llhttp.h>
+
+#include "net/http1_internal.h"
+
+struct reading {
+    struct http1_response *res;
+    char field[128];
+    size_t field_len;
+    char value[1024];
+    size_t value_len;
+    bool complete;
+};
+
+/* Header names and values may come in pieces; longer than the buffer they
+ * are cut (no header this code reads is that long). Both stay
+ * NUL-terminated. */
+static void append_piece(char *dst, size_t cap, size_t *len, const char *at, size_t n)
+{
+    size_t room = cap - 1 - *len;
+    if (n > room)
+        n = room;
+    memcpy(dst + *len, at, n);
+    *len += n;
+    dst[*len] = '\0';
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n)
+{
+    struct reading *r = p->data;
+    append_piece(r->field, sizeof r->field, &r->field_len, at, n);
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n)
+{
+    struct reading *r = p->data;
+    append_piece(r->value, sizeof r->value, &r->value_len, at, n);
+    return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    struct reading *r = p->data;
+    if (r->res->on_header)
+        r->res->on_header(r->res->ud, (cg_str){ r->field, r->field_len }, (cg_str){ r->value, r->value_len });
+    r->field_len = r->value_len = 0;
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n)
+{
+    struct reading *r = p->data;
+    cg_buf_append(r->res->body, at, n);
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    struct reading *r = p->data;
+    r->complete = true;
+    return HPE_PAUSED; /* one response per call */
+}
+
+enum http1_status http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
+                                      const char **why)
+{
+    llhttp_settings_t settings;
+    llhttp_settings_init(&settings);
+    settings.on_header_field = on_header_field;
+    settings.on_header_value = on_header_value;
+    settings.on_header_value_complete = on_header_value_complete;
+    settings.on_body = on_body;
+    settings.on_message_complete = on_message_complete;
+    llhttp_t parser;
+    llhttp_init(&parser, HTTP_RESPONSE, &settings);
+    struct reading r = { .res = res };
+    parser.data = &r;
+    res->status = 0;
+    res->keep_alive = false;
+    res->received = 0;
+    res->body->len = 0;
+    char buf[16384];
+    while (!r.complete) {
+        ssize_t n = read(stream, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return HTTP1_READ_ERROR;
+        enum llhttp_errno e = n == 0 ? llhttp_finish(&parser) : llhttp_execute(&parser, buf, (size_t)n);
+        res->received += (size_t)n;
+        if (r.complete)
+            break;
+        if (n == 0)
+            return HTTP1_CLOSED;
+        if (e != HPE_OK) {
+            *why = llhttp_errno_name(e);
+            return HTTP1_BAD_RESPONSE;
+        }
+    }
+    res->status = parser.status_code;
+    res->keep_alive = llhttp_should_keep_alive(&parser);
+    return HTTP1_OK;
+}

@@ -1,0 +1,260 @@
+"""cgate-local end to end: curl -> the emulated gateway -> the Runtime API ->
+a real bootstrap (mirror, or echo_bootstrap.py that answers with the event it
+got) -> back to curl, in every format; crashes, timeouts, `invoke`, and the
+CloudWatch-style log lines."""
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BIN_DIR, Server
+
+HERE = os.path.dirname(__file__)
+CGATE_LOCAL = os.path.join(BIN_DIR, "cgate-local")
+MIRROR = os.path.join(BIN_DIR, "mirror")
+ECHO = os.path.join(HERE, "echo_bootstrap.py")
+LAMBDA_MIRROR = os.path.join(HERE, "../../build/lambda/bin/mirror")
+
+FORMATS = {  # format -> (extra options, mirror's "source", its "stage")
+    "rest": (["--stage", "prod"], "apigw-rest", "prod"),
+    "http": ([], "apigw-http", "$default"),
+    "function-url": ([], "function-url", "$default"),
+    "alb": (["--multi-value"], "alb", None),
+}
+REPORT = (rb"REPORT RequestId: %s\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\t"
+          rb"Max Memory Used: \d+ MB")
+
+
+def start_gateway(fmt, bootstrap, options=(), env=None):
+    command = [CGATE_LOCAL, "start-api", "--format", fmt, "--port", "0", *options, "--", *bootstrap]
+    return Server("cgate-local", env=env, command=command)
+
+
+def curl(*args, timeout=20):
+    return subprocess.run(["curl", "-sS", "--path-as-is", "--max-time", "15", *args], capture_output=True,
+                          check=True, timeout=timeout).stdout
+
+
+def get(url, *args):
+    """(status, {lowercased name: [values]}, body) of one request."""
+    out = curl("-i", *args, url)
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    return int(lines[0].split()[1]), headers, body
+
+
+def stop(gateway):
+    code, out = gateway.stop()
+    assert code == 0 and "Sanitizer" not in out and "runtime error" not in out, out
+    return out
+
+
+@pytest.fixture(scope="module")
+def local_mirror():
+    srv = Server("mirror", ["--workers", "1"])
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module", params=list(FORMATS))
+def gateway(request):
+    fmt = request.param
+    gw = start_gateway(fmt, [MIRROR], FORMATS[fmt][0])
+    gw.format = fmt
+    yield gw
+    stop(gw)
+
+
+# ---- mirror behind every format ----
+
+def test_encoded_path_query_headers_and_cookies(gateway):
+    status, headers, body = get(gateway.url + "/anything/a%20b/c%2Fd/%C3%A9?x=1&x=2&y=a%20b%2B",
+                                "-H", "X-Rep: 1", "-H", "X-Rep: 2", "-b", "a=1; b=2")
+    doc = json.loads(body)
+    _, source, stage = FORMATS[gateway.format]
+    assert status == 200 and (doc["source"], doc["stage"], doc["root_path"]) == (source, stage, "")
+    assert doc["path"] == "/anything/a b/c/d/é"
+    assert doc["query"] == {"x": ["1", "2"], "y": ["a b+"]}
+    # Payload 2.0 joins repeated headers with "," (adapters.md §4.4 #15).
+    joined = gateway.format in ("http", "function-url")
+    assert doc["headers"]["x-rep"] == (["1,2"] if joined else ["1", "2"])
+    assert doc["cookies"] == {"a": "1", "b": "2"}
+    assert doc["source_ip"] == "127.0.0.1" and doc["method"] == "GET"
+    # The invocation id is the one in the log lines.
+    assert gateway.wait_for_output(REPORT % headers["x-request-id"][0].encode()), gateway.output
+
+
+def test_two_set_cookies_come_out(gateway):
+    status, headers, _ = get(gateway.url + "/cookies/set?a=1&b=2")
+    assert status == 200 and headers["set-cookie"] == ["a=1", "b=2"]
+
+
+def test_binary_in_and_out(gateway, local_mirror):
+    payload = bytes(range(256)) * 4
+    doc = json.loads(subprocess.run(
+        ["curl", "-sS", "--max-time", "15", "-H", "Content-Type: application/octet-stream", "--data-binary", "@-",
+         gateway.url + "/anything"], input=payload, capture_output=True, check=True, timeout=20).stdout)
+    assert doc["method"] == "POST" and doc["body_base64"] is True
+    assert base64.b64decode(doc["body"]) == payload
+    through_gateway = curl(gateway.url + "/bytes/1000?seed=1")
+    assert len(through_gateway) == 1000 and through_gateway == curl(local_mirror.url + "/bytes/1000?seed=1")
+    assert curl(gateway.url + "/bytes/1000?seed=2") != through_gateway
+
+
+def test_status_and_warm_instance(gateway):
+    assert curl("-o", "/dev/null", "-w", "%{http_code}", gateway.url + "/status/418") == b"418"
+    # One cold start, then the instance stays warm: one Init Duration in the log.
+    for _ in range(3):
+        curl(gateway.url + "/anything")
+    assert gateway.output.count(b"Init Duration") == 1, gateway.output
+
+
+# ---- the events themselves, as the gateway built them ----
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_event_shapes(fmt):
+    options = FORMATS[fmt][0]
+    gw = start_gateway(fmt, [sys.executable, ECHO], options)
+    try:
+        event = json.loads(curl(gw.url + "/a%20b/%C3%A9?q=1&q=2&p=x%2By", "-H", "X-Rep: 1", "-H", "X-Rep: 2",
+                                "-b", "a=1; b=2"))
+    finally:
+        stop(gw)
+    if fmt == "rest":
+        assert event["path"] == "/a%20b/%C3%A9" and event["pathParameters"] == {"proxy": "a%20b/%C3%A9"}
+        assert event["requestContext"]["path"] == "/prod/a%20b/%C3%A9" and event["requestContext"]["stage"] == "prod"
+        assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"], "p": ["x+y"]}
+        assert event["queryStringParameters"] == {"q": "2", "p": "x+y"}
+        assert event["multiValueHeaders"]["X-Rep"] == ["1", "2"] and event["headers"]["X-Rep"] == "2"
+        assert event["body"] is None and event["isBase64Encoded"] is False
+    elif fmt in ("http", "function-url"):
+        url = fmt == "function-url"
+        assert event["version"] == "2.0" and event["rawQueryString"] == "q=1&q=2&p=x%2By"
+        assert event["rawPath"] == ("/a%20b/%C3%A9" if url else "/a b/é")
+        assert event["requestContext"]["http"]["path"] == "/a b/é"
+        assert event["cookies"] == ["a=1", "b=2"] and event["headers"]["x-rep"] == "1,2"
+        assert ("cookie" in event["headers"]) == url  # function URLs keep the header too
+        assert event["queryStringParameters"] == {"q": "1,2", "p": "x+y"}
+        assert (".lambda-url." in event["requestContext"]["domainName"]) == url
+        assert "body" not in event
+    else:
+        assert event["requestContext"] == {"elb": {"targetGroupArn": event["requestContext"]["elb"]["targetGroupArn"]}}
+        assert event["path"] == "/a%20b/%C3%A9"
+        assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"], "p": ["x%2By"]}  # undecoded
+        assert event["multiValueHeaders"]["x-rep"] == ["1", "2"] and "headers" not in event
+        assert event["body"] == ""
+
+
+def test_http_api_named_stage_is_the_root_path():
+    gw = start_gateway("http", [MIRROR], ["--stage", "dev"])
+    try:
+        doc = json.loads(curl(gw.url + "/items/1"))
+    finally:
+        stop(gw)
+    assert (doc["path"], doc["root_path"], doc["stage"]) == ("/items/1", "/dev", "dev")
+
+
+def test_alb_single_value_mode_keeps_the_last_value():
+    gw = start_gateway("alb", [MIRROR])
+    try:
+        doc = json.loads(curl(gw.url + "/anything?x=1&x=2", "-H", "X-Rep: 1", "-H", "X-Rep: 2"))
+        status, headers, _ = get(gw.url + "/cookies/set?a=1&b=2")
+    finally:
+        stop(gw)
+    assert doc["query"] == {"x": ["2"]} and doc["headers"]["x-rep"] == ["2"]
+    assert status == 200 and headers["set-cookie"] == ["a=1", "b=2"]  # under two casings of the name
+
+
+# ---- faults ----
+
+@pytest.mark.parametrize("mode", ["exit", "invalid", "error"])
+def test_a_failing_function_is_a_502(mode):
+    gw = start_gateway("rest", [sys.executable, ECHO], env={"ECHO_MODE": mode})
+    try:
+        for _ in range(2):  # and again: a fresh instance after a crash
+            status, _, body = get(gw.url + "/anything")
+            assert status == 502 and json.loads(body) == {"message": "Internal server error"}
+    finally:
+        out = stop(gw)
+    if mode == "exit":
+        assert out.count("Runtime exited with error: exit status 3") == 2, out
+        assert out.count("Init Duration") == 2, out
+    if mode == "invalid":
+        assert "Malformed Lambda proxy response" in out, out
+
+
+def test_a_bootstrap_that_cannot_start_is_a_502(tmp_path):
+    gw = start_gateway("http", [str(tmp_path / "missing")])
+    try:
+        assert get(gw.url + "/")[0] == 502
+    finally:
+        stop(gw)
+
+
+def test_a_slow_function_is_a_504_and_a_fresh_instance_follows():
+    gw = start_gateway("http", [MIRROR], ["--timeout", "1"])
+    try:
+        status, _, body = get(gw.url + "/delay/5000")
+        assert status == 504 and json.loads(body) == {"message": "Endpoint request timed out"}
+        status, _, _ = get(gw.url + "/anything")
+        assert status == 200
+    finally:
+        out = stop(gw)
+    assert "Task timed out after 1.00 seconds" in out, out
+    assert out.count("Init Duration") == 2, out
+
+
+def test_requests_wait_their_turn():
+    gw = start_gateway("http", [MIRROR])
+    try:
+        slow = subprocess.Popen(["curl", "-sS", "--max-time", "15", gw.url + "/delay/300"], stdout=subprocess.PIPE)
+        assert json.loads(curl(gw.url + "/anything"))["path"] == "/anything"
+        assert json.loads(slow.communicate(timeout=20)[0]) == {"delay_ms": 300}
+    finally:
+        stop(gw)
+
+
+# ---- invoke ----
+
+def v2_event(path):
+    return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "", "headers": {},
+            "requestContext": {"http": {"method": "GET", "path": path, "sourceIp": "203.0.113.9"},
+                               "stage": "$default", "domainName": "x.execute-api.us-east-1.amazonaws.com"},
+            "isBase64Encoded": False}
+
+
+def run_invoke(bootstrap, event=None, tmp_path=None):
+    args = [CGATE_LOCAL, "invoke"]
+    if event is not None:
+        path = tmp_path / "event.json"
+        path.write_text(json.dumps(event))
+        args += ["--event", str(path)]
+    proc = subprocess.run([*args, "--", bootstrap], capture_output=True, timeout=30)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def test_invoke_prints_the_response(tmp_path):
+    code, out, err = run_invoke(MIRROR, v2_event("/anything"), tmp_path)
+    answer = json.loads(out)
+    assert code == 0 and answer["statusCode"] == 200, err
+    assert json.loads(answer["body"])["source_ip"] == "203.0.113.9"
+    assert re.search(r"START RequestId: \S+ Version: \$LATEST", err) and "Init Duration" in err, err
+
+
+def test_invoke_of_an_event_the_app_refuses(tmp_path):
+    code, out, err = run_invoke(MIRROR)  # the default event, {}
+    assert code == 1 and json.loads(out)["errorType"] == "Runtime.InvalidEvent", err
+
+
+@pytest.mark.skipif(not os.path.exists(LAMBDA_MIRROR), reason="no lambda build (make lambda)")
+def test_the_lambda_build_runs_through_the_runtime_api(tmp_path):
+    code, out, err = run_invoke(LAMBDA_MIRROR, v2_event("/status/201"), tmp_path)
+    assert code == 0 and json.loads(out)["statusCode"] == 201, err

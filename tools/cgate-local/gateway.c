@@ -1,0 +1,303 @@
+/* The function's response JSON -> the HTTP response the gateway sends
+ * (adapters.md §4.5, runtime.md §3.4). What the gateways refuse with a 502
+ * is refused here too: a statusCode that is not an integer, a body that is
+ * not a string, header values that are not strings, base64 that does not
+ * decode, and for REST and ALB any key they do not know (a top-level
+ * "cookies" is the classic one, §4.5 #24). An HTTP API also takes JSON with
+ * no statusCode at all, as a 200 application/json body (§4.5 #32).
+ *
+ * Off the hot path, so yajl_tree does the parsing. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "local_internal.h"
+
+struct answering {
+    const struct local_opts *o;
+    struct cg_arena *a;
+    struct http_answer *out;
+    size_t cap;
+    char *why;
+    size_t whylen;
+};
+
+static int refuse(struct answering *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int refuse(struct answering *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->why, s->whylen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void add_header(struct answering *s, cg_str name, cg_str value)
+{
+    struct http_answer *out = s->out;
+    if (out->nheaders == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        out->headers = cg_arena_realloc(s->a, out->headers, s->cap * sizeof *out->headers, cap * sizeof *out->headers);
+        s->cap = cap;
+    }
+    out->headers[out->nheaders++] = (struct cg_kv){ cg_arena_strdup(s->a, name), cg_arena_strdup(s->a, value) };
+}
+
+static bool has_header(const struct http_answer *out, cg_str name)
+{
+    return cg_kv_ifind(out->headers, out->nheaders, name).ptr != NULL;
+}
+
+static yajl_val member(yajl_val obj, const char *key)
+{
+    for (size_t i = 0; i < obj->u.object.len; i++)
+        if (strcmp(obj->u.object.keys[i], key) == 0)
+            return obj->u.object.values[i];
+    return NULL;
+}
+
+static bool is_absent(yajl_val v)
+{
+    return v == NULL || YAJL_IS_NULL(v);
+}
+
+/* REST and ALB refuse keys they do not know. */
+static int check_keys(struct answering *s, yajl_val root)
+{
+    static const char *const known[] = { "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded",
+                                         "statusDescription" /* ALB only */ };
+    size_t nknown = s->o->format == FMT_ALB ? CG_LEN(known) : CG_LEN(known) - 1;
+    for (size_t i = 0; i < root->u.object.len; i++) {
+        size_t k = 0;
+        while (k < nknown && strcmp(root->u.object.keys[i], known[k]) != 0)
+            k++;
+        if (k == nknown)
+            return refuse(s, "the response has a key \"%s\" this gateway does not accept", root->u.object.keys[i]);
+    }
+    return 0;
+}
+
+/* "headers": {"name": "value", ...}; names also in `except` are skipped
+ * (REST: multiValueHeaders wins over headers, §4.5 #24). */
+static int add_single_headers(struct answering *s, yajl_val headers, yajl_val except)
+{
+    if (is_absent(headers))
+        return 0;
+    if (!YAJL_IS_OBJECT(headers))
+        return refuse(s, "\"headers\" is not an object");
+    for (size_t i = 0; i < headers->u.object.len; i++) {
+        const char *name = headers->u.object.keys[i];
+        yajl_val value = headers->u.object.values[i];
+        if (!YAJL_IS_STRING(value))
+            return refuse(s, "the value of header \"%s\" is not a string", name);
+        bool overridden = false;
+        for (size_t k = 0; YAJL_IS_OBJECT(except) && k < except->u.object.len && !overridden; k++)
+            overridden = cg_str_ieq(cg_str_c(except->u.object.keys[k]), cg_str_c(name));
+        if (!overridden)
+            add_header(s, cg_str_c(name), cg_str_c(YAJL_GET_STRING(value)));
+    }
+    return 0;
+}
+
+/* A list of strings, each becoming one header line named `name`. */
+static int add_repeated(struct answering *s, cg_str name, yajl_val list, const char *what)
+{
+    if (!YAJL_IS_ARRAY(list))
+        return refuse(s, "%s is not a list", what);
+    for (size_t k = 0; k < list->u.array.len; k++) {
+        if (!YAJL_IS_STRING(list->u.array.values[k]))
+            return refuse(s, "%s holds something other than strings", what);
+        add_header(s, name, cg_str_c(YAJL_GET_STRING(list->u.array.values[k])));
+    }
+    return 0;
+}
+
+/* "multiValueHeaders": {"name": ["v1", "v2"], ...} */
+static int add_multi_headers(struct answering *s, yajl_val headers)
+{
+    if (is_absent(headers))
+        return 0;
+    if (!YAJL_IS_OBJECT(headers))
+        return refuse(s, "\"multiValueHeaders\" is not an object");
+    for (size_t i = 0; i < headers->u.object.len; i++)
+        if (add_repeated(s, cg_str_c(headers->u.object.keys[i]), headers->u.object.values[i],
+                         "a multiValueHeaders entry") != 0)
+            return -1;
+    return 0;
+}
+
+static int add_headers(struct answering *s, yajl_val root)
+{
+    yajl_val single = member(root, "headers"), multi = member(root, "multiValueHeaders");
+    switch (s->o->format) {
+    case FMT_REST:
+        return add_multi_headers(s, multi) || add_single_headers(s, single, multi) ? -1 : 0;
+    case FMT_HTTP:
+    case FMT_FUNCTION_URL: {
+        /* No multiValueHeaders in payload 2.0; each cookie is a Set-Cookie. */
+        yajl_val cookies = member(root, "cookies");
+        if (add_single_headers(s, single, NULL) != 0)
+            return -1;
+        return is_absent(cookies) ? 0 : add_repeated(s, CG_STR("set-cookie"), cookies, "\"cookies\"");
+    }
+    case FMT_ALB:
+        /* The target group's mode decides which field the ALB reads (§4.5 #26). */
+        return s->o->multi_value ? add_multi_headers(s, multi) : add_single_headers(s, single, NULL);
+    }
+    return 0;
+}
+
+static int read_status(struct answering *s, yajl_val root)
+{
+    yajl_val code = member(root, "statusCode");
+    if (!code || !YAJL_IS_INTEGER(code))
+        return refuse(s, "\"statusCode\" is missing or not an integer");
+    long long status = YAJL_GET_INTEGER(code);
+    if (status < 100 || status > 599)
+        return refuse(s, "\"statusCode\" %lld is not an HTTP status", status);
+    s->out->status = (int)status;
+    return 0;
+}
+
+static int read_body(struct answering *s, yajl_val root)
+{
+    yajl_val body = member(root, "body"), base64 = member(root, "isBase64Encoded");
+    s->out->body = CG_STR("");
+    if (is_absent(body))
+        return 0;
+    if (!YAJL_IS_STRING(body))
+        return refuse(s, "\"body\" is not a string");
+    cg_str text = cg_arena_strdup(s->a, cg_str_c(YAJL_GET_STRING(body)));
+    if (!is_absent(base64) && !YAJL_IS_TRUE(base64) && !YAJL_IS_FALSE(base64))
+        return refuse(s, "\"isBase64Encoded\" is not a boolean");
+    if (!YAJL_IS_TRUE(base64)) {
+        s->out->body = text;
+        return 0;
+    }
+    if (!cg_base64_decode(s->a, text, &s->out->body))
+        return refuse(s, "the body is marked isBase64Encoded but is not base64");
+    return 0;
+}
+
+/* Payload 2.0 without a statusCode: the whole JSON is a 200 body. */
+static bool is_inferred(const struct local_opts *o, yajl_val root)
+{
+    return (o->format == FMT_HTTP || o->format == FMT_FUNCTION_URL) &&
+           !(YAJL_IS_OBJECT(root) && member(root, "statusCode"));
+}
+
+static int answer_from(struct answering *s, yajl_val root, cg_str response)
+{
+    if (is_inferred(s->o, root)) {
+        s->out->status = 200;
+        s->out->body = response;
+        add_header(s, CG_STR("content-type"), CG_STR("application/json"));
+        return 0;
+    }
+    if (!YAJL_IS_OBJECT(root))
+        return refuse(s, "the response is not a JSON object");
+    if (s->o->format == FMT_REST || s->o->format == FMT_ALB)
+        if (check_keys(s, root) != 0)
+            return -1;
+    if (read_status(s, root) != 0 || add_headers(s, root) != 0 || read_body(s, root) != 0)
+        return -1;
+    /* API Gateway types an untyped answer as JSON; an ALB leaves it be. */
+    if (s->o->format != FMT_ALB && !has_header(s->out, CG_STR("content-type")))
+        add_header(s, CG_STR("content-type"), CG_STR("application/json"));
+    return 0;
+}
+
+int gateway_answer(const struct local_opts *o, struct cg_arena *a, cg_str response, struct http_answer *out,
+                   char *why, size_t whylen)
+{
+    struct answering s = { .o = o, .a = a, .out = out, .why = why, .whylen = whylen };
+    *out = (struct http_answer){ 0 };
+    char err[128];
+    cg_str text = cg_arena_strdup(a, response); /* yajl_tree wants a C string */
+    if (strlen(text.ptr) != text.len)
+        return refuse(&s, "the response holds a NUL byte");
+    yajl_val root = yajl_tree_parse(text.ptr, err, sizeof err);
+    if (!root)
+        return refuse(&s, "the response is not JSON: %.*s", (int)strcspn(err, "\n"), err);
+    int rc = answer_from(&s, root, text);
+    yajl_tree_free(root);
+    return rc;
+}
+
+/* ---- the gateway: HTTP request -> invocation -> HTTP response ---- */
+
+struct gateway {
+    const struct local_opts *o;
+    struct function *fn;
+    struct httpd front;
+};
+
+static struct gateway gw; /* one per process */
+
+static void reply_message(struct http_request *req, int status, const char *message)
+{
+    static const struct cg_kv json[] = { { CG_STR("content-type"), CG_STR("application/json") } };
+    http_reply(req, status, json, 1, cg_arena_printf(req->arena, "{\"message\":\"%s\"}", message));
+}
+
+static void answer_client(struct invocation *inv, enum outcome outcome, cg_str body)
+{
+    struct http_request *req = inv->data;
+    if (!req)
+        return; /* the client went away */
+    req->on_gone = NULL;
+    struct http_answer answer;
+    char why[256];
+    switch (outcome) {
+    case OUT_RESPONSE:
+        if (gateway_answer(gw.o, req->arena, body, &answer, why, sizeof why) == 0) {
+            http_reply(req, answer.status, answer.headers, answer.nheaders, answer.body);
+            return;
+        }
+        fprintf(stderr, "Execution failed due to configuration error: Malformed Lambda proxy response (%s)\n", why);
+        break;
+    case OUT_TIMEOUT: reply_message(req, 504, "Endpoint request timed out"); return;
+    case OUT_ERROR:
+    case OUT_TOO_LARGE:
+    case OUT_CRASH: break;
+    }
+    reply_message(req, 502, "Internal server error");
+}
+
+static void client_gone(void *owner)
+{
+    ((struct invocation *)owner)->data = NULL;
+}
+
+static void on_gateway_request(struct http_request *req, void *data)
+{
+    (void)data;
+    char gateway_id[37];
+    local_uuid(gateway_id);
+    struct invocation *inv = cg_xmalloc(sizeof *inv);
+    *inv = (struct invocation){ .done = answer_client, .data = req };
+    local_uuid(inv->id);
+    cg_buf_init(&inv->event, NULL);
+    event_build(gw.o, req, gateway_id, &inv->event);
+    req->owner = inv;
+    req->on_gone = client_gone;
+    function_invoke(gw.fn, inv);
+}
+
+int gateway_start(uv_loop_t *loop, const struct local_opts *o, struct function *fn)
+{
+    gw.o = o;
+    gw.fn = fn;
+    /* API Gateway's own payload limit is 10 MB; Lambda's 6 MB comes first. */
+    if (httpd_listen(&gw.front, loop, o->port, LAMBDA_MAX_RESPONSE, on_gateway_request, NULL) != 0)
+        return -1;
+    return gw.front.port;
+}
+
+void gateway_stop(void)
+{
+    httpd_close(&gw.front);
+}

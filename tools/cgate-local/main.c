@@ -1,0 +1,247 @@
+/* cgate-local: the command line.
+ *
+ *   cgate-local start-api [options] -- BOOTSTRAP [ARGS]   a gateway on 127.0.0.1
+ *   cgate-local invoke [--event FILE] -- BOOTSTRAP [ARGS] one event, the answer on stdout
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "local_internal.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: cgate-local start-api [options] -- BOOTSTRAP [ARGS...]\n"
+          "       cgate-local invoke [--event FILE|-] [--timeout S] [--memory MB] -- BOOTSTRAP [ARGS...]\n"
+          "\n"
+          "start-api serves HTTP on 127.0.0.1 as an API Gateway, function URL or ALB in front of\n"
+          "BOOTSTRAP, run as a Lambda custom runtime against a local Runtime API. invoke sends one\n"
+          "event (default {}) through the same Runtime API and prints the function's answer.\n"
+          "\n"
+          "options:\n"
+          "  --format F       rest | http | function-url | alb (default http)\n"
+          "  --stage NAME     the stage (rest: default prod; http: default $default)\n"
+          "  --multi-value    alb: the target group has multi-value headers on\n"
+          "  --port P         port (default 3000; 0 picks a free one)\n"
+          "  --timeout S      the function's timeout in seconds (default 3)\n"
+          "  --memory MB      the function's memory size (default 128)\n"
+          "  --event FILE     invoke: the event file, - for stdin\n",
+          out);
+}
+
+static const char *const format_names[] = {
+    [FMT_REST] = "rest", [FMT_HTTP] = "http", [FMT_FUNCTION_URL] = "function-url", [FMT_ALB] = "alb"
+};
+
+static int parse_format(const char *text, enum gw_format *out)
+{
+    for (size_t i = 0; i < CG_LEN(format_names); i++)
+        if (text && strcmp(text, format_names[i]) == 0) {
+            *out = (enum gw_format)i;
+            return 0;
+        }
+    fprintf(stderr, "cgate-local: --format must be rest, http, function-url or alb\n");
+    return -1;
+}
+
+static int parse_number(const char *flag, const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (!text || !*text || *end || errno || v < min || v > max) {
+        fprintf(stderr, "cgate-local: %s must be a whole number from %ld to %ld\n", flag, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Options up to "--" (or the first word that is not one), then the command. */
+static int parse_args(int argc, char **argv, struct local_opts *o, const char **event_file)
+{
+    int i = 2;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        if (strcmp(flag, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(flag, "--multi-value") == 0) {
+            o->multi_value = true;
+            continue;
+        } else if (strcmp(flag, "--format") == 0) {
+            if (parse_format(value, &o->format) != 0)
+                return -1;
+        } else if (strcmp(flag, "--stage") == 0 && value && *value) {
+            o->stage = value;
+        } else if (strcmp(flag, "--event") == 0 && value) {
+            *event_file = value;
+        } else if (strcmp(flag, "--port") == 0) {
+            if (parse_number(flag, value, 0, 65535, &n) != 0)
+                return -1;
+            o->port = (int)n;
+        } else if (strcmp(flag, "--timeout") == 0) {
+            if (parse_number(flag, value, 1, 900, &n) != 0)
+                return -1;
+            o->timeout_s = (unsigned)n;
+        } else if (strcmp(flag, "--memory") == 0) {
+            if (parse_number(flag, value, 128, 10240, &n) != 0)
+                return -1;
+            o->memory_mb = (unsigned)n;
+        } else {
+            fprintf(stderr, "cgate-local: unknown option or missing value: %s\n", flag);
+            return -1;
+        }
+        i++; /* the value */
+    }
+    if (i >= argc) {
+        fprintf(stderr, "cgate-local: no BOOTSTRAP given (after --)\n");
+        return -1;
+    }
+    o->command = argv + i;
+    const char *slash = strrchr(argv[i], '/');
+    snprintf(o->function_name, sizeof o->function_name, "%s", slash ? slash + 1 : argv[i]);
+    return 0;
+}
+
+/* Stages exist for API Gateway only; function URLs have $default alone. */
+static int settle_stage(struct local_opts *o)
+{
+    if ((o->format == FMT_ALB || o->format == FMT_FUNCTION_URL) && o->stage) {
+        fprintf(stderr, "cgate-local: --stage does not apply to --format %s\n", format_names[o->format]);
+        return -1;
+    }
+    if (o->format == FMT_ALB)
+        return 0;
+    if (!o->stage)
+        o->stage = o->format == FMT_REST ? "prod" : "$default";
+    return 0;
+}
+
+/* ---- start-api ---- */
+
+struct running {
+    uv_signal_t sigint, sigterm;
+    struct function *fn;
+};
+
+static void on_stop_signal(uv_signal_t *sig, int signo)
+{
+    struct running *r = sig->data;
+    (void)signo;
+    gateway_stop();
+    function_free(r->fn);
+    uv_close((uv_handle_t *)&r->sigint, NULL);
+    uv_close((uv_handle_t *)&r->sigterm, NULL);
+}
+
+static int start_api(uv_loop_t *loop, struct local_opts *o)
+{
+    struct running r = { .fn = function_new(loop, o) };
+    int port = r.fn ? gateway_start(loop, o, r.fn) : -1;
+    if (port < 0)
+        return 1;
+    fprintf(stderr, "cgate-local: %s gateway%s%s in front of %s; listening on http://127.0.0.1:%d\n",
+            format_names[o->format], o->stage ? ", stage " : "", o->stage ? o->stage : "", o->command[0], port);
+    uv_signal_init(loop, &r.sigint);
+    uv_signal_init(loop, &r.sigterm);
+    r.sigint.data = r.sigterm.data = &r;
+    uv_signal_start(&r.sigint, on_stop_signal, SIGINT);
+    uv_signal_start(&r.sigterm, on_stop_signal, SIGTERM);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+/* ---- invoke ---- */
+
+struct invoking {
+    struct function *fn;
+    int status;
+};
+
+static void print_answer(struct invocation *inv, enum outcome outcome, cg_str body)
+{
+    struct invoking *run = inv->data;
+    static const char *const failures[] = {
+        [OUT_TOO_LARGE] = "the response was over Lambda's 6 MB limit",
+        [OUT_CRASH] = "the bootstrap exited before answering",
+        [OUT_TIMEOUT] = "the function timed out",
+    };
+    if (outcome == OUT_RESPONSE || outcome == OUT_ERROR) {
+        fwrite(body.ptr, 1, body.len, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+    } else {
+        fprintf(stderr, "cgate-local: %s\n", failures[outcome]);
+    }
+    run->status = outcome == OUT_RESPONSE ? 0 : 1;
+    function_free(run->fn); /* the loop ends once everything is closed */
+}
+
+static int read_event(const char *path, struct cg_buf *out)
+{
+    if (!path) {
+        cg_buf_puts(out, "{}");
+        return 0;
+    }
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cgate-local: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t n;
+    while ((n = fread(cg_buf_reserve(out, 65536), 1, 65536, f)) > 0)
+        out->len += n;
+    bool failed = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (failed)
+        fprintf(stderr, "cgate-local: cannot read %s\n", path);
+    return failed ? -1 : 0;
+}
+
+static int invoke(uv_loop_t *loop, const struct local_opts *o, const char *event_file)
+{
+    struct invoking run = { .fn = function_new(loop, o), .status = 1 };
+    if (!run.fn)
+        return 1;
+    struct invocation *inv = cg_xmalloc(sizeof *inv);
+    *inv = (struct invocation){ .done = print_answer, .data = &run };
+    local_uuid(inv->id);
+    cg_buf_init(&inv->event, NULL);
+    if (read_event(event_file, &inv->event) != 0) {
+        cg_buf_free(&inv->event);
+        free(inv);
+        function_free(run.fn);
+        uv_run(loop, UV_RUN_DEFAULT);
+        return 1;
+    }
+    function_invoke(run.fn, inv);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return run.status;
+}
+
+int main(int argc, char **argv)
+{
+    struct local_opts o = { .format = FMT_HTTP, .port = 3000, .timeout_s = 3, .memory_mb = 128 };
+    const char *event_file = NULL;
+    bool start = argc > 1 && strcmp(argv[1], "start-api") == 0;
+    bool once = argc > 1 && strcmp(argv[1], "invoke") == 0;
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if ((!start && !once) || parse_args(argc, argv, &o, &event_file) != 0 || settle_stage(&o) != 0) {
+        if (!start && !once)
+            usage(stderr);
+        return 2;
+    }
+    cg_log_init();
+    signal(SIGPIPE, SIG_IGN); /* a client that leaves is an error on its socket */
+    uv_loop_t *loop = uv_default_loop();
+    int rc = start ? start_api(loop, &o) : invoke(loop, &o, event_file);
+    uv_loop_close(loop);
+    return rc;
+}
