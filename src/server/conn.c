@@ -199,6 +199,15 @@ static void linger(struct conn *c)
     start_reading(c);
 }
 
+/* The queued responses have left: their memory can go, and a closing
+ * connection moves on to its lingering close. */
+static void output_sent(struct conn *c)
+{
+    cg_arena_reset(c->arena);
+    if (c->closing)
+        linger(c);
+}
+
 static void on_write(uv_write_t *req, int status)
 {
     struct conn *c = req->data;
@@ -207,24 +216,50 @@ static void on_write(uv_write_t *req, int status)
         conn_close(c);
         return;
     }
-    cg_arena_reset(c->arena);
-    if (c->closing)
-        linger(c);
-    else
+    output_sent(c);
+    if (!c->closing)
         conn_step(c);
 }
 
-static void flush(struct conn *c)
+/* Drop the first `n` written bytes from the queued buffers. */
+static void skip_written(struct conn *c, size_t n)
+{
+    size_t first = 0;
+    while (first < c->nout && n >= c->out[first].len)
+        n -= c->out[first++].len;
+    if (first < c->nout) {
+        c->out[first].base += n;
+        c->out[first].len -= n;
+    }
+    memmove(c->out, c->out + first, (c->nout - first) * sizeof *c->out);
+    c->nout -= first;
+}
+
+enum flush_result { FLUSH_EMPTY, FLUSH_SENT, FLUSH_PENDING, FLUSH_FAILED };
+
+/* Send the queued responses. The socket usually takes them whole at once:
+ * that spares uv_write's completion round trip through the loop (an extra
+ * epoll_ctl per request). What it does not take goes through uv_write. */
+static enum flush_result flush(struct conn *c)
 {
     if (c->nout == 0)
-        return;
+        return FLUSH_EMPTY;
+    int n = uv_try_write((uv_stream_t *)&c->tcp, c->out, c->nout);
+    if (n < 0 && n != UV_EAGAIN) {
+        conn_close(c);
+        return FLUSH_FAILED;
+    }
+    skip_written(c, n > 0 ? (size_t)n : 0);
+    if (c->nout == 0)
+        return FLUSH_SENT;
     int rc = uv_write(&c->write_req, (uv_stream_t *)&c->tcp, c->out, c->nout, on_write);
     c->nout = 0;
     if (rc != 0) {
         conn_close(c);
-        return;
+        return FLUSH_FAILED;
     }
     c->writing = true;
+    return FLUSH_PENDING;
 }
 
 /* ---- answering ---- */
@@ -265,10 +300,12 @@ static void dispatch(struct conn *c)
     log_access(c, req.method, req.raw_path, res.status, bytes);
 }
 
-/* Answer the complete requests in the buffer, in order, in one write. */
-static void answer_requests(struct conn *c)
+/* Answer the complete requests in the buffer, in order, in one write.
+ * Returns true when a full batch left at once: more may be waiting. */
+static bool answer_requests(struct conn *c)
 {
-    for (int n = 0; n < CONN_MAX_BATCH && !c->closing; n++) {
+    int n = 0;
+    for (; n < CONN_MAX_BATCH && !c->closing; n++) {
         enum parse_result r = http_parse_next(c);
         if (r == PARSE_NEED_MORE)
             break;
@@ -281,7 +318,10 @@ static void answer_requests(struct conn *c)
     http_discard_parsed(c);
     if (!c->closing && http_wants_continue(c))
         http_queue_continue(c);
-    flush(c);
+    if (flush(c) != FLUSH_SENT)
+        return false;
+    output_sent(c);
+    return n == CONN_MAX_BATCH && !c->closing;
 }
 
 /* After input arrived or a write completed: answer what can be answered,
@@ -289,9 +329,10 @@ static void answer_requests(struct conn *c)
 static void conn_step(struct conn *c)
 {
     if (!c->writing)
-        answer_requests(c);
-    if (c->closed)
-        return;
+        while (answer_requests(c))
+            ;
+    if (c->closed || (c->closing && !c->writing))
+        return; /* closed, or lingering */
     if (c->writing) {
         if (c->in.len - c->parsed > MAX_PENDING_INPUT)
             stop_reading(c);
@@ -313,9 +354,12 @@ static void on_timeout(uv_timer_t *t)
     }
     /* Nothing is being written in these phases: the client gets a 408. */
     answer_error(c, 408);
-    flush(c);
-    if (!c->closed)
-        enter_phase(c, PHASE_WRITE);
+    switch (flush(c)) {
+    case FLUSH_SENT: output_sent(c); break;
+    case FLUSH_PENDING: enter_phase(c, PHASE_WRITE); break;
+    case FLUSH_EMPTY:
+    case FLUSH_FAILED: break;
+    }
 }
 
 /* ---- accepting and draining ---- */
