@@ -132,10 +132,10 @@ static const struct cg_vfail *float_as_int(double x, int64_t *out)
 {
     if (!isfinite(x))
         return &cg_fail_finite_number;
-    if (x != trunc(x))
-        return &int_from_float;
     if (!(x >= -0x1p63 && x < 0x1p63))
-        return &cg_fail_int_parsing_size;
+        return &cg_fail_int_parsing_size; /* past 2^53 every double is whole */
+    if (!cg_is_int64(x))
+        return &int_from_float;
     *out = (int64_t)x;
     return NULL;
 }

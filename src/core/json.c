@@ -138,7 +138,7 @@ static bool short_decimal(double v, struct decimal *d)
         scaled = a * pow10[k];
         if (!(scaled < 0x1p53))
             return false;
-        if (scaled == trunc(scaled))
+        if (cg_is_int64(scaled))
             break;
     }
     if (k == 16 || scaled / pow10[k] != a)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "openapi_internal.h"
+#include "validate_internal.h"
 
 static const char *const type_names[] = {
     [CG_STRING] = "string", [CG_INT] = "integer", [CG_NUMBER] = "number",
@@ -51,7 +52,7 @@ static void write_title(struct cg_json *j, const char *name)
 static void write_bound(struct cg_json *j, enum cg_type type, const char *key, double v)
 {
     cg_json_key(j, key);
-    if (type == CG_INT && v == trunc(v) && fabs(v) < 0x1p63)
+    if (type == CG_INT && cg_is_int64(v))
         cg_json_int(j, (int64_t)v);
     else
         cg_json_num(j, v);

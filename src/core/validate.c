@@ -146,11 +146,6 @@ static const struct bound bound_lt = { "less_than", "less than", "lt" };
 static const struct bound bound_ge = { "greater_than_equal", "greater than or equal to", "ge" };
 static const struct bound bound_gt = { "greater_than", "greater than", "gt" };
 
-static bool is_int64(double v)
-{
-    return v == trunc(v) && v >= -0x1p63 && v < 0x1p63;
-}
-
 /* pydantic shows an int field's bound as an int; a float field's bound as
  * Python's repr in ctx (3.0) but as Rust's Display in the message (3). */
 static int bound_fail(struct cg_arena *a, enum cg_type type, const struct bound *k, double bound,
@@ -160,7 +155,7 @@ static int bound_fail(struct cg_arena *a, enum cg_type type, const struct bound 
     cg_buf_init(&msg, a);
     cg_buf_init(&value, a);
     cg_buf_printf(&msg, "Input should be %s ", k->words);
-    if (type == CG_INT && is_int64(bound)) {
+    if (type == CG_INT && cg_is_int64(bound)) {
         cg_buf_printf(&value, "%" PRId64, (int64_t)bound);
         cg_buf_append_str(&msg, cg_buf_str(&value));
     } else {

@@ -42,4 +42,11 @@ int cg_value_check(struct cg_arena *a, enum cg_type type, const struct cg_constr
 /* The "enum" failure listing `choices`. */
 void cg_enum_fail(struct cg_arena *a, const char *const *choices, struct cg_vfail *why);
 
+/* A whole number that fits an int64. Not libm's trunc(): the core then needs
+ * no libm, and a bootstrap without SQLite links libc alone. */
+static inline bool cg_is_int64(double v)
+{
+    return v >= -0x1p63 && v < 0x1p63 && (double)(int64_t)v == v;
+}
+
 #endif

@@ -204,6 +204,7 @@ static void linger(struct conn *c)
 static void output_sent(struct conn *c)
 {
     cg_arena_reset(c->arena);
+    c->phase = PHASE_NONE; /* the next phase starts its timeout afresh */
     if (c->closing)
         linger(c);
 }

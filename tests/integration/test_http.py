@@ -448,6 +448,21 @@ def test_idle_keep_alive_connection_is_closed(impatient):
         assert s.recv(1) == b""
 
 
+def test_a_busy_keep_alive_connection_outlives_the_timeouts(impatient):
+    """Each response restarts the clock: a connection kept busy for several
+    idle and header timeouts is never cut off."""
+    with impatient.connect() as s:
+        reader = HttpReader(s)
+        deadline = time.monotonic() + 4 * SHORT_TIMEOUT_MS / 1000
+        count = 0
+        while time.monotonic() < deadline:
+            s.sendall(get(b"/anything"))
+            assert reader.response()[0] == 200
+            count += 1
+            time.sleep(SHORT_TIMEOUT_MS / 4000)
+        assert count > 8
+
+
 # ---- start-up and shutdown ----
 
 def test_a_port_in_use_is_refused_not_shared(mirror):
