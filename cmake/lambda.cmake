@@ -12,15 +12,14 @@ set(ZLIB_USE_STATIC_LIBS ON)
 add_compile_options(-ffunction-sections -fdata-sections)
 add_link_options(-Wl,--gc-sections -Wl,--as-needed -s)
 
-# pkg-config resolves libuv and SQLite to their shared objects, and the core
-# asks for libm (part of glibc, but not libc.so.6): once every target
-# exists, point them at the archives instead.
+# pkg-config resolves libuv and SQLite to their shared objects: once every
+# target exists, point them at the archives instead. SQLite's math functions
+# keep libm.so.6 (glibc's libm.a cannot be linked beside a shared libc).
 function(cg_lambda_static_archives)
   find_library(CG_UV_ARCHIVE NAMES libuv_a.a libuv.a REQUIRED)
   find_library(CG_SQLITE3_ARCHIVE NAMES libsqlite3.a REQUIRED)
-  find_library(CG_LIBM_ARCHIVE NAMES libm.a REQUIRED)
   set_property(TARGET PkgConfig::UV PROPERTY INTERFACE_LINK_LIBRARIES ${CG_UV_ARCHIVE} Threads::Threads)
-  set_property(TARGET PkgConfig::SQLITE3 PROPERTY INTERFACE_LINK_LIBRARIES ${CG_SQLITE3_ARCHIVE} ${CG_LIBM_ARCHIVE}
+  set_property(TARGET PkgConfig::SQLITE3 PROPERTY INTERFACE_LINK_LIBRARIES ${CG_SQLITE3_ARCHIVE} m
                                                                            Threads::Threads)
 endfunction()
 cmake_language(DEFER CALL cg_lambda_static_archives)

@@ -31,6 +31,9 @@ static inline bool cg_str_eq(cg_str a, cg_str b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* Without leading and trailing spaces and tabs. */
+cg_str cg_str_trim(cg_str s);
+
 /* ASCII case-insensitive comparison (header names, tokens). */
 bool cg_str_ieq(cg_str a, cg_str b);
 

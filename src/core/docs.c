@@ -152,15 +152,6 @@ static int redoc_page(struct cg_ctx *c)
 
 /* ---- assets ---- */
 
-static cg_str trim(cg_str s)
-{
-    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
-        s.ptr++, s.len--;
-    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
-        s.len--;
-    return s;
-}
-
 /* The next comma-separated element of a header value; advances *list. */
 static cg_str next_element(cg_str *list)
 {
@@ -169,17 +160,17 @@ static cg_str next_element(cg_str *list)
     cg_str item = { list->ptr, len };
     list->ptr += comma ? len + 1 : len;
     list->len -= comma ? len + 1 : len;
-    return trim(item);
+    return cg_str_trim(item);
 }
 
 /* An Accept-Encoding element's coding, and whether its q is above zero. */
 static bool coding_wanted(cg_str element, cg_str *coding)
 {
     const char *semi = memchr(element.ptr, ';', element.len);
-    *coding = trim((cg_str){ element.ptr, semi ? (size_t)(semi - element.ptr) : element.len });
+    *coding = cg_str_trim((cg_str){ element.ptr, semi ? (size_t)(semi - element.ptr) : element.len });
     if (!semi)
         return true;
-    cg_str param = trim((cg_str){ semi + 1, (size_t)(element.ptr + element.len - semi - 1) });
+    cg_str param = cg_str_trim((cg_str){ semi + 1, (size_t)(element.ptr + element.len - semi - 1) });
     if (param.len < 2 || (param.ptr[0] != 'q' && param.ptr[0] != 'Q') || param.ptr[1] != '=')
         return true;
     for (size_t i = 2; i < param.len; i++)

@@ -94,15 +94,6 @@ size_t cg_query_parse(struct cg_arena *a, cg_str qs, struct cg_kv **out)
     return n;
 }
 
-static cg_str trim_spaces(cg_str s)
-{
-    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
-        s.ptr++, s.len--;
-    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
-        s.len--;
-    return s;
-}
-
 /* Python's http.cookies unquoting: strip surrounding quotes, then resolve
  * backslash escapes ("\\\"" and three-digit octal). */
 static cg_str cookie_unquote(struct cg_arena *a, cg_str v)
@@ -143,8 +134,8 @@ void cg_cookie_parse(struct cg_arena *a, cg_str header, struct cg_kv **kv, size_
         cg_str chunk = { header.ptr + start, i - start };
         start = i + 1;
         const char *eq = memchr(chunk.ptr, '=', chunk.len);
-        cg_str name = eq ? trim_spaces((cg_str){ chunk.ptr, (size_t)(eq - chunk.ptr) }) : CG_STR("");
-        cg_str value = trim_spaces(eq ? (cg_str){ eq + 1, (size_t)(chunk.ptr + chunk.len - eq - 1) } : chunk);
+        cg_str name = eq ? cg_str_trim((cg_str){ chunk.ptr, (size_t)(eq - chunk.ptr) }) : CG_STR("");
+        cg_str value = cg_str_trim(eq ? (cg_str){ eq + 1, (size_t)(chunk.ptr + chunk.len - eq - 1) } : chunk);
         if (name.len == 0 && value.len == 0)
             continue;
         out[*n].name = name;

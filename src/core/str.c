@@ -30,3 +30,12 @@ cg_str cg_kv_ifind(const struct cg_kv *kv, size_t n, cg_str name)
             return kv[i].value;
     return (cg_str){ NULL, 0 };
 }
+
+cg_str cg_str_trim(cg_str s)
+{
+    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
+        s.ptr++, s.len--;
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}

@@ -203,15 +203,6 @@ static cg_str last_header(const struct cg_request *req, const char *name)
     return (cg_str){ NULL, 0 };
 }
 
-static cg_str trim(cg_str s)
-{
-    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
-        s.ptr++, s.len--;
-    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
-        s.len--;
-    return s;
-}
-
 /* ALB has no source-address field: the peer it saw is the last entry of
  * X-Forwarded-For, the only one a client cannot forge (§4.4 #21). */
 static cg_str forwarded_client(const struct cg_request *req)
@@ -222,7 +213,7 @@ static cg_str forwarded_client(const struct cg_request *req)
     size_t start = xff.len;
     while (start > 0 && xff.ptr[start - 1] != ',')
         start--;
-    return trim((cg_str){ xff.ptr + start, xff.len - start });
+    return cg_str_trim((cg_str){ xff.ptr + start, xff.len - start });
 }
 
 /* SAM's HTTP API events say "192.168.0.1/32" (§4.4 #21). */
