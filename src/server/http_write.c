@@ -51,15 +51,19 @@ static cg_str http_date(struct worker *w)
     return (cg_str){ w->date, 29 };
 }
 
+char *http_decimal_backwards(char *end, uint64_t v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
 static void put_decimal(struct cg_buf *b, size_t v)
 {
-    char digits[24];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n)
-        cg_buf_putc(b, digits[--n]);
+    char digits[20];
+    char *start = http_decimal_backwards(digits + sizeof digits, v);
+    cg_buf_append(b, start, (size_t)(digits + sizeof digits - start));
 }
 
 static void put_header(struct cg_buf *b, cg_str name, cg_str value)

@@ -127,6 +127,8 @@ void http_request_fill(struct conn *c, struct cg_request *r);
 void http_discard_parsed(struct conn *c);
 /* True when the request waits for "100 Continue" before sending its body. */
 bool http_wants_continue(const struct conn *c);
+/* Write v in decimal ending just before `end`; returns where it starts. */
+char *http_decimal_backwards(char *end, uint64_t v);
 
 /* http_write.c: each call appends to c->out; body bytes queued are returned
  * for the access log. */
