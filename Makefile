@@ -49,7 +49,17 @@ $(VENV)/.stamp-bench: requirements-bench.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
-bench: build $(VENV)/.stamp-bench
+# npm peers of the Lambda benchmark, pinned in bench/node/package-lock.json.
+build/bench-node/.stamp: bench/node/package.json bench/node/package-lock.json
+	mkdir -p build/bench-node
+	cp bench/node/package.json bench/node/package-lock.json bench/node/.npmrc build/bench-node/
+	cd build/bench-node && npm ci --silent
+	touch $@
+
+# The lambda preset too: the benchmark's Lambda section times its bootstraps.
+bench: build $(VENV)/.stamp-bench build/bench-node/.stamp
+	cmake --preset lambda >/dev/null
+	cmake --build --preset lambda
 	bench/run.sh
 
 # The app binaries as Lambda bootstraps (build/lambda/bin), checked for

@@ -1,7 +1,9 @@
 #!/bin/sh
 # `make bench`: the items app against nginx (a fixed response) and FastAPI +
 # Uvicorn, side by side in one run with the same wrk settings, then the items
-# app's memory after 100k and 1M requests. Writes BENCHMARKS.md.
+# app's memory after 100k and 1M requests. Writes BENCHMARKS.md, then runs
+# the Lambda benchmark (bench/lambda/run.sh, which also runs alone), which
+# adds its section.
 #
 # The three servers run at once (idle while another is measured) and are
 # measured in turn, for several rounds; the report gives each median, since
@@ -308,3 +310,4 @@ mkdir -p "$OUT"
 run_throughput
 run_memory
 write_report
+bench/lambda/run.sh

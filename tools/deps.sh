@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 
-build="cmake ninja-build gcc pkg-config libuv1-dev libyajl-dev libsqlite3-dev node-llhttp libssl-dev zlib1g-dev"
+build="cmake ninja-build gcc pkg-config libuv1-dev libyajl-dev libsqlite3-dev node-llhttp libssl-dev zlib1g-dev libbrotli-dev"
 # npm fetches the docs pages' files (docs-ui/); Debian's npm only when there is none.
 command -v npm >/dev/null 2>&1 || build="$build npm"
 test="$build libcriterion-dev curl python3 python3-venv openssl ca-certificates"

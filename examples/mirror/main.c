@@ -6,6 +6,9 @@
  *                            the same for the same ?seed=
  *   GET /cookies/set?k=v&..  one Set-Cookie: k=v per pair, in order
  *   GET /delay/{ms}          waits ms (at most 10000), then answers
+ *   GET /stream/{n}          n JSON lines, one per chunk, ?delay_ms apart
+ *                            (default 100); ?fail_at=k fails before line k
+ *   GET /sse/{n}             n Server-Sent Events "tick", ?delay_ms apart
  *   anything else            200 with the request as JSON:
  *     {"method", "path" (decoded), "query" {name: [values]},
  *      "headers" {lowercase name: [values]}, "cookies" {name: value},
@@ -16,10 +19,13 @@
  * invocation's id: the one in the START and REPORT log lines). */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include <cgate/cgate.h>
+#include <cgate/compress.h>
 
 #define ANY_METHOD (CG_M_GET | CG_M_POST | CG_M_PUT | CG_M_DELETE | CG_M_PATCH | CG_M_OPTIONS)
 #define MAX_BYTES (1024 * 1024)
@@ -133,12 +139,17 @@ static int status(struct cg_ctx *c)
     return tag_request_id(c);
 }
 
+static void pause_ms(int64_t ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 static int delay(struct cg_ctx *c)
 {
     int64_t ms = cg_param_int(c, "ms");
-    struct timespec left = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
-    while (nanosleep(&left, &left) != 0 && errno == EINTR)
-        ;
+    pause_ms(ms);
     struct cg_json *j = cg_json_begin(c, 200);
     cg_json_obj_begin(j);
     cg_json_key(j, "delay_ms");
@@ -183,6 +194,67 @@ static int set_cookies(struct cg_ctx *c)
     return tag_request_id(c);
 }
 
+/* What a streamed answer sends; in the request's arena, which lives as
+ * long as the stream. */
+struct ticks {
+    int64_t n, delay_ms, fail_at;
+};
+
+static struct ticks *ticks_of(struct cg_ctx *c, int64_t fail_at)
+{
+    struct ticks *t = cg_arena_alloc(cg_arena(c), sizeof *t);
+    t->n = cg_param_int(c, "n");
+    t->delay_ms = cg_param_int(c, "delay_ms");
+    t->fail_at = fail_at;
+    return t;
+}
+
+static int write_lines(struct cg_stream *s, void *arg)
+{
+    const struct ticks *t = arg;
+    for (int64_t i = 0; i < t->n; i++) {
+        if (i > 0)
+            pause_ms(t->delay_ms);
+        if (i == t->fail_at)
+            return cg_stream_fail(s, "failed on purpose before line %" PRId64, i);
+        if (cg_stream_printf(s, "{\"n\":%" PRId64 ",\"of\":%" PRId64 "}\n", i, t->n) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_events(struct cg_stream *s, void *arg)
+{
+    const struct ticks *t = arg;
+    for (int64_t i = 0; i < t->n; i++) {
+        if (i > 0)
+            pause_ms(t->delay_ms);
+        char data[64], id[24];
+        snprintf(data, sizeof data, "{\"n\":%" PRId64 "}", i);
+        snprintf(id, sizeof id, "%" PRId64, i);
+        if (cg_sse_send(s, "tick", cg_str_c(data), id) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int stream_lines(struct cg_ctx *c)
+{
+    tag_request_id(c);
+    int64_t fail_at = cg_param_has(c, "fail_at") ? cg_param_int(c, "fail_at") : -1;
+    return cg_stream_response(c, 200, "application/x-ndjson", write_lines, ticks_of(c, fail_at));
+}
+
+static int stream_events(struct cg_ctx *c)
+{
+    tag_request_id(c);
+    cg_add_header(c, "cache-control", CG_STR("no-cache"));
+    return cg_stream_response(c, 200, "text/event-stream", write_events, ticks_of(c, -1));
+}
+
+#define TICK_COUNT CG_PATH_INT("n", CG_GE(0), CG_LE(10000))
+#define TICK_DELAY CG_QUERY_INT("delay_ms", CG_GE(0), CG_LE(10000), .def = "100")
+
 static const struct cg_route routes[] = {
     CG_GET("/status/{code}", status, .summary = "Answer with this status",
            .params = CG_PARAMS(CG_PATH_INT("code", CG_GE(200), CG_LE(599)))),
@@ -192,6 +264,10 @@ static const struct cg_route routes[] = {
     CG_GET("/cookies/set", set_cookies, .summary = "Set one cookie per query pair"),
     CG_GET("/delay/{ms}", delay, .summary = "Answer after a delay",
            .params = CG_PARAMS(CG_PATH_INT("ms", CG_GE(0), CG_LE(10000)))),
+    CG_GET("/stream/{n}", stream_lines, .summary = "Stream n JSON lines",
+           .params = CG_PARAMS(TICK_COUNT, TICK_DELAY, CG_QUERY_INT("fail_at", CG_GE(0)))),
+    CG_GET("/sse/{n}", stream_events, .summary = "Stream n Server-Sent Events",
+           .params = CG_PARAMS(TICK_COUNT, TICK_DELAY)),
     CG_ROUTE(ANY_METHOD, "/{rest:path}", echo, .summary = "Echo the request",
              .params = CG_PARAMS(CG_PATH_STR("rest"))),
 };
@@ -203,7 +279,7 @@ int main(int argc, char **argv)
         .version = "1.0.0",
         .description = "Answers with exactly what it received.",
     });
-    if (cg_app_routes(app, routes, CG_LEN(routes)) != 0) {
+    if (cg_app_routes(app, routes, CG_LEN(routes)) != 0 || cg_app_use_compression(app, NULL) != 0) {
         cg_app_free(app);
         return 1;
     }

@@ -32,6 +32,39 @@ struct cg_response_doc {
 };
 #define CG_RESPONSES(...) ((const struct cg_response_doc[]){ __VA_ARGS__, { 0 } })
 
+/* Who may call a route: FastAPI's security dependencies (HTTPBearer,
+ * APIKeyHeader). The core checks it after routing and before binding the
+ * parameters, so a request without the right credentials gets 401 or 403,
+ * never a 422; the document lists it under components.securitySchemes and
+ * the operation's `security`, and Swagger UI's "Authorize" fills it in.
+ *
+ * Answers: no credential or CG_AUTH_INVALID -> 401 with
+ * `WWW-Authenticate: Bearer` (API keys: `APIKey`), {"detail":"Not
+ * authenticated"} or {"detail":"Invalid authentication credentials"};
+ * CG_AUTH_FORBIDDEN -> 403 {"detail":"Not enough permissions"}. */
+enum cg_auth_result { CG_AUTH_OK, CG_AUTH_INVALID, CG_AUTH_FORBIDDEN };
+
+enum cg_security_kind {
+    CG_SEC_BEARER,  /* Authorization: Bearer <token> (scheme matched ignoring case) */
+    CG_SEC_API_KEY, /* a header carrying the key, e.g. x-api-key */
+};
+
+struct cg_security {
+    const char *name;              /* its key under components.securitySchemes: "bearerAuth" */
+    enum cg_security_kind kind;
+    const char *header;            /* CG_SEC_API_KEY: the header's name */
+    const char *bearer_format;     /* CG_SEC_BEARER, documentation only: "JWT" */
+    const char *description;
+    /* Judge a credential that is present (the token, or the key). It may
+     * record who is calling with cg_set_identity. Called from every worker
+     * thread at once: state must be read-only. */
+    enum cg_auth_result (*check)(const struct cg_security *s, struct cg_ctx *c, cg_str credential);
+    void *state;
+    /* Set before cg_app_start to switch the requirement off everywhere:
+     * neither checked nor documented (e.g. no token configured). */
+    bool disabled;
+};
+
 struct cg_route {
     unsigned methods;              /* enum cg_method bits */
     const char *path;              /* "/api/items/{item_id}", "/files/{rest:path}" */
@@ -48,6 +81,7 @@ struct cg_route {
     const struct cg_response_doc *responses; /* CG_RESPONSES(...): other statuses, for the docs */
     bool deprecated;
     bool hidden;                   /* not in the OpenAPI document (FastAPI's include_in_schema=False) */
+    const struct cg_security *security; /* who may call it; NULL: anyone */
 };
 
 #define CG_ROUTE(m, p, h, ...) { .methods = (m), .path = (p), .handler = (h), .name = #h, __VA_ARGS__ }
@@ -57,10 +91,30 @@ struct cg_route {
 #define CG_PATCH(p, h, ...)  CG_ROUTE(CG_M_PATCH, p, h, __VA_ARGS__)
 #define CG_DELETE(p, h, ...) CG_ROUTE(CG_M_DELETE, p, h, __VA_ARGS__)
 
+/* What the document says about a tag (FastAPI's openapi_tags). */
+struct cg_tag_doc {
+    const char *name;
+    const char *description;       /* Markdown */
+    const char *docs_url;          /* externalDocs.url */
+    const char *docs_description;  /* externalDocs.description */
+};
+#define CG_TAGS(...) ((const struct cg_tag_doc[]){ __VA_ARGS__, { 0 } })
+
 struct cg_app_opts {
     const char *title;
     const char *version;
-    const char *description;
+    const char *description;       /* Markdown */
+    /* The rest of the document's info, as FastAPI's arguments of the same
+     * names; NULL leaves a field out. A license has a url or an SPDX
+     * identifier ("MIT"), not both. */
+    const char *summary;
+    const char *terms_of_service;  /* a URL */
+    struct { const char *name, *url, *email; } contact;
+    struct { const char *name, *identifier, *url; } license;
+    /* CG_TAGS({ "items", "Manage items.", .docs_url = "https://..." }, ...):
+     * listed first in the document's `tags`, in this order; the routes'
+     * other tags follow in order of first use. */
+    const struct cg_tag_doc *tags;
     /* Runs once in cg_app_start, before any request; non-zero aborts start-up. */
     int (*on_startup)(struct cg_app *app);
     /* Runs once in cg_app_stop, after the last request. */
@@ -77,6 +131,10 @@ struct cg_app_opts {
      * "https://cdn.jsdelivr.net/npm") instead of the copies embedded in the
      * binary. Builds with -DCG_EMBED_DOCS=OFF embed none and use jsDelivr. */
     const char *docs_cdn_url;
+    /* Lambda behind a custom domain: the API mapping's path ("/api/v1"),
+     * stripped on whole segments from every request path and made the
+     * root path (docs links, `servers`). $CG_BASE_PATH overrides it. */
+    const char *base_path;
 };
 
 /* Ownership: the app keeps pointers to opts' strings and to the route
@@ -91,6 +149,8 @@ void cg_app_stop(struct cg_app *app);
 void *cg_app_get_data(const struct cg_app *app);
 void cg_app_set_data(struct cg_app *app, void *data);
 const struct cg_app_opts *cg_app_options(const struct cg_app *app);
+/* The base path in force once started: "" or "/api/v1" (no trailing '/'). */
+cg_str cg_app_base_path(const struct cg_app *app);
 /* The OpenAPI 3.1 document (compact JSON, without `servers`), built from the
  * route tables once: by the first call or by cg_app_start. Owned by the
  * app. ptr NULL when the tables are invalid (the cause is logged). */
@@ -136,6 +196,12 @@ void cg_json_write_model(struct cg_json *j, const struct cg_model *m, const void
 /* {"detail": "..."} with this status, as FastAPI's HTTPException. */
 int cg_http_error(struct cg_ctx *c, int status, const char *detail);
 int cg_add_header(struct cg_ctx *c, const char *name, cg_str value);
+/* The caller's identity as a security check recorded it (JSON text, e.g.
+ * a JWT's claims; copied into the request arena); ptr NULL when none. */
+void cg_set_identity(struct cg_ctx *c, cg_str json);
+cg_str cg_identity(struct cg_ctx *c);
+/* Run fn once the response has left (cg_request_defer). */
+void cg_after_response(struct cg_ctx *c, cg_deferred_fn fn, void *arg);
 /* Record why the handler fails (logged, never sent); returns -1. */
 int cg_fail(struct cg_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

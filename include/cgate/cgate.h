@@ -6,12 +6,17 @@
 #include "arena.h"
 #include "buf.h"
 #include "codec.h"
+#include "compress.h"
+#include "cors.h"
+#include "gateway.h"
 #include "json.h"
 #include "lambda.h"
 #include "log.h"
+#include "middleware.h"
 #include "params.h"
 #include "request.h"
 #include "response.h"
 #include "str.h"
+#include "stream.h"
 
 #endif

@@ -15,6 +15,11 @@ void cg_base64_encode(struct cg_buf *out, cg_str in);
 /* Standard alphabet, padding optional; the bytes go in the arena. Returns
  * false when `in` is not base64. */
 bool cg_base64_decode(struct cg_arena *a, cg_str in, cg_str *out);
+/* base64url (RFC 4648 §5) without padding, as JWS uses it: refuses '=',
+ * characters outside the url-safe alphabet and set bits in the last
+ * character's unused part, so each byte string has exactly one spelling.
+ * Both decoders NUL-terminate what they put in the arena. */
+bool cg_base64url_decode(struct cg_arena *a, cg_str in, cg_str *out);
 /* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool cg_utf8_valid(cg_str s);
 

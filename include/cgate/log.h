@@ -1,5 +1,8 @@
 /* Logging: one line per event on stderr; level from LOG_LEVEL
- * (debug, info, warning, error; default info). */
+ * (debug, info, warning, error; default info). Locally a readable line,
+ * coloured on a terminal unless NO_COLOR is set; on Lambda (cg_is_lambda)
+ * one JSON object per line: {"timestamp","level","requestId","message"}.
+ * cg_log_init chooses the format, once. */
 #ifndef CGATE_LOG_H
 #define CGATE_LOG_H
 
@@ -13,6 +16,16 @@ enum cg_log_level cg_log_threshold(void);
  * id); an empty id clears it. Copied, at most 63 bytes. */
 void cg_log_set_request_id(cg_str id);
 void cg_log(enum cg_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The access log line of one answered request, at level info: locally
+ *   ADDR:PORT "METHOD PATH" STATUS BYTES DURATIONms   (status coloured by class)
+ * on Lambda a JSON object with timestamp, level, requestId, traceId (the
+ * Root= part of the X-Ray header), message, method, path, status, duration
+ * (ms), bytes and sourceIp. The path is raw_path, without the query string;
+ * no header, cookie or query value is ever logged, so credentials sent in
+ * any of them stay out of the logs. */
+struct cg_request;
+void cg_access_log(const struct cg_request *req, int status, size_t bytes, double duration_ms);
 
 #define cg_debug(...) cg_log(CG_LOG_DEBUG, __VA_ARGS__)
 #define cg_info(...)  cg_log(CG_LOG_INFO, __VA_ARGS__)

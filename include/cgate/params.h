@@ -9,6 +9,8 @@
  *
  * C types bound per cg_type: CG_STRING -> cg_str, CG_INT -> int64_t,
  * CG_NUMBER -> double, CG_BOOL -> bool, CG_ENUM -> int (index in choices).
+ * A nested model is an embedded struct of that model; a JSON array is a
+ * struct cg_list whose items (in the request arena) have those C types.
  */
 #ifndef CGATE_PARAMS_H
 #define CGATE_PARAMS_H
@@ -81,14 +83,27 @@ struct cg_param {
 
 struct cg_model;
 
+/* A body array: n items of the element's C type. An optional list that is
+ * absent or null has items NULL; a given empty list has items non-NULL. */
+struct cg_list {
+    void *items;
+    size_t n;
+};
+
+#define CG_LIST_AT(list, T, i) (((T *)(list).items)[i])
+
 struct cg_field {
     const char *name;
     size_t offset;
-    enum cg_type type;
+    enum cg_type type;       /* a scalar field's or list item's type; unused with `model` */
     bool optional;           /* may be absent or null */
     size_t present_offset;   /* optional non-string fields: 1 + offset of a bool set when given */
-    struct cg_constraints c;
+    struct cg_constraints c; /* a list: each item's */
     const char *description;
+    const struct cg_model *model; /* a nested object, or each item of a list, is of this model */
+    bool list;                    /* a JSON array, bound as struct cg_list */
+    size_t min_items, max_items;  /* a list's item count; max_items 0 = no limit */
+    size_t member_size;           /* sizeof the member, checked against `model` at start-up */
 };
 
 struct cg_model {
@@ -105,6 +120,25 @@ struct cg_model {
 #define CG_FIELD_OPT(T, member, present, kind, ...)                              \
     { .name = #member, .offset = offsetof(T, member), .type = (kind), .optional = true, \
       .present_offset = 1 + offsetof(T, present), __VA_ARGS__ }
+/* A nested object, an embedded struct of the model's type:
+ *   CG_FIELD_MODEL(struct order, owner, &address_model)
+ * Optional, with a bool member set when given:
+ *   CG_FIELD_MODEL_OPT(struct order, billing, has_billing, &address_model) */
+#define CG_FIELD_MODEL(T, member, m, ...)                                              \
+    { .name = #member, .offset = offsetof(T, member), .model = (m),                   \
+      .member_size = sizeof(((T *)0)->member), __VA_ARGS__ }
+#define CG_FIELD_MODEL_OPT(T, member, present, m, ...)                                 \
+    CG_FIELD_MODEL(T, member, m, .optional = true, .present_offset = 1 + offsetof(T, present), __VA_ARGS__)
+/* A JSON array in a struct cg_list member, of scalars with per-item
+ * constraints or of a model; .optional = true allows absent or null:
+ *   CG_FIELD_LIST(struct order, tags, CG_STRING, CG_MAX_LEN(20), CG_MIN_ITEMS(1))
+ *   CG_FIELD_MODEL_LIST(struct order, lines, &line_model, CG_MAX_ITEMS(100)) */
+#define CG_FIELD_LIST(T, member, kind, ...)                                            \
+    { .name = #member, .offset = offsetof(T, member), .type = (kind), .list = true,   \
+      .member_size = sizeof(((T *)0)->member), __VA_ARGS__ }
+#define CG_FIELD_MODEL_LIST(T, member, m, ...) CG_FIELD_LIST(T, member, 0, .model = (m), __VA_ARGS__)
+#define CG_MIN_ITEMS(n) .min_items = (n)
+#define CG_MAX_ITEMS(n) .max_items = (n)
 #define CG_MODEL(schema_name, T, field_table) \
     { .name = (schema_name), .size = sizeof(T), .fields = (field_table), .nfields = CG_LEN(field_table) }
 

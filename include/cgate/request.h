@@ -51,7 +51,24 @@ struct cg_request {
     cg_str event_context;
     cg_str trace_id;
     int64_t deadline_ms;
+    /* The requestContext's authorizer object (JSON text: JWT claims, a Lambda
+     * authorizer's context, IAM identity; ptr NULL when absent), and the
+     * domain the client called (requestContext.domainName, else Host). */
+    cg_str authorizer;
+    cg_str domain;
+
+    struct cg_deferred *deferred; /* cg_request_defer's list, oldest first */
 };
+
+/* Work to do once the response has left: after it is written to the socket
+ * (local server) or posted to the Runtime API (Lambda), before the next
+ * request on that connection or the next /next. As Starlette's background
+ * tasks: the client does not wait for it. The request and its arena are
+ * still valid while it runs. Runs on the same thread, in the order added. */
+typedef void (*cg_deferred_fn)(struct cg_request *req, void *arg);
+void cg_request_defer(struct cg_request *r, cg_deferred_fn fn, void *arg);
+/* Transports: run and forget the deferred work (no-op when there is none). */
+void cg_request_run_deferred(struct cg_request *r);
 
 /* Fill what the transport left empty: method_id, source ("local"), path
  * (percent-decoded from raw_path), query (from query_string, unless the
@@ -63,6 +80,9 @@ const char *cg_method_name(enum cg_method m);
 
 /* First header with this name (ASCII case-insensitive); ptr NULL if absent. */
 cg_str cg_request_header(const struct cg_request *r, const char *name);
+/* The token of `Authorization: Bearer <token>` (scheme in any case); ptr
+ * NULL when there is none or it is empty. */
+cg_str cg_bearer_token(const struct cg_request *r);
 /* First query value / cookie with this exact name; ptr NULL if absent. */
 cg_str cg_request_query(const struct cg_request *r, const char *name);
 cg_str cg_request_cookie(const struct cg_request *r, const char *name);

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "str.h"
+#include "stream.h"
 
 /* How a gateway that carries bodies as JSON text (API Gateway, ALB) sends
  * this body: CG_BODY_AUTO decides from Content-Type, Content-Encoding and
@@ -21,6 +22,12 @@ struct cg_response {
     size_t headers_cap;
     struct cg_buf body;    /* in the arena */
     struct cg_arena *arena;
+    /* A streamed body (cg_stream_response): fn NULL when the body is `body`.
+     * Middleware that rewrites bodies must leave streamed ones alone. */
+    struct cg_stream_body {
+        cg_stream_fn fn;
+        void *arg;
+    } stream;
 };
 
 void cg_response_init(struct cg_response *r, struct cg_arena *arena);

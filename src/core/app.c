@@ -2,6 +2,7 @@
  * transport-free path from a request to a response. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/core_internal.h"
 
@@ -31,13 +32,23 @@ static void free_route_params(struct cg_app *app)
     }
 }
 
+static void free_middleware(struct cg_app *app)
+{
+    for (size_t i = 0; i < app->nmiddleware; i++)
+        if (app->middleware[i].free_state)
+            app->middleware[i].free_state(app->middleware[i].state);
+    free(app->middleware);
+}
+
 void cg_app_free(struct cg_app *app)
 {
     if (!app)
         return;
+    free_middleware(app);
     free_route_params(app);
     free(app->routes);
     free(app->assets_path);
+    free((char *)app->base_path.ptr);
     cg_buf_free(&app->openapi);
     free(app);
 }
@@ -121,9 +132,9 @@ static int check_list(const struct cg_route *route, const struct cg_param *p)
 {
     if (!p->list)
         return 0;
-    if (p->in != CG_IN_QUERY || p->def) {
-        cg_error("route %s: list parameter %s: lists are query parameters without a default", route->path,
-                 p->name);
+    if ((p->in != CG_IN_QUERY && p->in != CG_IN_HEADER) || p->def) {
+        cg_error("route %s: list parameter %s: lists are query or header parameters without a default",
+                 route->path, p->name);
         return -1;
     }
     return 0;
@@ -166,17 +177,15 @@ static int prepare_params(struct cg_route_rt *rt)
     return 0;
 }
 
-static int prepare_model(const struct cg_route *route, const struct cg_model *m)
+/* Every model a route names: its body, its response, its documented
+ * responses. */
+static int prepare_models(const struct cg_route *route)
 {
-    for (size_t i = 0; m && i < m->nfields; i++) {
-        const struct cg_field *f = &m->fields[i];
-        if (check_pattern(route, f->name, f->c.pattern) != 0)
+    if (cg_model_prepare(route->body) != 0 || cg_model_prepare(route->response) != 0)
+        return -1;
+    for (const struct cg_response_doc *r = route->responses; r && r->status; r++)
+        if (cg_model_prepare(r->model) != 0)
             return -1;
-        if (f->type == CG_ENUM && !f->c.choices) {
-            cg_error("model %s: enum field %s has no choices", m->name, f->name);
-            return -1;
-        }
-    }
     return 0;
 }
 
@@ -200,15 +209,39 @@ static int add_builtin_routes(struct cg_app *app)
 }
 
 /* Check the tables and build the document: everything but the start-up hook. */
+/* "api", "/api" and "/api/" all mean "/api"; "" and "/" mean none. */
+static void prepare_base_path(struct cg_app *app)
+{
+    const char *env = getenv("CG_BASE_PATH");
+    cg_str text = cg_str_c(env ? env : app->opts.base_path ? app->opts.base_path : "");
+    while (text.len && text.ptr[0] == '/')
+        text = (cg_str){ text.ptr + 1, text.len - 1 };
+    while (text.len && text.ptr[text.len - 1] == '/')
+        text.len--;
+    if (text.len == 0)
+        return;
+    char *path = cg_xmalloc(text.len + 2);
+    path[0] = '/';
+    memcpy(path + 1, text.ptr, text.len);
+    path[text.len + 1] = '\0';
+    app->base_path = (cg_str){ path, text.len + 1 };
+}
+
+cg_str cg_app_base_path(const struct cg_app *app)
+{
+    return app->base_path.len ? app->base_path : CG_STR("");
+}
+
 static int prepare(struct cg_app *app)
 {
     if (app->prepared)
         return 0;
+    prepare_base_path(app);
     if (add_builtin_routes(app) != 0)
         return -1;
     for (size_t i = 0; i < app->nroutes; i++) {
         struct cg_route_rt *rt = &app->routes[i];
-        if (prepare_params(rt) != 0 || prepare_model(rt->route, rt->route->body) != 0)
+        if (prepare_params(rt) != 0 || prepare_models(rt->route) != 0)
             return -1;
     }
     cg_openapi_build(app);
@@ -351,9 +384,21 @@ static bool redirect_slash(const struct cg_app *app, struct cg_request *req, str
     return true;
 }
 
-void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
+int cg_app_use(struct cg_app *app, const struct cg_middleware *mw)
 {
-    cg_request_prepare(req);
+    if (app->prepared) {
+        cg_error("cg_app_use(%s): the app has started; add middleware before cg_app_start",
+                 mw->name ? mw->name : "?");
+        return -1;
+    }
+    app->middleware = cg_xrealloc(app->middleware, (app->nmiddleware + 1) * sizeof *app->middleware);
+    app->middleware[app->nmiddleware++] = *mw;
+    return 0;
+}
+
+/* The routing at the centre of the chain. */
+static void dispatch(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
+{
     struct route_lookup lookup;
     if (find_route(app, req->path, req->method_id, &lookup)) {
         if (lookup.route)
@@ -364,4 +409,34 @@ void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_r
     }
     if (!redirect_slash(app, req, res))
         cg_response_detail(res, 404, "Not Found");
+}
+
+/* The rest of the chain: middleware[depth - 1] down to 0, then dispatch. */
+struct cg_next {
+    const struct cg_app *app;
+    size_t depth;
+    bool called;
+};
+
+void cg_next(struct cg_next *next, struct cg_request *req, struct cg_response *res)
+{
+    if (next->called) {
+        cg_error("middleware called cg_next twice; the second call is ignored");
+        return;
+    }
+    next->called = true;
+    if (next->depth == 0) {
+        dispatch(next->app, req, res);
+        return;
+    }
+    const struct cg_middleware *mw = &next->app->middleware[next->depth - 1];
+    struct cg_next inner = { next->app, next->depth - 1, false };
+    mw->handle(mw->state, req, res, &inner);
+}
+
+void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
+{
+    cg_request_prepare(req);
+    struct cg_next chain = { app, app->nmiddleware, false };
+    cg_next(&chain, req, res);
 }

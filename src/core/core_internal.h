@@ -37,6 +37,7 @@ struct cg_verrors {
 void cg_verrors_init(struct cg_verrors *e, struct cg_arena *arena);
 void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str msg, cg_str input,
                     cg_str ctx);
+void cg_verrors_append(struct cg_verrors *to, const struct cg_verrors *from);
 /* {"detail":[{"type":..,"loc":..,"msg":..,"input":..(,"ctx":..)}, ...]} */
 void cg_verrors_write(const struct cg_verrors *e, struct cg_buf *out);
 
@@ -55,11 +56,18 @@ int cg_value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constr
 
 /* Bind a request body to a model struct `out` (zeroed by the caller),
  * FastAPI-style: JSON when the content type is absent, application/json or
- * +json; missing body -> "missing"; not JSON -> "json_invalid"; not an
- * object -> "model_attributes_type"; then every field's errors. Strings in
- * `out` point into the arena. Returns 0 or -1 with errors added. */
+ * +json; missing body -> "missing"; not JSON, or nested deeper than
+ * CG_JSON_MAX_DEPTH -> "json_invalid"; not an object ->
+ * "model_attributes_type"; then every field's errors, nested models and
+ * lists included, at most CG_BODY_MAX_ERRORS of them. Strings and list
+ * items in `out` point into the arena. Returns 0 or -1 with errors added. */
+#define CG_BODY_MAX_ERRORS 1000
 int cg_body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_type, cg_str body,
                  void *out, struct cg_verrors *errs);
+/* Check a model's table and the models it nests, at start-up: types,
+ * enum choices, patterns (compiled here), list and nested struct members.
+ * Logs what is wrong and returns -1. NULL is fine. */
+int cg_model_prepare(const struct cg_model *m);
 
 /* ---- app internals shared by app.c, router.c and handler helpers ---- */
 
@@ -86,17 +94,21 @@ struct cg_route_rt {
 bool cg_route_match(const struct cg_route_rt *rt, cg_str path, cg_str *values, int *nvalues);
 int cg_route_compile(struct cg_route_rt *rt, const struct cg_route *route, char *err, size_t errlen);
 
-/* The built-in routes: the document, the two pages and their assets. */
-enum { CG_BUILTIN_ROUTES = 4 };
+/* The built-in routes: the document, the two pages, Swagger UI's OAuth2
+ * redirect page and the pages' assets (docs.c). */
+enum { CG_BUILTIN_ROUTES = 5 };
 
 struct cg_app {
     struct cg_app_opts opts;
+    struct cg_middleware *middleware; /* in the order added: the last runs outermost */
+    size_t nmiddleware;
     struct cg_route_rt *routes;
     size_t nroutes;
     bool prepared;                /* routes checked, document built */
     bool started;
     struct cg_route builtin[CG_BUILTIN_ROUTES];
     char *assets_path;            /* "{docs_url}/static/{file}" */
+    cg_str base_path;             /* normalised base_path option, on the heap; empty for none */
     struct cg_buf openapi;        /* the document, on the heap */
     size_t openapi_servers_at;    /* where `servers` goes: after "info" */
 };
@@ -119,6 +131,7 @@ struct cg_ctx {
     struct cg_json *json;         /* the writer cg_json_begin handed out */
     bool responded;               /* a response helper was called */
     cg_str failure;               /* why the handler failed, for the log */
+    cg_str identity;              /* cg_set_identity's JSON; ptr NULL when none */
 };
 
 /* {"detail": "..."} with this status, replacing whatever the response held. */

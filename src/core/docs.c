@@ -1,6 +1,7 @@
-/* The docs pages: Swagger UI at /docs and ReDoc at /redoc, served with their
- * scripts by the app itself, so that they work offline and in private
- * networks (FastAPI loads them from a CDN and Google Fonts).
+/* The docs pages: Swagger UI at /docs (with its OAuth2 redirect page at
+ * /docs/oauth2-redirect) and ReDoc at /redoc, served with their scripts by
+ * the app itself, so that they work offline and in private networks
+ * (FastAPI loads them from a CDN and Google Fonts).
  *
  * The files come from npm at build time and are embedded gzip-compressed
  * (docs_assets.h). They are sent as they are to clients that accept gzip and
@@ -17,9 +18,13 @@
 /* Assets served under a page's path: "{docs_url}/static/{file}". */
 #define STATIC_DIR "/static/"
 #define FILE_PARAM "{file}"
+/* Swagger UI's OAuth2 redirect page: "{docs_url}/oauth2-redirect", as FastAPI. */
+#define OAUTH2_REDIRECT "/oauth2-redirect"
+
+_Static_assert(CG_BUILTIN_ROUTES >= 5, "the document, two pages, the OAuth2 redirect page and the assets");
 
 /* The files the pages use, and where an npm CDN has them. */
-enum asset { SWAGGER_JS, SWAGGER_CSS, REDOC_JS, FAVICON };
+enum asset { SWAGGER_JS, SWAGGER_CSS, REDOC_JS, FAVICON, OAUTH2_REDIRECT_JS };
 
 static const struct {
     const char *name;
@@ -29,6 +34,7 @@ static const struct {
     [SWAGGER_CSS] = { "swagger-ui.css", "swagger-ui-dist@" CG_SWAGGER_UI_VERSION "/swagger-ui.css" },
     [REDOC_JS] = { "redoc.standalone.js", "redoc@" CG_REDOC_VERSION "/bundles/redoc.standalone.js" },
     [FAVICON] = { "favicon.png", "swagger-ui-dist@" CG_SWAGGER_UI_VERSION "/favicon-32x32.png" },
+    [OAUTH2_REDIRECT_JS] = { "oauth2-redirect.js", "swagger-ui-dist@" CG_SWAGGER_UI_VERSION "/oauth2-redirect.js" },
 };
 
 static const char *url_or(const char *url, const char *fallback)
@@ -39,6 +45,11 @@ static const char *url_or(const char *url, const char *fallback)
 static const char *openapi_url(const struct cg_app *app)
 {
     return url_or(app->opts.openapi_url, "/openapi.json");
+}
+
+static const char *docs_url(const struct cg_app *app)
+{
+    return url_or(app->opts.docs_url, "/docs");
 }
 
 static const struct cg_docs_asset *find_asset(cg_str name)
@@ -66,11 +77,12 @@ static void put_html(struct cg_buf *out, cg_str s)
     }
 }
 
-/* The root path and an app path, as an attribute value. */
-static void put_app_url(struct cg_buf *out, const struct cg_request *req, const char *path)
+/* The root path and an app path (and a suffix), as an attribute value. */
+static void put_app_url(struct cg_buf *out, const struct cg_request *req, const char *path, const char *suffix)
 {
     put_html(out, req->root_path);
     put_html(out, cg_str_c(path));
+    put_html(out, cg_str_c(suffix));
 }
 
 /* Where the page loads a file from: the app itself, or the CDN. */
@@ -112,19 +124,24 @@ static struct cg_buf *begin_page(struct cg_ctx *c, const char *kind)
 }
 
 /* Swagger UI as FastAPI configures it; the validator badge is off, since it
- * would send the document to validator.swagger.io. */
+ * would send the document to validator.swagger.io. The URLs reach the script
+ * through data- attributes, so they need HTML escaping only. */
 static int swagger_page(struct cg_ctx *c)
 {
     struct cg_buf *out = begin_page(c, "Swagger UI");
     cg_buf_puts(out, "<link rel=\"stylesheet\" href=\"");
     put_asset_url(out, c, SWAGGER_CSS);
     cg_buf_puts(out, "\">\n</head>\n<body>\n<div id=\"swagger-ui\" data-url=\"");
-    put_app_url(out, c->req, openapi_url(c->app));
+    put_app_url(out, c->req, openapi_url(c->app), "");
+    cg_buf_puts(out, "\" data-oauth2-redirect-url=\"");
+    put_app_url(out, c->req, docs_url(c->app), OAUTH2_REDIRECT);
     cg_buf_puts(out, "\"></div>\n<script src=\"");
     put_asset_url(out, c, SWAGGER_JS);
     cg_buf_puts(out, "\"></script>\n<script>\n"
+                     "const urls = document.getElementById(\"swagger-ui\").dataset;\n"
                      "window.ui = SwaggerUIBundle({\n"
-                     "  url: document.getElementById(\"swagger-ui\").dataset.url,\n"
+                     "  url: urls.url,\n"
+                     "  oauth2RedirectUrl: window.location.origin + urls.oauth2RedirectUrl,\n"
                      "  dom_id: \"#swagger-ui\",\n"
                      "  layout: \"BaseLayout\",\n"
                      "  deepLinking: true,\n"
@@ -143,9 +160,20 @@ static int redoc_page(struct cg_ctx *c)
     cg_buf_puts(out, "<style>body { margin: 0; padding: 0; }</style>\n</head>\n<body>\n"
                      "<noscript>This page needs JavaScript to show the API's documentation.</noscript>\n"
                      "<redoc spec-url=\"");
-    put_app_url(out, c->req, openapi_url(c->app));
+    put_app_url(out, c->req, openapi_url(c->app), "");
     cg_buf_puts(out, "\"></redoc>\n<script src=\"");
     put_asset_url(out, c, REDOC_JS);
+    cg_buf_puts(out, "\"></script>\n</body>\n</html>\n");
+    return 0;
+}
+
+/* Where an OAuth2 server sends the browser back to after "Authorize": the
+ * script hands the answer to the Swagger UI window that opened it. */
+static int oauth2_redirect_page(struct cg_ctx *c)
+{
+    struct cg_buf *out = begin_page(c, "Swagger UI OAuth2 Redirect");
+    cg_buf_puts(out, "</head>\n<body>\n<script src=\"");
+    put_asset_url(out, c, OAUTH2_REDIRECT_JS);
     cg_buf_puts(out, "\"></script>\n</body>\n</html>\n");
     return 0;
 }
@@ -255,24 +283,38 @@ static int serve_asset(struct cg_ctx *c)
 
 static const struct cg_param asset_params[] = { CG_PATH_STR("file"), { 0 } };
 
+/* The paths of the routes built here, in one allocation that the app frees
+ * as assets_path: "{dir}/static/{file}" (dir: the first page's URL), then
+ * "{docs_url}/oauth2-redirect"; returns the second. */
+static const char *build_paths(struct cg_app *app, const char *dir, const char *docs)
+{
+    size_t assets_len = strlen(dir) + strlen(STATIC_DIR FILE_PARAM) + 1;
+    size_t len = assets_len + strlen(docs) + sizeof OAUTH2_REDIRECT;
+    app->assets_path = cg_xmalloc(len);
+    snprintf(app->assets_path, assets_len, "%s" STATIC_DIR FILE_PARAM, dir);
+    snprintf(app->assets_path + assets_len, len - assets_len, "%s" OAUTH2_REDIRECT, docs);
+    return app->assets_path + assets_len;
+}
+
 size_t cg_docs_routes(struct cg_app *app)
 {
     const struct cg_app_opts *o = &app->opts;
-    const char *docs = url_or(o->docs_url, "/docs"), *redoc = url_or(o->redoc_url, "/redoc");
+    const char *docs = docs_url(app), *redoc = url_or(o->redoc_url, "/redoc");
     size_t n = 0;
     if (!*openapi_url(app))
         return 0;
     app->builtin[n++] = (struct cg_route)CG_GET(openapi_url(app), cg_openapi_serve, .hidden = true);
-    if (*docs)
+    if (!*docs && !*redoc)
+        return n;
+    const char *oauth2_redirect = build_paths(app, *docs ? docs : redoc, docs);
+    if (*docs) {
         app->builtin[n++] = (struct cg_route)CG_GET(docs, swagger_page, .hidden = true);
+        app->builtin[n++] = (struct cg_route)CG_GET(oauth2_redirect, oauth2_redirect_page, .hidden = true);
+    }
     if (*redoc)
         app->builtin[n++] = (struct cg_route)CG_GET(redoc, redoc_page, .hidden = true);
-    if ((*docs || *redoc) && cg_docs_nassets && !o->docs_cdn_url) {
-        size_t len = strlen(*docs ? docs : redoc) + sizeof STATIC_DIR FILE_PARAM;
-        app->assets_path = cg_xmalloc(len);
-        snprintf(app->assets_path, len, "%s" STATIC_DIR FILE_PARAM, *docs ? docs : redoc);
+    if (cg_docs_nassets && !o->docs_cdn_url)
         app->builtin[n++] = (struct cg_route)CG_GET(app->assets_path, serve_asset, .params = asset_params,
                                                     .hidden = true);
-    }
     return n;
 }

@@ -65,21 +65,32 @@ static cg_str param_loc(struct cg_ctx *c, size_t i, long index)
     return cg_buf_str(&loc);
 }
 
-static size_t count_query(const struct cg_request *req, const char *name)
+/* Whether request value k (a query pair or a header) belongs to list
+ * parameter i: query names match exactly, header names ignoring case. */
+static const struct cg_kv *list_source(struct cg_ctx *c, size_t i, size_t *n)
 {
-    size_t n = 0;
-    for (size_t k = 0; k < req->nquery; k++)
-        n += cg_str_eq_c(req->query[k].name, name);
-    return n;
+    bool header = c->rt->route->params[i].in == CG_IN_HEADER;
+    *n = header ? c->req->nheaders : c->req->nquery;
+    return header ? c->req->headers : c->req->query;
 }
 
-/* Every value of a repeated query key, in order, each one checked. */
+static bool list_member(struct cg_ctx *c, size_t i, cg_str name)
+{
+    if (c->rt->route->params[i].in == CG_IN_HEADER)
+        return cg_str_ieq(name, cg_str_c(c->rt->wire_names[i]));
+    return cg_str_eq_c(name, c->rt->wire_names[i]);
+}
+
+/* Every value of a repeated query key or header, in order, each one
+ * checked (FastAPI's list[...] = Query() / Header()). */
 static void bind_list(struct cg_ctx *c, size_t i, struct cg_verrors *errs)
 {
     const struct cg_param *p = &c->rt->route->params[i];
-    const struct cg_request *req = c->req;
     struct cg_value *v = &c->values[i];
-    v->nitems = count_query(req, p->name);
+    size_t total;
+    const struct cg_kv *kv = list_source(c, i, &total);
+    for (size_t k = 0; k < total; k++)
+        v->nitems += list_member(c, i, kv[k].name);
     if (v->nitems == 0) {
         if (p->required)
             cg_verrors_add(errs, "missing", param_loc(c, i, -1), CG_STR("Field required"), CG_STR("null"),
@@ -87,12 +98,12 @@ static void bind_list(struct cg_ctx *c, size_t i, struct cg_verrors *errs)
         return;
     }
     v->present = true;
-    v->items = cg_arena_zalloc(req->arena, v->nitems * sizeof *v->items);
+    v->items = cg_arena_zalloc(c->req->arena, v->nitems * sizeof *v->items);
     size_t n = 0;
-    for (size_t k = 0; k < req->nquery; k++)
-        if (cg_str_eq_c(req->query[k].name, p->name)) {
-            cg_value_parse(req->arena, p->type, &p->c, req->query[k].value, param_loc(c, i, (long)n),
-                           &v->items[n], errs);
+    for (size_t k = 0; k < total; k++)
+        if (list_member(c, i, kv[k].name)) {
+            cg_value_parse(c->req->arena, p->type, &p->c, kv[k].value, param_loc(c, i, (long)n), &v->items[n],
+                           errs);
             n++;
         }
 }
@@ -153,10 +164,51 @@ static void fail_internal(struct cg_ctx *c, const char *why)
     cg_response_detail(c->res, 500, "Internal Server Error");
 }
 
+/* The credential a scheme reads; ptr NULL when the request has none. */
+static cg_str credential_of(const struct cg_security *s, const struct cg_request *req)
+{
+    if (s->kind == CG_SEC_API_KEY) {
+        cg_str key = cg_request_header(req, s->header);
+        return key.len ? key : (cg_str){ NULL, 0 };
+    }
+    return cg_bearer_token(req);
+}
+
+static void refuse_caller(struct cg_response *res, const struct cg_security *s, int status, const char *detail)
+{
+    cg_response_detail(res, status, detail);
+    if (status == 401)
+        cg_response_set_header(res, CG_STR("www-authenticate"),
+                               s->kind == CG_SEC_API_KEY ? CG_STR("APIKey") : CG_STR("Bearer"));
+}
+
+/* FastAPI runs security dependencies before validating the parameters: a
+ * caller without the right credentials learns nothing about them. */
+static bool admit_caller(struct cg_ctx *c)
+{
+    const struct cg_security *s = c->rt->route->security;
+    if (!s || s->disabled)
+        return true;
+    cg_str credential = credential_of(s, c->req);
+    if (!credential.ptr) {
+        refuse_caller(c->res, s, 401, "Not authenticated");
+        return false;
+    }
+    switch (s->check(s, c, credential)) {
+    case CG_AUTH_OK: return true;
+    case CG_AUTH_FORBIDDEN: refuse_caller(c->res, s, 403, "Not enough permissions"); return false;
+    case CG_AUTH_INVALID: break;
+    }
+    refuse_caller(c->res, s, 401, "Invalid authentication credentials");
+    return false;
+}
+
 void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
                   struct cg_request *req, struct cg_response *res)
 {
     struct cg_ctx c = { .app = app, .rt = rt, .req = req, .res = res };
+    if (!admit_caller(&c))
+        return;
     c.values = cg_arena_zalloc(req->arena, (rt->nparams ? rt->nparams : 1) * sizeof *c.values);
     struct cg_verrors errs;
     cg_verrors_init(&errs, req->arena);
@@ -340,6 +392,21 @@ int cg_http_error(struct cg_ctx *c, int status, const char *detail)
 int cg_add_header(struct cg_ctx *c, const char *name, cg_str value)
 {
     return cg_response_add_header(c->res, cg_str_c(name), value);
+}
+
+void cg_set_identity(struct cg_ctx *c, cg_str json)
+{
+    c->identity = cg_arena_strdup(c->req->arena, json);
+}
+
+cg_str cg_identity(struct cg_ctx *c)
+{
+    return c->identity;
+}
+
+void cg_after_response(struct cg_ctx *c, cg_deferred_fn fn, void *arg)
+{
+    cg_request_defer(c->req, fn, arg);
 }
 
 int cg_fail(struct cg_ctx *c, const char *fmt, ...)

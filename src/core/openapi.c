@@ -1,7 +1,8 @@
 /* The OpenAPI 3.1 document, built once at start-up from the route tables
  * that also bind and validate, in FastAPI's shapes (fastapi/openapi/utils.py):
  * operationIds from generate_unique_id, summaries from the handler's name,
- * a 422 response on every operation that has parameters or a body.
+ * a 422 response on every operation that has parameters or a body, the
+ * security schemes the routes use, the info and tag metadata of the options.
  *
  * The document is stored compact, without `servers`; behind a stage or base
  * path (req->root_path) the handler splices `"servers":[{"url":root}]` in
@@ -67,6 +68,15 @@ static cg_str operation_id(struct cg_arena *a, const char *name, cg_str path, co
     return id;
 }
 
+/* "key":"value", when there is a value. */
+static void write_optional(struct cg_json *j, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    cg_json_key(j, key);
+    cg_json_cstr(j, value);
+}
+
 /* ---- tags ---- */
 
 /* The next tag of a comma-separated list, trimmed; advances *list. */
@@ -113,16 +123,50 @@ static bool tag_seen_before(const struct cg_app *app, size_t route, cg_str tag)
     return list_has(app->routes[route].route->tags, tag.ptr, tag);
 }
 
-/* Every tag once, in order of first use. */
+static bool tag_declared(const struct cg_app_opts *o, cg_str tag)
+{
+    for (const struct cg_tag_doc *t = o->tags; t && t->name; t++)
+        if (cg_str_eq_c(tag, t->name))
+            return true;
+    return false;
+}
+
+/* {"name":...,"description":...,"externalDocs":{"description":...,"url":...}} */
+static void write_tag_doc(struct cg_json *j, const struct cg_tag_doc *t)
+{
+    cg_json_obj_begin(j);
+    write_optional(j, "name", t->name);
+    write_optional(j, "description", t->description);
+    if (t->docs_url) {
+        cg_json_key(j, "externalDocs");
+        cg_json_obj_begin(j);
+        write_optional(j, "description", t->docs_description);
+        write_optional(j, "url", t->docs_url);
+        cg_json_obj_end(j);
+    } else if (t->docs_description) {
+        cg_error("openapi: tag %s: docs_description needs a docs_url; left out", t->name);
+    }
+    cg_json_obj_end(j);
+}
+
+/* The declared tags (opts.tags) as given, then every other route tag once,
+ * in order of first use. */
 static void write_tags(struct cg_json *j, const struct cg_app *app)
 {
-    bool open = false;
+    const struct cg_tag_doc *declared = app->opts.tags;
+    bool open = declared && declared->name;
+    if (open) {
+        cg_json_key(j, "tags");
+        cg_json_arr_begin(j);
+        for (const struct cg_tag_doc *t = declared; t->name; t++)
+            write_tag_doc(j, t);
+    }
     for (size_t i = 0; i < app->nroutes; i++) {
         const char *list = app->routes[i].route->tags;
         if (app->routes[i].route->hidden || !list)
             continue;
         for (cg_str tag = next_tag(&list); tag.len; tag = next_tag(&list)) {
-            if (tag_seen_before(app, i, tag))
+            if (tag_declared(&app->opts, tag) || tag_seen_before(app, i, tag))
                 continue;
             if (!open) {
                 cg_json_key(j, "tags");
@@ -137,6 +181,99 @@ static void write_tags(struct cg_json *j, const struct cg_app *app)
     }
     if (open)
         cg_json_arr_end(j);
+}
+
+/* ---- security ---- */
+
+/* The name a scheme goes by: its own, or FastAPI's class name. */
+static const char *scheme_name(const struct cg_security *s)
+{
+    return s->name ? s->name : s->kind == CG_SEC_API_KEY ? "APIKeyHeader" : "HTTPBearer";
+}
+
+/* The scheme a visible route documents, or NULL. */
+static const struct cg_security *documented_security(const struct cg_route *r)
+{
+    return !r->hidden && r->security && !r->security->disabled ? r->security : NULL;
+}
+
+/* Whether an earlier route documents a scheme of the same name (the first
+ * one of a name is the one described, as in FastAPI's dict). */
+static bool scheme_seen_before(const struct cg_app *app, size_t route)
+{
+    const char *name = scheme_name(app->routes[route].route->security);
+    for (size_t i = 0; i < route; i++) {
+        const struct cg_security *s = documented_security(app->routes[i].route);
+        if (s && strcmp(scheme_name(s), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* FastAPI's models: HTTPBearer {type, description, scheme, bearerFormat};
+ * APIKey {type, description, in, name}. */
+static void write_scheme(struct cg_json *j, const struct cg_security *s)
+{
+    bool api_key = s->kind == CG_SEC_API_KEY;
+    cg_json_key(j, scheme_name(s));
+    cg_json_obj_begin(j);
+    write_optional(j, "type", api_key ? "apiKey" : "http");
+    write_optional(j, "description", s->description);
+    if (api_key) {
+        write_optional(j, "in", "header");
+        write_optional(j, "name", s->header);
+    } else {
+        write_optional(j, "scheme", "bearer");
+        write_optional(j, "bearerFormat", s->bearer_format);
+    }
+    cg_json_obj_end(j);
+}
+
+/* {"NAME":{...},...} in order of first use; false (and nothing written)
+ * when no visible route has a scheme. */
+static bool write_schemes(struct cg_json *j, const struct cg_app *app)
+{
+    bool any = false;
+    for (size_t i = 0; i < app->nroutes; i++) {
+        const struct cg_security *s = documented_security(app->routes[i].route);
+        if (!s || scheme_seen_before(app, i))
+            continue;
+        if (!any)
+            cg_json_obj_begin(j);
+        any = true;
+        write_scheme(j, s);
+    }
+    if (any)
+        cg_json_obj_end(j);
+    return any;
+}
+
+/* "components": the schemas (schema.c), then "securitySchemes". schema.c
+ * writes the whole "components" member, so the schemes join it by reopening
+ * its closing brace. */
+static void write_components(struct cg_json *j, const struct cg_app *app)
+{
+    struct cg_buf *out = j->out;
+    size_t before = out->len;
+    cg_schema_components(j, app);
+    struct cg_buf schemes;
+    cg_buf_init(&schemes, NULL);
+    struct cg_json sj;
+    cg_json_init(&sj, &schemes);
+    bool any = write_schemes(&sj, app);
+    if (any && out->len == before) { /* no schemas */
+        cg_json_key(j, "components");
+        cg_json_obj_begin(j);
+        cg_json_key(j, "securitySchemes");
+        cg_json_raw(j, cg_buf_str(&schemes));
+        cg_json_obj_end(j);
+    } else if (any) {
+        out->len--; /* reopen "components" */
+        cg_buf_puts(out, ",\"securitySchemes\":");
+        cg_buf_append_str(out, cg_buf_str(&schemes));
+        cg_buf_putc(out, '}');
+    }
+    cg_buf_free(&schemes);
 }
 
 /* ---- parameters, body, responses ---- */
@@ -157,10 +294,7 @@ static void write_param(struct cg_json *j, const struct cg_route_rt *rt, size_t 
                            .type = p->type, .c = &p->c, .name = p->name, .description = p->description,
                            .nullable = !required && !p->def && !p->list, .list = p->list,
                            .def = p->def ? &rt->defaults[i] : NULL });
-    if (p->description) {
-        cg_json_key(j, "description");
-        cg_json_cstr(j, p->description);
-    }
+    write_optional(j, "description", p->description);
     if (p->deprecated) {
         cg_json_key(j, "deprecated");
         cg_json_bool(j, true);
@@ -278,6 +412,22 @@ static void write_summary(struct cg_json *j, const struct cg_route *r)
     cg_buf_free(&title);
 }
 
+/* "security":[{"NAME":[]}]: after the responses, as FastAPI's Operation
+ * model orders it. */
+static void write_security(struct cg_json *j, const struct cg_route *r)
+{
+    const struct cg_security *s = documented_security(r);
+    if (!s)
+        return;
+    cg_json_key(j, "security");
+    cg_json_arr_begin(j);
+    cg_json_obj_begin(j);
+    cg_json_key(j, scheme_name(s));
+    cg_json_raw(j, CG_STR("[]"));
+    cg_json_obj_end(j);
+    cg_json_arr_end(j);
+}
+
 static void write_operation(struct cg_json *j, struct build *b, size_t route, unsigned method)
 {
     const struct cg_route_rt *rt = &b->app->routes[route];
@@ -288,10 +438,7 @@ static void write_operation(struct cg_json *j, struct build *b, size_t route, un
     if (r->tags)
         write_route_tags(j, r->tags);
     write_summary(j, r);
-    if (r->description) {
-        cg_json_key(j, "description");
-        cg_json_cstr(j, r->description);
-    }
+    write_optional(j, "description", r->description);
     cg_json_key(j, "operationId");
     cg_json_str(j, operation_id(b->arena, r->name ? r->name : "", b->paths[route], name));
     if (r->deprecated) {
@@ -301,6 +448,7 @@ static void write_operation(struct cg_json *j, struct build *b, size_t route, un
     write_params(j, rt);
     write_body(j, r->body);
     write_responses(j, rt);
+    write_security(j, r);
     cg_json_obj_end(j);
 }
 
@@ -340,18 +488,48 @@ static void write_paths(struct cg_json *j, struct build *b)
     cg_json_obj_end(j);
 }
 
+static void write_contact(struct cg_json *j, const struct cg_app_opts *o)
+{
+    if (!o->contact.name && !o->contact.url && !o->contact.email)
+        return;
+    cg_json_key(j, "contact");
+    cg_json_obj_begin(j);
+    write_optional(j, "name", o->contact.name);
+    write_optional(j, "url", o->contact.url);
+    write_optional(j, "email", o->contact.email);
+    cg_json_obj_end(j);
+}
+
+/* OpenAPI 3.1: a name, and a url or an SPDX identifier, not both. */
+static void write_license(struct cg_json *j, const struct cg_app_opts *o)
+{
+    const char *name = o->license.name, *id = o->license.identifier, *url = o->license.url;
+    if (!name && !id && !url)
+        return;
+    if (!name || (id && url)) {
+        cg_error("openapi: the license needs a name and at most one of identifier and url; left out");
+        return;
+    }
+    cg_json_key(j, "license");
+    cg_json_obj_begin(j);
+    write_optional(j, "name", name);
+    write_optional(j, "identifier", id);
+    write_optional(j, "url", url);
+    cg_json_obj_end(j);
+}
+
+/* In the order of FastAPI's Info model. */
 static void write_info(struct cg_json *j, const struct cg_app_opts *o)
 {
     cg_json_key(j, "info");
     cg_json_obj_begin(j);
-    cg_json_key(j, "title");
-    cg_json_cstr(j, o->title);
-    if (o->description) {
-        cg_json_key(j, "description");
-        cg_json_cstr(j, o->description);
-    }
-    cg_json_key(j, "version");
-    cg_json_cstr(j, o->version);
+    write_optional(j, "title", o->title);
+    write_optional(j, "summary", o->summary);
+    write_optional(j, "description", o->description);
+    write_optional(j, "termsOfService", o->terms_of_service);
+    write_contact(j, o);
+    write_license(j, o);
+    write_optional(j, "version", o->version);
     cg_json_obj_end(j);
 }
 
@@ -370,7 +548,7 @@ void cg_openapi_build(struct cg_app *app)
     write_info(&j, &app->opts);
     app->openapi_servers_at = app->openapi.len;
     write_paths(&j, &b);
-    cg_schema_components(&j, app);
+    write_components(&j, app);
     write_tags(&j, app);
     cg_json_obj_end(&j);
     cg_arena_free(b.arena);

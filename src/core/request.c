@@ -166,6 +166,17 @@ cg_str cg_request_header(const struct cg_request *r, const char *name)
     return cg_kv_ifind(r->headers, r->nheaders, cg_str_c(name));
 }
 
+cg_str cg_bearer_token(const struct cg_request *r)
+{
+    cg_str auth = cg_request_header(r, "authorization");
+    static const char scheme[] = "bearer";
+    size_t n = sizeof scheme - 1;
+    if (auth.len <= n || !cg_str_ieq((cg_str){ auth.ptr, n }, CG_STR(scheme)) || auth.ptr[n] != ' ')
+        return (cg_str){ NULL, 0 };
+    cg_str token = cg_str_trim((cg_str){ auth.ptr + n, auth.len - n });
+    return token.len ? token : (cg_str){ NULL, 0 };
+}
+
 /* Starlette keeps the last value of a repeated query key or cookie for a
  * scalar lookup (a dict built from the pairs); so do we. */
 static cg_str find_last(const struct cg_kv *kv, size_t n, cg_str name)
@@ -184,4 +195,31 @@ cg_str cg_request_query(const struct cg_request *r, const char *name)
 cg_str cg_request_cookie(const struct cg_request *r, const char *name)
 {
     return find_last(r->cookies, r->ncookies, cg_str_c(name));
+}
+
+struct cg_deferred {
+    cg_deferred_fn fn;
+    void *arg;
+    struct cg_deferred *next;
+};
+
+void cg_request_defer(struct cg_request *r, cg_deferred_fn fn, void *arg)
+{
+    struct cg_deferred *d = cg_arena_alloc(r->arena, sizeof *d);
+    *d = (struct cg_deferred){ fn, arg, NULL };
+    struct cg_deferred **tail = &r->deferred;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = d;
+}
+
+/* The list is detached first, so work deferred while running is run too
+ * (after the rest), and a second call runs nothing twice. */
+void cg_request_run_deferred(struct cg_request *r)
+{
+    while (r->deferred) {
+        struct cg_deferred *d = r->deferred;
+        r->deferred = d->next;
+        d->fn(r, d->arg);
+    }
 }

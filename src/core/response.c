@@ -10,6 +10,7 @@ void cg_response_init(struct cg_response *r, struct cg_arena *arena)
     r->headers_cap = 0;
     r->arena = arena;
     cg_buf_init(&r->body, arena);
+    r->stream = (struct cg_stream_body){ 0 };
 }
 
 /* RFC 9110 token characters. */

@@ -157,16 +157,22 @@ void cg_schema_write(struct cg_json *j, const struct cg_schema_of *s)
     cg_json_obj_end(j);
 }
 
-void cg_schema_ref(struct cg_json *j, const struct cg_model *m)
+/* "#/components/schemas/Name", as a JSON string. */
+static void write_ref_path(struct cg_json *j, const struct cg_model *m)
 {
     struct cg_buf ref;
     cg_buf_init(&ref, NULL);
     cg_buf_printf(&ref, "#/components/schemas/%s", m->name);
+    cg_json_str(j, cg_buf_str(&ref));
+    cg_buf_free(&ref);
+}
+
+void cg_schema_ref(struct cg_json *j, const struct cg_model *m)
+{
     cg_json_obj_begin(j);
     cg_json_key(j, "$ref");
-    cg_json_str(j, cg_buf_str(&ref));
+    write_ref_path(j, m);
     cg_json_obj_end(j);
-    cg_buf_free(&ref);
 }
 
 /* ---- components ---- */
@@ -191,18 +197,94 @@ bool cg_route_validates(const struct cg_route_rt *rt)
     return rt->nparams > 0 || rt->route->body;
 }
 
+static void write_count(struct cg_json *j, const char *key, size_t n)
+{
+    cg_json_key(j, key);
+    cg_json_int(j, (int64_t)n);
+}
+
+/* A list field's array, without the braces, in pydantic's key order. */
+static void write_array(struct cg_json *j, const struct cg_field *f)
+{
+    cg_json_key(j, "items");
+    if (f->model) {
+        cg_schema_ref(j, f->model);
+    } else {
+        cg_json_obj_begin(j);
+        write_type(j, f->type, &f->c);
+        cg_json_obj_end(j);
+    }
+    cg_json_key(j, "type");
+    cg_json_cstr(j, "array");
+    if (f->max_items)
+        write_count(j, "maxItems", f->max_items);
+    if (f->min_items)
+        write_count(j, "minItems", f->min_items);
+}
+
+/* A nested model's field: its $ref, which pydantic gives no title. */
+static void write_model_field(struct cg_json *j, const struct cg_field *f)
+{
+    cg_json_obj_begin(j);
+    if (f->optional) {
+        cg_json_key(j, "anyOf");
+        cg_json_arr_begin(j);
+        cg_schema_ref(j, f->model);
+        cg_json_raw(j, CG_STR("{\"type\":\"null\"}"));
+        cg_json_arr_end(j);
+    } else {
+        cg_json_key(j, "$ref");
+        write_ref_path(j, f->model);
+    }
+    if (f->description) {
+        cg_json_key(j, "description");
+        cg_json_cstr(j, f->description);
+    }
+    cg_json_obj_end(j);
+}
+
+static void write_list_field(struct cg_json *j, const struct cg_field *f)
+{
+    cg_json_obj_begin(j);
+    if (f->optional) {
+        cg_json_key(j, "anyOf");
+        cg_json_arr_begin(j);
+        cg_json_obj_begin(j);
+        write_array(j, f);
+        cg_json_obj_end(j);
+        cg_json_raw(j, CG_STR("{\"type\":\"null\"}"));
+        cg_json_arr_end(j);
+    } else {
+        write_array(j, f);
+    }
+    write_title(j, f->name);
+    if (f->description) {
+        cg_json_key(j, "description");
+        cg_json_cstr(j, f->description);
+    }
+    cg_json_obj_end(j);
+}
+
+static void write_field(struct cg_json *j, const struct cg_field *f)
+{
+    cg_json_key(j, f->name);
+    if (f->list)
+        write_list_field(j, f);
+    else if (f->model)
+        write_model_field(j, f);
+    else
+        cg_schema_write(j, &(struct cg_schema_of){ .type = f->type, .c = &f->c, .name = f->name,
+                                                   .description = f->description, .nullable = f->optional });
+}
+
 static void write_model(struct cg_json *j, const struct cg_model *m)
 {
     cg_json_key(j, m->name);
     cg_json_obj_begin(j);
     cg_json_key(j, "properties");
     cg_json_obj_begin(j);
-    for (size_t i = 0; i < m->nfields; i++) {
-        const struct cg_field *f = &m->fields[i];
-        cg_json_key(j, f->name);
-        cg_schema_write(j, &(struct cg_schema_of){ .type = f->type, .c = &f->c, .name = f->name,
-                                                   .description = f->description, .nullable = f->optional });
-    }
+    for (size_t i = 0; i < m->nfields; i++)
+        write_field(j, &m->fields[i]);
     cg_json_obj_end(j);
     cg_json_key(j, "type");
     cg_json_cstr(j, "object");
@@ -230,7 +312,8 @@ static void add_component(struct components *set, const char *name, const struct
     set->items[set->n++] = (struct component){ name, m, json };
 }
 
-/* Each model once (by address); a second model with a taken name is left out. */
+/* Each model once (by address), with the models its fields nest; a second
+ * model with a taken name is left out. */
 static void add_model(struct components *set, const struct cg_model *m)
 {
     if (!m)
@@ -244,6 +327,8 @@ static void add_model(struct components *set, const struct cg_model *m)
         }
     }
     add_component(set, m->name, m, CG_STR(""));
+    for (size_t i = 0; i < m->nfields; i++)
+        add_model(set, m->fields[i].model);
 }
 
 static int by_name(const void *a, const void *b)

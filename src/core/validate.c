@@ -24,6 +24,14 @@ void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str m
     e->items[e->n++] = (struct cg_verror){ type, loc, msg, input, ctx };
 }
 
+void cg_verrors_append(struct cg_verrors *to, const struct cg_verrors *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        const struct cg_verror *e = &from->items[i];
+        cg_verrors_add(to, e->type, e->loc, e->msg, e->input, e->ctx);
+    }
+}
+
 static void write_verror(struct cg_json *j, const struct cg_verror *v)
 {
     cg_json_obj_begin(j);
@@ -108,15 +116,19 @@ void cg_patterns_free(void)
 
 /* Like re.search: anywhere in the text. REG_STARTEND bounds the slice, so it
  * needs no NUL and may hold NUL bytes. */
-static bool pattern_matches(const char *pattern, cg_str s)
+/* regexec gets a NUL-terminated copy: REG_STARTEND bounds the match, but
+ * some libcs and ASan's interceptor still read up to a NUL, and request
+ * slices have none. */
+static bool pattern_matches(struct cg_arena *a, const char *pattern, cg_str s)
 {
     const regex_t *re = cg_pattern_get(pattern);
     if (!re) {
         cg_error("pattern %s was not compiled at start-up", pattern);
         return false;
     }
-    regmatch_t span = { .rm_so = 0, .rm_eo = (regoff_t)s.len };
-    return regexec(re, s.ptr ? s.ptr : "", 1, &span, REG_STARTEND) == 0;
+    cg_str text = cg_arena_strdup(a, s);
+    regmatch_t span = { .rm_so = 0, .rm_eo = (regoff_t)text.len };
+    return regexec(re, text.ptr, 1, &span, REG_STARTEND) == 0;
 }
 
 /* ---- failures ---- */
@@ -217,7 +229,7 @@ static int check_string(struct cg_arena *a, const struct cg_constraints *c, cg_s
         return length_fail(a, "string_too_short", "at least", "min_length", c->min_len, why);
     if (c->max_len && n > c->max_len)
         return length_fail(a, "string_too_long", "at most", "max_length", c->max_len, why);
-    if (c->pattern && !pattern_matches(c->pattern, s))
+    if (c->pattern && !pattern_matches(a, c->pattern, s))
         return pattern_fail(a, c->pattern, why);
     return 0;
 }

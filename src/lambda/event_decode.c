@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lambda/lambda_internal.h"
 
@@ -138,6 +139,21 @@ static void strip_stage(struct decoding *d)
     strip_mount(d, cg_arena_printf(d->arena, "/%.*s", (int)stage.len, stage.ptr));
 }
 
+/* REST APIs call the stage part of the URL and leave it out of `path`;
+ * requestContext.path has it: "/prod" + "/items". What precedes `path`
+ * there is the app's mount point, so that the docs' links carry it. */
+static void mount_from_context_path(struct decoding *d)
+{
+    cg_str full = d->ev->f[EV_CTX_PATH], path = d->ev->f[EV_PATH];
+    if (path.len == 0 || path.ptr[0] != '/' || full.len <= path.len || full.ptr[0] != '/')
+        return;
+    size_t cut = full.len - path.len;
+    if (memcmp(full.ptr + cut, path.ptr, path.len) == 0)
+        d->req->root_path = (cg_str){ full.ptr, cut };
+    else if (cg_str_eq_c(path, "/") && full.ptr[full.len - 1] != '/')
+        d->req->root_path = full; /* "/prod" for the root of the stage */
+}
+
 /* ---- query ---- */
 
 static const struct kv_list *multi_or_single(const struct kv_list *multi, const struct kv_list *single)
@@ -232,6 +248,8 @@ static void decode_payload_v1(struct decoding *d)
     struct cg_request *req = d->req;
     req->method = ev->f[EV_HTTP_METHOD];
     set_encoded_path(d, ev->f[EV_PATH]);
+    if (d->reply->source != SRC_ALB)
+        mount_from_context_path(d);
     /* multiValueHeaders has every value; headers only the last (§4.4 #14). */
     copy_headers(d, multi_or_single(&ev->mv_headers, &ev->headers), false);
     const struct kv_list *query = multi_or_single(&ev->mv_query, &ev->query);
@@ -297,6 +315,7 @@ static void set_origin(struct decoding *d)
     cg_str domain = d->ev->f[EV_CTX_DOMAIN_NAME];
     if (!last_header(req, "host").ptr && domain.len)
         add_header(req, CG_STR("host"), domain);
+    req->domain = domain.len ? domain : last_header(req, "host");
 }
 
 int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct cg_request *req,
@@ -320,6 +339,7 @@ int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct 
     req->stage = ev->f[EV_CTX_STAGE];
     req->event = ev->json;
     req->event_context = ev->context_json;
+    req->authorizer = ev->authorizer_json;
     reply->head = cg_str_eq_c(req->method, "HEAD");
     cg_request_prepare(req);
     return 0;

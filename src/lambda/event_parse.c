@@ -16,6 +16,7 @@ enum frame_kind {
     FR_CONTEXT,   /* requestContext */
     FR_HTTP,      /* requestContext.http */
     FR_IDENTITY,  /* requestContext.identity */
+    FR_AUTHORIZER, /* requestContext.authorizer: kept whole as text */
     FR_MAP,       /* headers, queryStringParameters: name -> string */
     FR_MULTI_MAP, /* multiValue*: name -> [string, ...] */
     FR_VALUES,    /* one [string, ...] of a multi-value map */
@@ -34,6 +35,7 @@ enum {
     K_COOKIES,
     K_HTTP,
     K_IDENTITY,
+    K_AUTHORIZER,
     K_ELB,
 };
 
@@ -65,11 +67,13 @@ static const struct key_def root_keys[] = {
 
 static const struct key_def context_keys[] = {
     KEY("stage", EV_CTX_STAGE),
+    KEY("path", EV_CTX_PATH),
     KEY("domainName", EV_CTX_DOMAIN_NAME),
     KEY("eventType", EV_CTX_EVENT_TYPE),
     KEY("connectionId", EV_CTX_CONNECTION_ID),
     KEY("http", K_HTTP),
     KEY("identity", K_IDENTITY),
+    KEY("authorizer", K_AUTHORIZER),
     KEY("elb", K_ELB),
 };
 
@@ -99,6 +103,7 @@ struct parser {
     int key;              /* what the last key of a fixed-shape object names */
     cg_str name;          /* the last key of a map */
     size_t context_start; /* offset of requestContext's '{' */
+    size_t authorizer_start; /* offset of requestContext.authorizer's '{' */
 };
 
 /* yajl hands out pointers into the input when a string has no escapes, and
@@ -178,6 +183,9 @@ static struct frame child_of_context(struct parser *p)
     switch (p->key) {
     case K_HTTP: return (struct frame){ FR_HTTP };
     case K_IDENTITY: return (struct frame){ FR_IDENTITY };
+    case K_AUTHORIZER:
+        p->authorizer_start = yajl_get_bytes_consumed(p->yajl) - 1;
+        return (struct frame){ FR_AUTHORIZER };
     case K_ELB: p->ev->has_elb = true; return (struct frame){ FR_SKIP };
     default: return (struct frame){ FR_SKIP };
     }
@@ -214,10 +222,11 @@ static int on_start_array(void *ctx)
 static int on_end(void *ctx)
 {
     struct parser *p = ctx;
-    if (top(p)->kind == FR_CONTEXT) {
-        size_t end = yajl_get_bytes_consumed(p->yajl);
+    size_t end = yajl_get_bytes_consumed(p->yajl);
+    if (top(p)->kind == FR_CONTEXT)
         p->ev->context_json = (cg_str){ p->ev->json.ptr + p->context_start, end - p->context_start };
-    }
+    else if (top(p)->kind == FR_AUTHORIZER)
+        p->ev->authorizer_json = (cg_str){ p->ev->json.ptr + p->authorizer_start, end - p->authorizer_start };
     p->depth--;
     return 1;
 }

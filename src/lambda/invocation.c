@@ -2,65 +2,44 @@
  * shared by the Runtime API loop, `APP invoke` and in-process callers such
  * as the benchmarks. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/stream_internal.h"
 #include "lambda/lambda_internal.h"
 
-/* CG_BASE_PATH, read once and normalised: "api", "/api" and "/api/" all
- * mean "/api"; "" and "/" mean no base path. */
-static char base_path_text[256];
-static cg_str base_path = { "", 0 };
-static pthread_once_t base_path_once = PTHREAD_ONCE_INIT;
-
-static void read_base_path(void)
-{
-    const char *env = getenv("CG_BASE_PATH");
-    if (!env)
-        return;
-    while (*env == '/')
-        env++;
-    size_t len = strlen(env);
-    while (len && env[len - 1] == '/')
-        len--;
-    if (len == 0)
-        return;
-    if (len + 2 > sizeof base_path_text) {
-        cg_error("CG_BASE_PATH is longer than %zu bytes; ignored", sizeof base_path_text - 2);
-        return;
-    }
-    base_path_text[0] = '/';
-    memcpy(base_path_text + 1, env, len);
-    base_path = (cg_str){ base_path_text, len + 1 };
-}
-
-static cg_str configured_base_path(void)
-{
-    pthread_once(&base_path_once, read_base_path);
-    return base_path;
-}
-
-int lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
-                             struct cg_buf *out, char *err, size_t errlen)
+int lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                        struct lambda_exchange *x, char *err, size_t errlen)
 {
     struct lambda_event ev;
     if (lambda_event_parse(a, inv->event, &ev, err, errlen) != 0)
         return -1;
-    struct cg_request req = {
+    x->req = (struct cg_request){
         .arena = a,
         .request_id = inv->request_id,
         .trace_id = inv->trace_id,
         .deadline_ms = inv->deadline_ms,
     };
-    struct lambda_reply reply;
-    if (lambda_event_decode(&ev, configured_base_path(), &req, &reply, err, errlen) != 0)
+    if (lambda_event_decode(&ev, cg_app_base_path(app), &x->req, &x->reply, err, errlen) != 0)
         return -1;
-    struct cg_response res;
-    cg_response_init(&res, a);
-    cg_app_handle(app, &req, &res);
-    lambda_response_encode(&reply, &res, out);
+    cg_response_init(&x->res, a);
+    cg_app_handle(app, &x->req, &x->res);
+    return 0;
+}
+
+void lambda_exchange_encode(struct lambda_exchange *x, struct cg_buf *out)
+{
+    cg_stream_buffer(&x->res, &x->req);
+    lambda_response_encode(&x->reply, &x->res, out);
+}
+
+int lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                             struct lambda_exchange *x, struct cg_buf *out, char *err, size_t errlen)
+{
+    if (lambda_exchange_run(app, inv, a, x, err, errlen) != 0)
+        return -1;
+    lambda_exchange_encode(x, out);
     return 0;
 }
 
@@ -68,7 +47,11 @@ int cg_lambda_handle(const struct cg_app *app, cg_str event, struct cg_arena *ar
                      size_t errlen)
 {
     struct lambda_invocation inv = { .event = event };
-    return lambda_handle_invocation(app, &inv, arena, out, err, errlen);
+    struct lambda_exchange x;
+    int rc = lambda_handle_invocation(app, &inv, arena, &x, out, err, errlen);
+    if (rc == 0)
+        cg_request_run_deferred(&x.req);
+    return rc;
 }
 
 int64_t cg_lambda_remaining_ms(const struct cg_request *req)
@@ -125,13 +108,16 @@ int cg_lambda_invoke(const struct cg_app *app, const char *path)
     char err[256];
     struct lambda_invocation inv = { .event = { event, len }, .request_id = CG_STR("invoke") };
     cg_log_set_request_id(inv.request_id);
-    int rc = lambda_handle_invocation(app, &inv, arena, &out, err, sizeof err);
-    cg_log_set_request_id(CG_STR(""));
+    struct lambda_exchange x;
+    int rc = lambda_handle_invocation(app, &inv, arena, &x, &out, err, sizeof err);
     if (rc == 0) {
         cg_buf_putc(&out, '\n');
         fwrite(out.data, 1, out.len, stdout);
         fflush(stdout);
-    } else {
+        cg_request_run_deferred(&x.req);
+    }
+    cg_log_set_request_id(CG_STR(""));
+    if (rc != 0) {
         fprintf(stderr, "error: %s: cannot handle this event: %s\n", name, err);
     }
     cg_arena_free(arena);

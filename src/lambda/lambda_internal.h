@@ -46,6 +46,7 @@ enum event_field {
     EV_METHOD_ARN,  /* ... with one of these */
     EV_ROUTE_ARN,
     EV_CTX_STAGE,   /* requestContext.* */
+    EV_CTX_PATH,    /* REST: the path as the client sent it, stage included */
     EV_CTX_DOMAIN_NAME,
     EV_CTX_EVENT_TYPE,
     EV_CTX_CONNECTION_ID,
@@ -58,6 +59,7 @@ enum event_field {
 struct lambda_event {
     cg_str json;          /* the whole event */
     cg_str context_json;  /* its requestContext object; ptr NULL when absent */
+    cg_str authorizer_json; /* requestContext.authorizer, an object; ptr NULL when absent */
     cg_str f[EV_NFIELDS]; /* ptr NULL: absent or null */
     bool is_base64;       /* isBase64Encoded; missing or null is false */
     bool has_elb;         /* requestContext.elb: an ALB event */
@@ -86,8 +88,12 @@ int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct 
  * becomes a logged 500 instead. */
 void lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
 
+/* A streamed response's HTTP integration prelude (runtime.md §1.9): the
+ * head as JSON, then the eight NUL bytes that end it. */
+void lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
+
 /* Text-like media types (adapters.md §4.5 #29): text/ anything, JSON, XML,
- * JavaScript, YAML, forms and the +json/+xml/+yaml suffixes. Bodies of every
+ * JavaScript, YAML, forms, NDJSON and the +json/+xml/+yaml suffixes. Bodies of every
  * other type travel base64. */
 bool lambda_is_text_type(cg_str content_type);
 
@@ -106,11 +112,28 @@ struct lambda_invocation {
     int64_t deadline_ms;
 };
 
-/* Decode, handle, encode (the whole Lambda path of one event). Returns 0
- * with the response JSON in out, or -1 with a message for an event that is
- * not an HTTP request. */
+/* One invocation answered by the app: the request (in the arena, with its
+ * deferred work) and the response, not yet encoded (it may be streamed). */
+struct lambda_exchange {
+    struct cg_request req;
+    struct cg_response res;
+    struct lambda_reply reply;
+};
+
+/* Parse, decode and handle an event. Returns 0, or -1 with a message for an
+ * event that is not an HTTP request. */
+int lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                        struct lambda_exchange *x, char *err, size_t errlen);
+
+/* The buffered answer: a streamed response collected, then encoded into
+ * out as the gateway expects it. */
+void lambda_exchange_encode(struct lambda_exchange *x, struct cg_buf *out);
+
+/* The whole buffered path of one event: lambda_exchange_run, then the
+ * response (a streamed one collected) encoded into out as the gateway
+ * expects it. The deferred work is left to the caller (x->req). */
 int lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
-                             struct cg_buf *out, char *err, size_t errlen);
+                             struct lambda_exchange *x, struct cg_buf *out, char *err, size_t errlen);
 
 /* runtime_client.c: one kept-alive connection to the Runtime API. */
 struct rapi_client {
@@ -137,5 +160,22 @@ void rapi_close(struct rapi_client *c);
  * reopened once. Returns 0 when a response arrived, -1 with a message. */
 int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
               struct rapi_response *res, char *err, size_t errlen);
+
+/* A streamed request: the head (with Transfer-Encoding: chunked), then any
+ * number of chunks, then the last chunk with optional trailer lines (each
+ * ending in CRLF) and the response read. The connection is closed after
+ * it; the next call opens another. Each returns 0, or -1 (with a message
+ * for begin and end). */
+int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, char *err, size_t errlen);
+int rapi_stream_write(struct rapi_client *c, const void *data, size_t len);
+int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err, size_t errlen);
+
+/* runtime_stream.c: CG_INVOKE_MODE, read once at start (-1 with a message
+ * naming the setting when it is not a mode); whether an answer to this
+ * event goes streamed; and posting it so to `path` (its /response). */
+int lambda_invoke_mode_read(char *err, size_t errlen);
+bool lambda_streams(const struct lambda_reply *reply);
+int lambda_post_streamed(struct rapi_client *client, const char *path, struct lambda_exchange *x,
+                         struct rapi_response *ack, char *err, size_t errlen);
 
 #endif

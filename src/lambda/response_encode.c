@@ -153,7 +153,8 @@ bool lambda_is_text_type(cg_str content_type)
     static const cg_str text_types[] = {
         CG_STR("application/json"),       CG_STR("application/xml"),
         CG_STR("application/javascript"), CG_STR("application/yaml"),
-        CG_STR("application/x-www-form-urlencoded"),
+        CG_STR("application/x-www-form-urlencoded"), CG_STR("application/x-ndjson"),
+        CG_STR("application/ndjson"),
     };
     cg_str t = media_type(content_type);
     if (t.len >= 5 && cg_str_ieq((cg_str){ t.ptr, 5 }, CG_STR("text/")))
@@ -202,36 +203,52 @@ static void write_body(struct cg_json *j, const struct lambda_reply *reply, cons
 
 /* ---- the three shapes ---- */
 
+/* Everything but the body: statusCode and the headers in the source's shape. */
+static void write_head(struct cg_json *j, const struct lambda_reply *reply, const struct cg_response *res)
+{
+    cg_json_key(j, "statusCode");
+    cg_json_int(j, res->status);
+    switch (reply->source) {
+    case SRC_APIGW_REST:
+        cg_json_key(j, "headers");
+        write_headers(j, res, SHAPE_SINGLES);
+        cg_json_key(j, "multiValueHeaders");
+        write_headers(j, res, SHAPE_REPEATS);
+        break;
+    case SRC_APIGW_HTTP:
+    case SRC_FUNCTION_URL:
+        cg_json_key(j, "headers");
+        write_headers(j, res, SHAPE_JOINED);
+        cg_json_key(j, "cookies");
+        write_cookies(j, res);
+        break;
+    case SRC_ALB:
+        cg_json_key(j, "statusDescription");
+        cg_json_str(j, cg_arena_printf(res->arena, "%d %s", res->status, cg_status_phrase(res->status)));
+        cg_json_key(j, reply->multi_value ? "multiValueHeaders" : "headers");
+        write_headers(j, res, reply->multi_value ? SHAPE_ARRAYS : SHAPE_PERMUTED);
+        break;
+    }
+}
+
 static void encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out)
 {
     struct cg_json j;
     cg_json_init(&j, out);
     cg_json_obj_begin(&j);
-    cg_json_key(&j, "statusCode");
-    cg_json_int(&j, res->status);
-    switch (reply->source) {
-    case SRC_APIGW_REST:
-        cg_json_key(&j, "headers");
-        write_headers(&j, res, SHAPE_SINGLES);
-        cg_json_key(&j, "multiValueHeaders");
-        write_headers(&j, res, SHAPE_REPEATS);
-        break;
-    case SRC_APIGW_HTTP:
-    case SRC_FUNCTION_URL:
-        cg_json_key(&j, "headers");
-        write_headers(&j, res, SHAPE_JOINED);
-        cg_json_key(&j, "cookies");
-        write_cookies(&j, res);
-        break;
-    case SRC_ALB:
-        cg_json_key(&j, "statusDescription");
-        cg_json_str(&j, cg_arena_printf(res->arena, "%d %s", res->status, cg_status_phrase(res->status)));
-        cg_json_key(&j, reply->multi_value ? "multiValueHeaders" : "headers");
-        write_headers(&j, res, reply->multi_value ? SHAPE_ARRAYS : SHAPE_PERMUTED);
-        break;
-    }
+    write_head(&j, reply, res);
     write_body(&j, reply, res);
     cg_json_obj_end(&j);
+}
+
+void lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out)
+{
+    struct cg_json j;
+    cg_json_init(&j, out);
+    cg_json_obj_begin(&j);
+    write_head(&j, reply, res);
+    cg_json_obj_end(&j);
+    cg_buf_append(out, "\0\0\0\0\0\0\0\0", 8);
 }
 
 /* Past the limit the Runtime API would refuse the response and the client

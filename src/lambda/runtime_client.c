@@ -184,3 +184,56 @@ int rapi_call(struct rapi_client *c, const char *method, const char *path, const
     }
     return -1;
 }
+
+/* ---- streamed responses (runtime.md §1.8) ---- */
+
+int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, char *err, size_t errlen)
+{
+    if (c->fd < 0 && connect_to(c, err, errlen) != 0)
+        return -1;
+    char head[2048];
+    int n = snprintf(head, sizeof head,
+                     "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: cgate\r\n%sTransfer-Encoding: chunked\r\n\r\n", path,
+                     c->endpoint, headers ? headers : "");
+    if (n < 0 || (size_t)n >= sizeof head) {
+        snprintf(err, errlen, "request head for %s too long", path);
+        return -1;
+    }
+    struct iovec iov = { head, (size_t)n };
+    if (send_all(c->fd, &iov, 1) != 0) {
+        snprintf(err, errlen, "cannot stream to the Runtime API: %s", strerror(errno));
+        rapi_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+int rapi_stream_write(struct rapi_client *c, const void *data, size_t len)
+{
+    char size[20];
+    int n = snprintf(size, sizeof size, "%zx\r\n", len);
+    struct iovec iov[3] = { { size, (size_t)n }, { (void *)data, len }, { "\r\n", 2 } };
+    return c->fd >= 0 && len > 0 ? send_all(c->fd, iov, 3) : -1;
+}
+
+int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err, size_t errlen)
+{
+    char tail[1024];
+    int n = snprintf(tail, sizeof tail, "0\r\n%s\r\n", trailers ? trailers : "");
+    if (n < 0 || (size_t)n >= sizeof tail) {
+        snprintf(err, errlen, "the stream's trailers are over %zu bytes", sizeof tail);
+        rapi_close(c);
+        return -1;
+    }
+    struct iovec iov = { tail, (size_t)n };
+    size_t received = 0;
+    bool keep_alive = false;
+    int rc = -1;
+    if (c->fd < 0 || send_all(c->fd, &iov, 1) != 0)
+        snprintf(err, errlen, "cannot finish the stream to the Runtime API: %s", strerror(errno));
+    else
+        rc = read_response(c, res, &keep_alive, &received, err, errlen);
+    /* The Runtime API wants a fresh connection after a streamed response. */
+    rapi_close(c);
+    return rc;
+}

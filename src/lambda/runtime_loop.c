@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "cgate/gateway.h"
 #include "lambda/lambda_internal.h"
 
 #define API "/2018-06-01/runtime"
@@ -91,30 +93,69 @@ static void post_error(struct rapi_client *client, const char *path, const char 
     post_json(client, path, header, cg_buf_str(&body), ack);
 }
 
-/* X-Ray reads the trace header from the environment (runtime.md §1.7). */
+/* X-Ray reads the trace header from the environment (runtime.md §1.7).
+ * setenv would leak the old value on every invocation (glibc never frees
+ * it): one buffer is handed to putenv once and rewritten in place. */
 static void set_trace_env(const char *trace_id)
 {
-    if (*trace_id)
-        setenv("_X_AMZN_TRACE_ID", trace_id, 1);
-    else
+    static char entry[sizeof "_X_AMZN_TRACE_ID=" + sizeof ((struct rapi_response *)0)->trace_id];
+    static bool installed;
+    if (!*trace_id) {
         unsetenv("_X_AMZN_TRACE_ID");
+        installed = false;
+        return;
+    }
+    snprintf(entry, sizeof entry, "_X_AMZN_TRACE_ID=%s", trace_id);
+    if (!installed)
+        installed = putenv(entry) == 0;
+}
+
+static double ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/* From the event's arrival to its response posted, then the access log
+ * line and the request's deferred work, before the next /next. */
+/* The app's answer, streamed when the mode and the event's source allow
+ * (runtime_stream.c), else as the gateway's JSON. */
+static void post_response(struct rapi_client *client, const char *path, struct lambda_exchange *x,
+                          struct rapi_response *ack)
+{
+    if (!lambda_streams(&x->reply)) {
+        struct cg_buf out;
+        cg_buf_init(&out, x->req.arena);
+        lambda_exchange_encode(x, &out);
+        post_json(client, path, NULL, cg_buf_str(&out), ack);
+        return;
+    }
+    char err[256];
+    if (lambda_post_streamed(client, path, x, ack, err, sizeof err) != 0)
+        cg_error("%s", err);
+    else if (ack->status != 202)
+        cg_error("the Runtime API answered %d to the streamed %s", ack->status, path);
 }
 
 static void answer(struct poller *p, struct rapi_client *client, struct cg_arena *a, const struct rapi_response *next,
                    struct rapi_response *ack)
 {
+    struct timespec received;
+    clock_gettime(CLOCK_MONOTONIC, &received);
     struct lambda_invocation inv = {
         .event = cg_buf_str(&next->body),
         .request_id = cg_str_c(next->request_id),
         .trace_id = cg_str_c(next->trace_id),
         .deadline_ms = next->deadline_ms,
     };
-    struct cg_buf out;
-    cg_buf_init(&out, a);
     char err[256], path[256];
-    if (lambda_handle_invocation(p->app, &inv, a, &out, err, sizeof err) == 0) {
+    struct lambda_exchange x;
+    if (lambda_exchange_run(p->app, &inv, a, &x, err, sizeof err) == 0) {
         snprintf(path, sizeof path, API "/invocation/%s/response", next->request_id);
-        post_json(client, path, NULL, cg_buf_str(&out), ack);
+        post_response(client, path, &x, ack);
+        cg_access_log(&x.req, x.res.status, x.res.body.len, ms_since(&received));
+        cg_request_run_deferred(&x.req); /* after /response, before the next /next */
         return;
     }
     /* Not an HTTP request, or not JSON: the invocation fails, and the
@@ -136,7 +177,9 @@ static int poll_forever(struct poller *p)
     cg_buf_init(&next.body, NULL);
     cg_buf_init(&ack.body, NULL);
     struct cg_arena *arena = cg_arena_new();
-    while (next_invocation(&client, &next) == 0) {
+    /* Lambda's init phase ends with the first /next of any poller. */
+    for (cg_lambda_note_next(); next_invocation(&client, &next) == 0; cg_lambda_note_next()) {
+        cg_lambda_note_invocation();
         cg_log_set_request_id(cg_str_c(next.request_id));
         if (p->set_trace_env)
             set_trace_env(next.trace_id);
@@ -176,6 +219,12 @@ static int concurrency(void)
 int cg_lambda_run(const struct cg_app *app)
 {
     const char *endpoint = getenv("AWS_LAMBDA_RUNTIME_API");
+    char err[256];
+    if (lambda_invoke_mode_read(err, sizeof err) != 0) {
+        cg_error("%s", err);
+        cg_lambda_init_error(err);
+        return 1;
+    }
     int n = concurrency();
     if (n == 1) {
         struct poller p = { .app = app, .endpoint = endpoint, .set_trace_env = true };

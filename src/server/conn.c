@@ -30,9 +30,8 @@ static bool server_stopping(const struct conn *c)
 
 /* ---- lifetime ---- */
 
-static void on_handle_closed(uv_handle_t *h)
+void conn_release(struct conn *c)
 {
-    struct conn *c = h->data;
     if (--c->open_handles > 0)
         return;
     cg_buf_free(&c->in);
@@ -41,11 +40,17 @@ static void on_handle_closed(uv_handle_t *h)
     free(c);
 }
 
+static void on_handle_closed(uv_handle_t *h)
+{
+    conn_release(h->data);
+}
+
 static void conn_close(struct conn *c)
 {
     if (c->closed)
         return;
     c->closed = true;
+    conn_stream_cancel(c);
     struct worker *w = c->w;
     if (c->prev)
         c->prev->next = c->next;
@@ -102,6 +107,7 @@ static unsigned phase_timeout(const struct conn *c, enum conn_phase phase)
     case PHASE_BODY:
     case PHASE_WRITE: return o->body_timeout_ms;
     case PHASE_LINGER: return LINGER_MS;
+    case PHASE_STREAM: /* only a stalled write, see conn_watch_write */
     case PHASE_NONE: break;
     }
     return 0;
@@ -109,6 +115,8 @@ static unsigned phase_timeout(const struct conn *c, enum conn_phase phase)
 
 static enum conn_phase current_phase(const struct conn *c)
 {
+    if (c->stream)
+        return PHASE_STREAM;
     if (c->writing)
         return PHASE_WRITE;
     if (!c->msg.in_progress)
@@ -124,7 +132,19 @@ static void enter_phase(struct conn *c, enum conn_phase phase)
     if (phase == c->phase)
         return;
     c->phase = phase;
-    uv_timer_start(&c->timer, on_timeout, phase_timeout(c, phase), 0);
+    unsigned ms = phase_timeout(c, phase);
+    if (ms)
+        uv_timer_start(&c->timer, on_timeout, ms, 0);
+    else
+        uv_timer_stop(&c->timer);
+}
+
+void conn_watch_write(struct conn *c, bool pending)
+{
+    if (pending)
+        uv_timer_start(&c->timer, on_timeout, c->w->srv->opts.body_timeout_ms, 0);
+    else
+        uv_timer_stop(&c->timer);
 }
 
 /* ---- reading ---- */
@@ -212,6 +232,8 @@ static void output_sent(struct conn *c)
 static void on_write(uv_write_t *req, int status)
 {
     struct conn *c = req->data;
+    if (c->stream && status >= 0)
+        return; /* the head of a streamed response: the stream goes on */
     c->writing = false;
     if (status < 0 || c->closed) {
         conn_close(c);
@@ -265,48 +287,104 @@ static enum flush_result flush(struct conn *c)
 
 /* ---- answering ---- */
 
-static void log_access(const struct conn *c, cg_str method, cg_str path, int status, size_t bytes)
+static void log_access(const struct conn *c, const struct cg_request *req, int status, size_t bytes)
 {
     if (c->w->srv->opts.quiet)
         return;
-    double ms = (double)(uv_hrtime() - c->msg.started_ns) / 1e6;
-    cg_info("%s:%u \"%.*s %.*s\" %d %zu %.2fms", c->peer_addr, c->peer_port, (int)method.len, method.ptr,
-            (int)path.len, path.ptr, status, bytes, ms);
+    cg_access_log(req, status, bytes, (double)(uv_hrtime() - c->msg.started_ns) / 1e6);
 }
 
 /* A response made by the server itself (400, 408, 413, ...); closes. */
 static void answer_error(struct conn *c, int status)
 {
     size_t bytes = http_queue_error(c, status);
-    log_access(c, CG_STR("-"), CG_STR("-"), status, bytes);
+    struct cg_request unparsed = { .method = CG_STR("-"), .raw_path = CG_STR("-"), .client_addr = c->peer,
+                                   .client_port = c->peer_port };
+    log_access(c, &unparsed, status, bytes);
 }
 
-static void dispatch(struct conn *c)
+/* The Host header without its port: what the client called. */
+static cg_str host_name(cg_str host)
 {
-    struct cg_request req;
+    size_t i = host.len;
+    while (i > 0 && host.ptr[i - 1] >= '0' && host.ptr[i - 1] <= '9')
+        i--;
+    bool has_port = i > 0 && i < host.len && host.ptr[i - 1] == ':';
+    /* "::1" alone is an address without a port; "[::1]:8000" has one. */
+    if (has_port && (memchr(host.ptr, ':', i - 1) == NULL || host.ptr[i - 2] == ']'))
+        host.len = i - 1;
+    return host;
+}
+
+static void dispatch(struct conn *c, struct cg_request *req)
+{
     struct cg_response res;
-    http_request_fill(c, &req);
+    http_request_fill(c, req);
+    req->domain = host_name(cg_request_header(req, "host"));
     cg_response_init(&res, c->arena);
-    cg_app_handle(c->w->srv->app, &req, &res);
+    cg_app_handle(c->w->srv->app, req, &res);
     uv_update_time(&c->w->loop); /* the handler may have taken a while */
     if (res.status < 200 || res.status > 999) {
-        cg_error("%.*s %.*s: a handler answered status %d; sent 500 instead", (int)req.method.len,
-                 req.method.ptr, (int)req.raw_path.len, req.raw_path.ptr, res.status);
+        cg_error("%.*s %.*s: a handler answered status %d; sent 500 instead", (int)req->method.len,
+                 req->method.ptr, (int)req->raw_path.len, req->raw_path.ptr, res.status);
         answer_error(c, 500);
         return;
     }
     if (!c->msg.keep_alive || server_stopping(c))
         c->closing = true;
     size_t bytes = http_queue_response(c, &res);
-    log_access(c, req.method, req.raw_path, res.status, bytes);
+    log_access(c, req, res.status, bytes);
+    if (http_streams_body(c, &res)) {
+        /* Sent once the head has been queued; both outlive this frame. */
+        c->stream_req = cg_arena_alloc(c->arena, sizeof *c->stream_req);
+        c->stream_res = cg_arena_alloc(c->arena, sizeof *c->stream_res);
+        *c->stream_req = *req;
+        *c->stream_res = res;
+    }
+}
+
+/* The head of a streamed response is queued (or failed): send its body.
+ * Until the stream ends the connection reads nothing, so the request's
+ * slices into the read buffer stay valid for the producer. */
+static void start_stream(struct conn *c, enum flush_result sent)
+{
+    if (sent == FLUSH_FAILED)
+        return; /* closed */
+    stop_reading(c);
+    c->writing = true;
+    conn_stream_start(c, c->stream_req, c->stream_res);
+}
+
+void conn_stream_ended(struct conn *c, bool ok)
+{
+    c->writing = false;
+    struct cg_request *req = c->stream_req;
+    c->stream_req = NULL;
+    c->stream_res = NULL;
+    if (c->closed)
+        return;
+    if (!ok) {
+        conn_close(c); /* without the last chunk: the client sees a cut body */
+        return;
+    }
+    cg_request_run_deferred(req);
+    http_discard_parsed(c);
+    output_sent(c);
+    if (!c->closing)
+        conn_step(c);
 }
 
 /* Answer the complete requests in the buffer, in order, in one write.
- * Returns true when a full batch left at once: more may be waiting. */
+ * A request that left deferred work ends the batch: its response leaves
+ * first, then the work runs, while the request's input and arena are still
+ * there, and only then is the next pipelined request answered. Returns
+ * true when the batch left at once and more may be waiting. */
 static bool answer_requests(struct conn *c)
 {
+    struct cg_request req;
+    bool deferred = false;
     int n = 0;
-    for (; n < CONN_MAX_BATCH && !c->closing; n++) {
+    while (n < CONN_MAX_BATCH && !c->closing && !deferred && !c->stream_res) {
         enum parse_result r = http_parse_next(c);
         if (r == PARSE_NEED_MORE)
             break;
@@ -314,15 +392,24 @@ static bool answer_requests(struct conn *c)
             answer_error(c, c->msg.error_status);
             break;
         }
-        dispatch(c);
+        dispatch(c, &req);
+        deferred = req.deferred != NULL && !c->stream_res;
+        n++;
     }
-    http_discard_parsed(c);
     if (!c->closing && http_wants_continue(c))
         http_queue_continue(c);
-    if (flush(c) != FLUSH_SENT)
+    enum flush_result sent = flush(c);
+    if (c->stream_res) {
+        start_stream(c, sent);
+        return false;
+    }
+    if (deferred)
+        cg_request_run_deferred(&req);
+    http_discard_parsed(c);
+    if (sent != FLUSH_SENT)
         return false;
     output_sent(c);
-    return n == CONN_MAX_BATCH && !c->closing;
+    return (n == CONN_MAX_BATCH || deferred) && !c->closing;
 }
 
 /* After input arrived or a write completed: answer what can be answered,
@@ -421,5 +508,7 @@ void conn_drain_all(struct worker *w)
         next = c->next;
         if (!c->writing && !c->closing && !c->msg.in_progress)
             conn_close(c);
+        else
+            conn_stream_cancel(c); /* an endless stream would hold the shutdown */
     }
 }

@@ -157,8 +157,9 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
         return 0;
     struct header_span *h = &m->headers[m->nheaders - 1];
     /* Between the name and the value only ':' and blanks; a line break there
-     * is an obs-fold continuing an empty value. */
-    if (h->value.len == 0 && count_line_breaks(c, span_end(h->name), msg_offset(c, at)) != 0)
+     * is an obs-fold continuing an empty value. An empty value itself comes
+     * as no bytes just past its line's end: that is no fold. */
+    if (len > 0 && h->value.len == 0 && count_line_breaks(c, span_end(h->name), msg_offset(c, at)) != 0)
         return refuse(c, 400);
     return span_extend(c, &h->value, at, len);
 }

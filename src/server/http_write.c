@@ -105,6 +105,11 @@ static bool sends_content_length(int status)
     return status >= 200 && status != 204 && status != 304;
 }
 
+bool http_streams_body(const struct conn *c, const struct cg_response *res)
+{
+    return res->stream.fn && cg_status_allows_body(res->status) && !c->msg.head_only;
+}
+
 size_t http_queue_response(struct conn *c, const struct cg_response *res)
 {
     struct cg_buf head;
@@ -126,7 +131,14 @@ size_t http_queue_response(struct conn *c, const struct cg_response *res)
         put_header(&head, res->headers[i].name, res->headers[i].value);
     }
     bool body_allowed = cg_status_allows_body(res->status);
-    if (sends_content_length(res->status)) {
+    if (res->stream.fn && body_allowed) {
+        /* HTTP/1.0 has no chunks: the body ends when the connection does.
+         * A HEAD gets the GET's framing, without the body. */
+        if (c->msg.http10)
+            c->closing = true;
+        else
+            put_header(&head, CG_STR("transfer-encoding"), CG_STR("chunked"));
+    } else if (sends_content_length(res->status)) {
         cg_buf_append(&head, "content-length: ", 16);
         put_decimal(&head, body_allowed ? res->body.len : 0);
         cg_buf_append(&head, "\r\n", 2);

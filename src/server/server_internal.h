@@ -4,6 +4,7 @@
  *   conn.c        one connection: read -> parse -> dispatch -> write, timers
  *   http_parse.c  llhttp callbacks into the message being received
  *   http_write.c  responses serialised into the connection's write batch
+ *   stream.c      streamed response bodies, produced on a thread of their own
  *
  * Every worker thread runs its own libuv loop with its own listening socket
  * (SO_REUSEPORT); a connection lives and dies on the loop that accepted it,
@@ -80,7 +81,11 @@ struct http_msg {
 /* Requests answered per read batch; their responses go out in one write. */
 #define CONN_MAX_BATCH 16
 
-enum conn_phase { PHASE_NONE, PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_WRITE, PHASE_LINGER };
+/* PHASE_STREAM: a streamed body is being produced; only a stalled write
+ * times out (conn_watch_write). */
+enum conn_phase { PHASE_NONE, PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_WRITE, PHASE_STREAM, PHASE_LINGER };
+
+struct conn_stream;
 
 struct conn {
     uv_tcp_t tcp;
@@ -97,6 +102,9 @@ struct conn {
     uv_buf_t out[2 * CONN_MAX_BATCH + 2];
     unsigned nout;
     enum conn_phase phase;  /* which timeout runs */
+    struct conn_stream *stream; /* the streamed body being sent, or NULL */
+    struct cg_request *stream_req; /* a streamed response waiting for its head to be queued... */
+    struct cg_response *stream_res; /* ... (in the arena) */
     int open_handles;
     bool reading, writing, closing, eof, closed;
     uint16_t peer_port;
@@ -110,6 +118,18 @@ uint16_t address_text(const struct sockaddr_storage *a, char *out, size_t size);
 /* conn.c */
 void conn_on_accept(uv_stream_t *listener, int status);
 void conn_drain_all(struct worker *w);
+/* For stream.c: one of the connection's handles has closed (it is freed
+ * with the last); time a pending write out (or stop); the stream is over,
+ * its body complete (ok) or cut short. */
+void conn_release(struct conn *c);
+void conn_watch_write(struct conn *c, bool pending);
+void conn_stream_ended(struct conn *c, bool ok);
+
+/* stream.c: send res's body as its stream function produces it, after the
+ * head already queued; req and res must live until conn_stream_ended.
+ * Cancel: make the producer's writes fail (the connection is going). */
+void conn_stream_start(struct conn *c, const struct cg_request *req, const struct cg_response *res);
+void conn_stream_cancel(struct conn *c);
 
 /* http_parse.c */
 enum parse_result { PARSE_NEED_MORE, PARSE_REQUEST, PARSE_ERROR };
@@ -131,8 +151,10 @@ bool http_wants_continue(const struct conn *c);
 char *http_decimal_backwards(char *end, uint64_t v);
 
 /* http_write.c: each call appends to c->out; body bytes queued are returned
- * for the access log. */
+ * for the access log. A streamed response (http_streams_body) queues its
+ * head only, chunked (HTTP/1.0: closing); stream.c sends the body. */
 size_t http_queue_response(struct conn *c, const struct cg_response *res);
+bool http_streams_body(const struct conn *c, const struct cg_response *res);
 /* A response made by the server itself ({"detail": phrase}); closes. */
 size_t http_queue_error(struct conn *c, int status);
 void http_queue_continue(struct conn *c);

@@ -1,8 +1,10 @@
 // The docs pages in a real browser: headless Chromium, driven by playwright-core,
-// against the items app on the local server (and through cgate-local with a
-// stage, when the emulator serves one). Swagger UI must list every operation
-// and create an item with "Try it out"; ReDoc must show the API's title; no
-// page may request anything outside the server. Screenshots go to build/browser/.
+// against the items app (writes need ITEMS_API_TOKEN) on the local server, and
+// through cgate-local as a REST API at /prod. Swagger UI must list every
+// operation; "Try it out" must answer 401 before "Authorize" and create an item
+// (201) after it; ReDoc must show the API's title; every request the pages make
+// must go to the server, under the stage when there is one. Screenshots go to
+// build/browser/.
 //
 // Usage: node docs_pages.mjs BIN_DIR     (exit 77: skipped, with the reason)
 import { spawn } from 'node:child_process';
@@ -18,6 +20,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'build/browser');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                '--disable-component-update', '--disable-sync', '--no-first-run'];
+const TOKEN = 'browser-test-token';
 const OPERATIONS = [
   'GET /', 'GET /api/health', 'GET /api/aws-info', 'GET /api/items', 'POST /api/items',
   'GET /api/items/{item_id}', 'PUT /api/items/{item_id}', 'DELETE /api/items/{item_id}',
@@ -50,16 +53,45 @@ function start(cmd, args, env) {
   });
 }
 
-// A page whose every request outside `origin` is recorded and refused.
-async function openPage(browser, origin, outside) {
+// A page whose every request outside `origin` is recorded and refused; the
+// paths of the others are recorded too.
+async function openPage(browser, origin, outside, paths) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(origin + '/')) return route.continue();
+    if (url.startsWith(origin + '/')) {
+      paths.push(new URL(url).pathname);
+      return route.continue();
+    }
     outside.push(url);
     return route.abort();
   });
   return context.newPage();
+}
+
+// Execute an opened "Try it out" and return the status it shows (the cell
+// says "401 Undocumented" for a status the document does not list); waits
+// until it differs from the previous one.
+async function execute(op, previous) {
+  await op.locator('.execute').click();
+  const cell = op.locator('.live-responses-table tr.response .response-col_status').first();
+  await cell.waitFor({ timeout: 15000 });
+  const status = async () => (await cell.textContent()).trim().split(/\s/)[0];
+  const deadline = Date.now() + 15000;
+  let code = await status();
+  while (code === previous && Date.now() < deadline) {
+    await op.page().waitForTimeout(100);
+    code = await status();
+  }
+  return code;
+}
+
+async function authorize(page) {
+  await page.locator('.auth-wrapper .authorize').click();
+  const dialog = page.locator('.modal-ux');
+  await dialog.locator('input[type=text]').fill(TOKEN);
+  await dialog.locator('.auth-btn-wrapper .authorize').click();
+  await dialog.locator('.auth-btn-wrapper .btn-done').click();
 }
 
 async function checkSwagger(page, base, prefix, name) {
@@ -74,14 +106,23 @@ async function checkSwagger(page, base, prefix, name) {
   await create.locator('.opblock-summary').click();
   await create.locator('.try-out__btn').click();
   await create.locator('textarea.body-param__text').fill('{"name": "Browser hammer", "price": 12.5}');
-  await create.locator('.execute').click();
-  const status = create.locator('.live-responses-table tr.response .response-col_status').first();
-  await status.waitFor({ timeout: 15000 });
-  const code = (await status.textContent()).trim();
-  if (code !== '201') throw new Error(`"Try it out" answered ${code}, not 201`);
+  const refused = await execute(create, '');
+  if (refused !== '401') throw new Error(`"Try it out" before "Authorize" answered ${refused}, not 401`);
+  await authorize(page);
+  const created = await execute(create, refused);
+  if (created !== '201') throw new Error(`"Try it out" after "Authorize" answered ${created}, not 201`);
   const url = await create.locator('.request-url pre').textContent();
   if (!url.startsWith(`${base}${prefix}/api/items`)) throw new Error(`"Try it out" called ${url}`);
   await page.screenshot({ path: path.join(SHOTS, `${name}-swagger.png`), fullPage: true });
+}
+
+// The page an OAuth2 server sends the browser back to: it loads its script.
+async function checkOauth2Redirect(page, base, prefix) {
+  const script = page.waitForResponse((res) => res.url().includes('/oauth2-redirect.js'));
+  const res = await page.goto(`${base}${prefix}/docs/oauth2-redirect`);
+  if (res.status() !== 200) throw new Error(`${prefix}/docs/oauth2-redirect answered ${res.status()}`);
+  const js = await script;
+  if (js.status() !== 200) throw new Error(`${js.url()} answered ${js.status()}`);
 }
 
 async function checkRedoc(page, base, prefix, name) {
@@ -93,25 +134,22 @@ async function checkRedoc(page, base, prefix, name) {
 
 async function checkPages(browser, base, prefix, name) {
   const origin = new URL(base).origin;
-  const outside = [];
-  const page = await openPage(browser, origin, outside);
+  const outside = [], paths = [];
+  const page = await openPage(browser, origin, outside, paths);
   await checkSwagger(page, base, prefix, name);
+  await checkOauth2Redirect(page, base, prefix);
   await checkRedoc(page, base, prefix, name);
   await page.context().close();
   if (outside.length) throw new Error(`requests outside the server: ${outside.join(', ')}`);
+  const astray = paths.filter((p) => !p.startsWith(`${prefix}/`));
+  if (astray.length) throw new Error(`requests outside ${prefix}/: ${astray.join(', ')}`);
 }
 
-// cgate-local in front of items, as API Gateway with a stage; null when the
-// emulator does not serve the stage's paths (then the variant is reported skipped).
-async function startGateway(env) {
-  const tool = path.join(BIN_DIR, 'cgate-local');
-  if (!existsSync(tool)) return null;
-  const gw = await start(tool, ['start-api', '--format', 'rest', '--stage', 'prod', '--port', '0', '--',
-                                path.join(BIN_DIR, 'items')], env);
-  const res = await fetch(`${gw.url}/prod/api/health`).catch(() => null);
-  if (res && res.status === 200) return gw;
-  gw.child.kill();
-  return null;
+// cgate-local in front of items (the same build's, as a Lambda bootstrap),
+// as a REST API whose URLs start with its stage.
+function startGateway(env) {
+  return start(path.join(BIN_DIR, 'cgate-local'), ['start-api', '--format', 'rest', '--stage', 'prod', '--port', '0',
+                                                   '--', path.join(BIN_DIR, 'items')], env);
 }
 
 const results = { passed: 0, failed: 0 };
@@ -127,18 +165,22 @@ async function variant(name, run) {
 }
 
 mkdirSync(SHOTS, { recursive: true });
-const env = { ITEMS_DB: path.join(mkdtempSync(path.join(tmpdir(), 'cgate-browser-')), 'items.db') };
+const env = {
+  ITEMS_DB: path.join(mkdtempSync(path.join(tmpdir(), 'cgate-browser-')), 'items.db'),
+  ITEMS_API_TOKEN: TOKEN,
+};
 const server = await start(path.join(BIN_DIR, 'items'), ['serve', '--port', '0', '--quiet'], env);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 try {
   await variant('local server /docs and /redoc', () => checkPages(browser, server.url, '', 'local'));
-  const gw = await startGateway(env);
-  if (gw) {
-    await variant('cgate-local --stage prod /prod/docs and /prod/redoc',
-                  () => checkPages(browser, gw.url, '/prod', 'stage')).finally(() => gw.child.kill());
-  } else {
-    console.log('SKIP: the stage variant: cgate-local is missing or does not serve /prod/... yet');
-  }
+  await variant('cgate-local --format rest --stage prod: /prod/docs and /prod/redoc', async () => {
+    const gw = await startGateway(env);
+    try {
+      await checkPages(browser, gw.url, '/prod', 'stage');
+    } finally {
+      gw.child.kill();
+    }
+  });
 } finally {
   await browser.close();
   server.child.kill();

@@ -23,20 +23,16 @@ class Server:
         cmd = command or [os.path.join(BIN_DIR, app), "serve", "--port", "0", *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env)
         self.output = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output += line
-            m = LISTENING.search(line)
-            if m:
-                self.host, self.port = m.group(1).decode(), int(m.group(2))
-                # Keep reading, so that a chatty server never blocks on a full pipe.
-                self._reader = threading.Thread(target=self._collect_output, daemon=True)
-                self._reader.start()
-                return
+        # Read from the start on a thread, so that a quiet server cannot block
+        # the wait below and a chatty one never blocks on a full pipe.
+        self._reader = threading.Thread(target=self._collect_output, daemon=True)
+        self._reader.start()
+        m = self.wait_for_output(LISTENING, timeout)
+        if m:
+            self.host, self.port = m.group(1).decode(), int(m.group(2))
+            return
         self.proc.kill()
+        self._reader.join(timeout=5.0)
         raise RuntimeError(f"{app} did not start: {self.output.decode(errors='replace')}")
 
     def _collect_output(self):
@@ -48,7 +44,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             m = re.search(pattern, self.output)
-            if m:
+            if m or (self.proc.poll() is not None and not self._reader.is_alive()):
                 return m
             time.sleep(0.02)
         return None

@@ -5,7 +5,11 @@ runtime's POSTs are recorded.
 
     api = RuntimeAPI(); api.add_event({...}); ...; api.endpoint  # "127.0.0.1:PORT"
     # run the bootstrap with AWS_LAMBDA_RUNTIME_API=api.endpoint until it exits
-    api.posts  # [Post(kind="response"|"error"|"init-error", request_id, headers, body)]
+    api.posts  # [Post(kind="response"|"error"|"init-error", request_id, headers, body, ...)]
+
+A streamed /response (Transfer-Encoding: chunked, runtime.md §1.8) is kept
+both decoded (body, trailers) and as it came on the wire (wire), with the
+arrival time of each chunk (chunk_times).
     api.close()
 
 Run alone (`python3 runtime_api.py EVENT.json...`) it serves those events and
@@ -23,7 +27,30 @@ import time
 PREFIX = "/2018-06-01/runtime"
 INVOCATION = re.compile(PREFIX + r"/invocation/([^/]+)/(response|error)$")
 
-Post = collections.namedtuple("Post", "kind request_id headers body client")
+Post = collections.namedtuple("Post", "kind request_id headers body client wire trailers chunk_times",
+                              defaults=(b"", {}, ()))
+
+
+def read_chunked(rfile):
+    """(body, wire bytes, {trailer name: value}, arrival time of each chunk)."""
+    body, wire, trailers, times = b"", b"", {}, []
+    while True:
+        line = rfile.readline()
+        wire += line
+        size = int(line.split(b";")[0], 16)
+        if size == 0:
+            break
+        data = rfile.read(size + 2)
+        times.append(time.monotonic())
+        wire += data
+        body += data[:-2]
+    while True:
+        line = rfile.readline()
+        wire += line
+        if line in (b"\r\n", b""):
+            return body, wire, trailers, tuple(times)
+        name, value = line.decode("latin-1").split(":", 1)
+        trailers[name.strip().lower()] = value.strip()
 
 
 class RuntimeAPI:
@@ -98,8 +125,13 @@ def _handler(api):
             ])
 
         def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                body, wire, trailers, times = read_chunked(self.rfile)
+                self.close_connection = True  # the runtime opens a new one after a stream
+            else:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                wire, trailers, times = body, {}, ()
             m = INVOCATION.match(self.path)
             if m:
                 kind, request_id = m.group(2), m.group(1)
@@ -108,7 +140,7 @@ def _handler(api):
             else:
                 return self._send(404, b'{"errorMessage":"unknown path"}')
             with api.lock:
-                api.posts.append(Post(kind, request_id, headers, body, self.client_address))
+                api.posts.append(Post(kind, request_id, headers, body, self.client_address, wire, trailers, times))
                 status = api.response_statuses.popleft() if kind == "response" and api.response_statuses else 202
             answer = b'{"status":"OK"}' if status == 202 else b'{"errorMessage":"refused by the emulator"}'
             self._send(status, answer, [("Content-Type", "application/json")])

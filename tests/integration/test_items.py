@@ -75,7 +75,7 @@ def test_welcome(items):
 
 
 AWS_KEYS = {"environment", "function_name", "function_version", "region", "memory_size_mb",
-            "log_group", "log_stream"}
+            "log_group", "log_stream", "architecture", "cold_start", "init_duration_ms", "remaining_time_ms"}
 
 
 def test_aws_info_locally(items):
@@ -100,7 +100,12 @@ def test_aws_info_with_lambda_environment(start_server, db):
     srv = start_server("items", env=env)
     status, _, body = call_json(srv, "GET", "/api/aws-info")
     assert status == 200
+    assert body.pop("architecture") in ("x86_64", "arm64")
+    # the server is no Runtime API loop: no invocation to describe
     assert body == {
+        "cold_start": None,
+        "init_duration_ms": None,
+        "remaining_time_ms": None,
         "environment": "lambda",
         "function_name": "items-fn",
         "function_version": "$LATEST",

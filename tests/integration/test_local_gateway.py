@@ -19,11 +19,11 @@ MIRROR = os.path.join(BIN_DIR, "mirror")
 ECHO = os.path.join(HERE, "echo_bootstrap.py")
 LAMBDA_MIRROR = os.path.join(HERE, "../../build/lambda/bin/mirror")
 
-FORMATS = {  # format -> (extra options, mirror's "source", its "stage")
-    "rest": (["--stage", "prod"], "apigw-rest", "prod"),
-    "http": ([], "apigw-http", "$default"),
-    "function-url": ([], "function-url", "$default"),
-    "alb": (["--multi-value"], "alb", None),
+FORMATS = {  # format -> (extra options, mirror's "source", its "stage", the stage in the URL: the root path)
+    "rest": (["--stage", "prod"], "apigw-rest", "prod", "/prod"),
+    "http": ([], "apigw-http", "$default", ""),
+    "function-url": ([], "function-url", "$default", ""),
+    "alb": (["--multi-value"], "alb", None, ""),
 }
 REPORT = (rb"REPORT RequestId: %s\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\t"
           rb"Max Memory Used: \d+ MB")
@@ -69,6 +69,7 @@ def gateway(request):
     fmt = request.param
     gw = start_gateway(fmt, [MIRROR], FORMATS[fmt][0])
     gw.format = fmt
+    gw.api = gw.url + FORMATS[fmt][3]  # where the API is: under the stage, when the URL has it
     yield gw
     stop(gw)
 
@@ -76,11 +77,11 @@ def gateway(request):
 # ---- mirror behind every format ----
 
 def test_encoded_path_query_headers_and_cookies(gateway):
-    status, headers, body = get(gateway.url + "/anything/a%20b/c%2Fd/%C3%A9?x=1&x=2&y=a%20b%2B",
+    status, headers, body = get(gateway.api + "/anything/a%20b/c%2Fd/%C3%A9?x=1&x=2&y=a%20b%2B",
                                 "-H", "X-Rep: 1", "-H", "X-Rep: 2", "-b", "a=1; b=2")
     doc = json.loads(body)
-    _, source, stage = FORMATS[gateway.format]
-    assert status == 200 and (doc["source"], doc["stage"], doc["root_path"]) == (source, stage, "")
+    _, source, stage, root_path = FORMATS[gateway.format]
+    assert status == 200 and (doc["source"], doc["stage"], doc["root_path"]) == (source, stage, root_path)
     assert doc["path"] == "/anything/a b/c/d/é"
     assert doc["query"] == {"x": ["1", "2"], "y": ["a b+"]}
     # Payload 2.0 joins repeated headers with "," (adapters.md §4.4 #15).
@@ -93,7 +94,7 @@ def test_encoded_path_query_headers_and_cookies(gateway):
 
 
 def test_two_set_cookies_come_out(gateway):
-    status, headers, _ = get(gateway.url + "/cookies/set?a=1&b=2")
+    status, headers, _ = get(gateway.api + "/cookies/set?a=1&b=2")
     assert status == 200 and headers["set-cookie"] == ["a=1", "b=2"]
 
 
@@ -101,19 +102,19 @@ def test_binary_in_and_out(gateway, local_mirror):
     payload = bytes(range(256)) * 4
     doc = json.loads(subprocess.run(
         ["curl", "-sS", "--max-time", "15", "-H", "Content-Type: application/octet-stream", "--data-binary", "@-",
-         gateway.url + "/anything"], input=payload, capture_output=True, check=True, timeout=20).stdout)
+         gateway.api + "/anything"], input=payload, capture_output=True, check=True, timeout=20).stdout)
     assert doc["method"] == "POST" and doc["body_base64"] is True
     assert base64.b64decode(doc["body"]) == payload
-    through_gateway = curl(gateway.url + "/bytes/1000?seed=1")
+    through_gateway = curl(gateway.api + "/bytes/1000?seed=1")
     assert len(through_gateway) == 1000 and through_gateway == curl(local_mirror.url + "/bytes/1000?seed=1")
-    assert curl(gateway.url + "/bytes/1000?seed=2") != through_gateway
+    assert curl(gateway.api + "/bytes/1000?seed=2") != through_gateway
 
 
 def test_status_and_warm_instance(gateway):
-    assert curl("-o", "/dev/null", "-w", "%{http_code}", gateway.url + "/status/418") == b"418"
+    assert curl("-o", "/dev/null", "-w", "%{http_code}", gateway.api + "/status/418") == b"418"
     # One cold start, then the instance stays warm: one Init Duration in the log.
     for _ in range(3):
-        curl(gateway.url + "/anything")
+        curl(gateway.api + "/anything")
     assert gateway.output.count(b"Init Duration") == 1, gateway.output
 
 
@@ -121,11 +122,11 @@ def test_status_and_warm_instance(gateway):
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_event_shapes(fmt):
-    options = FORMATS[fmt][0]
+    options, mount = FORMATS[fmt][0], FORMATS[fmt][3]
     gw = start_gateway(fmt, [sys.executable, ECHO], options)
     try:
-        event = json.loads(curl(gw.url + "/a%20b/%C3%A9?q=1&q=2&p=x%2By", "-H", "X-Rep: 1", "-H", "X-Rep: 2",
-                                "-b", "a=1; b=2"))
+        event = json.loads(curl(gw.url + mount + "/a%20b/%C3%A9?q=1&q=2&p=x%2By", "-H", "X-Rep: 1",
+                                "-H", "X-Rep: 2", "-b", "a=1; b=2"))
     finally:
         stop(gw)
     if fmt == "rest":
@@ -153,13 +154,90 @@ def test_event_shapes(fmt):
         assert event["body"] == ""
 
 
-def test_http_api_named_stage_is_the_root_path():
-    gw = start_gateway("http", [MIRROR], ["--stage", "dev"])
+# ---- stages: in the URL with --stage, as on the gateway's own URL ----
+
+def echo_event(gw, url_path):
+    status, _, body = get(gw.url + url_path)
+    assert status == 200, body
+    return json.loads(body)
+
+
+def test_rest_stage_is_in_the_url_and_in_request_context_path():
+    gw = start_gateway("rest", [sys.executable, ECHO], ["--stage", "v1_beta"])
     try:
-        doc = json.loads(curl(gw.url + "/items/1"))
+        event = echo_event(gw, "/v1_beta/items/a%20b?x=1")
+        assert (event["path"], event["requestContext"]["path"]) == ("/items/a%20b", "/v1_beta/items/a%20b")
+        assert event["requestContext"]["stage"] == "v1_beta" and event["pathParameters"] == {"proxy": "items/a%20b"}
+        for root in ("/v1_beta", "/v1_beta/"):  # the stage's root resource
+            event = echo_event(gw, root)
+            assert (event["path"], event["resource"], event["requestContext"]["path"]) == ("/", "/", root)
+    finally:
+        stop(gw)
+
+
+def test_rest_without_stage_serves_at_the_root():
+    gw = start_gateway("rest", [sys.executable, ECHO])
+    try:
+        event = echo_event(gw, "/items/1")
+    finally:
+        stop(gw)
+    # As behind a custom domain mapped to the stage: nothing precedes the path.
+    assert (event["path"], event["requestContext"]["path"], event["requestContext"]["stage"]) == \
+        ("/items/1", "/items/1", "prod")
+
+
+@pytest.mark.parametrize("fmt,status,message", [("rest", 403, "Forbidden"), ("http", 404, "Not Found")])
+def test_outside_the_stage_the_gateway_answers_alone(fmt, status, message):
+    gw = start_gateway(fmt, [MIRROR], ["--stage", "prod"])
+    try:
+        for path in ("/", "/anything", "/production/anything", "/Prod/anything"):
+            answer = get(gw.url + path)
+            assert (answer[0], json.loads(answer[2])) == (status, {"message": message}), path
+        assert get(gw.url + "/prod/anything")[0] == 200
+    finally:
+        out = stop(gw)
+    assert out.count("START RequestId") == 1, out  # only the request under the stage reached the function
+
+
+@pytest.mark.parametrize("fmt", ["rest", "http"])
+def test_mirror_sees_the_stage_as_its_root_path(fmt):
+    gw = start_gateway(fmt, [MIRROR], ["--stage", "dev"])
+    try:
+        doc = json.loads(curl(gw.url + "/dev/items/1"))
     finally:
         stop(gw)
     assert (doc["path"], doc["root_path"], doc["stage"]) == ("/items/1", "/dev", "dev")
+
+
+def test_http_api_named_stage_is_in_raw_path():
+    gw = start_gateway("http", [sys.executable, ECHO], ["--stage", "dev"])
+    try:
+        event = echo_event(gw, "/dev/a%20b")
+    finally:
+        stop(gw)
+    assert (event["rawPath"], event["requestContext"]["stage"]) == ("/dev/a b", "dev")
+
+
+def test_http_api_default_stage_is_not_in_the_url():
+    gw = start_gateway("http", [sys.executable, ECHO], ["--stage", "$default"])
+    try:
+        event = echo_event(gw, "/items")
+    finally:
+        stop(gw)
+    assert (event["rawPath"], event["requestContext"]["stage"]) == ("/items", "$default")
+
+
+@pytest.mark.parametrize("fmt,options,message", [
+    ("function-url", ["--stage", "prod"], "--stage does not apply to --format function-url: it has no stages"),
+    ("alb", ["--stage", "prod"], "--stage does not apply to --format alb: it has no stages"),
+    ("rest", ["--stage", "$default"], "--stage $default: a stage name has 1 to 128 letters, digits, - or _"),
+    ("http", ["--stage", "a/b"], "--stage a/b: a stage name has 1 to 128 letters, digits, - or _ (or is $default)"),
+    ("rest", ["--stage", "x" * 129], "a stage name has 1 to 128"),
+])
+def test_bad_stage_options_are_refused(fmt, options, message):
+    proc = subprocess.run([CGATE_LOCAL, "start-api", "--format", fmt, "--port", "0", *options, "--", MIRROR],
+                          capture_output=True, timeout=10)
+    assert proc.returncode == 2 and message in proc.stderr.decode(), proc.stderr
 
 
 def test_alb_single_value_mode_keeps_the_last_value():

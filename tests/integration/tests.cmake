@@ -1,5 +1,7 @@
 cg_integration_test(items)
+cg_integration_test(items_access)
 cg_integration_test(http)
+cg_integration_test(streaming)
 cg_integration_test(lambda)
 
 # The AWS client: SigV4 against botocore, TLS, retries (aws_tool drives it).
@@ -11,8 +13,25 @@ cg_integration_test(local_gateway)
 cg_integration_test(items_dynamodb)
 cg_integration_test(openapi)
 
+# The CORS table (tests/unit/data/cors_cases.json) through the server and invoke.
+add_executable(cors_app integration/cors_app_main.c integration/cors_app.c)
+target_link_libraries(cors_app PRIVATE cgate)
+set_target_properties(cors_app PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CG_BIN_DIR})
+cg_integration_test(cors)
+
 # The lambda preset's binaries, checked when `make lambda` has built them.
 add_test(NAME lambda.bootstrap
          COMMAND sh -c "[ -d build/lambda/bin ] || exit 77; exec tools/check-bootstrap.sh build/lambda/bin/*"
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(lambda.bootstrap PROPERTIES SKIP_RETURN_CODE 77)
+
+# The Lambda benchmark's harness (bench/lambda): the emulator and the
+# in-process timer measure the items app and refuse non-200 answers.
+if(NOT CG_LAMBDA)
+  add_test(NAME bench.lambda_harness
+           COMMAND sh ${PROJECT_SOURCE_DIR}/bench/lambda/check.sh ${CMAKE_BINARY_DIR}/bench ${CG_BIN_DIR}/items)
+  set_tests_properties(bench.lambda_harness PROPERTIES TIMEOUT 120)
+endif()
+cg_integration_test(compress)
+# Log lines on Lambda and locally; secrets never in them.
+cg_integration_test(logging)

@@ -278,6 +278,8 @@ Test(lambda_events, named_stage_is_stripped_on_whole_segments)
     expect_str(req.path, "/$default/x");
 }
 
+/* The stage stays out of the path (even a path that looks like it) and
+ * becomes the root path, from requestContext.path. */
 Test(lambda_events, rest_never_adds_or_strips_the_stage)
 {
     cr_assert_eq(
@@ -285,8 +287,43 @@ Test(lambda_events, rest_never_adds_or_strips_the_stage)
                      ""),
         0);
     expect_str(req.path, "/prod/x");
-    expect_str(req.root_path, "");
+    expect_str(req.root_path, "/prod");
     expect_str(req.stage, "prod");
+}
+
+Test(lambda_events, rest_root_path_comes_from_the_context_path)
+{
+    static const struct {
+        const char *event, *root_path;
+    } cases[] = {
+        { "{'httpMethod':'GET','path':'/','requestContext':{'stage':'prod','path':'/prod/'}}", "/prod" },
+        { "{'httpMethod':'GET','path':'/','requestContext':{'stage':'prod','path':'/prod'}}", "/prod" },
+        { "{'httpMethod':'GET','path':'/a%20b','requestContext':{'stage':'v1','path':'/v1/a%20b'}}", "/v1" },
+        /* a custom domain: the context path is the path, no prefix */
+        { "{'httpMethod':'GET','path':'/x','requestContext':{'stage':'prod','path':'/x'}}", "" },
+        /* not a suffix: nothing is guessed */
+        { "{'httpMethod':'GET','path':'/x','requestContext':{'stage':'prod','path':'/prod/y'}}", "" },
+        { "{'httpMethod':'GET','path':'/x','requestContext':{'stage':'prod'}}", "" },
+    };
+    for (size_t i = 0; i < CG_LEN(cases); i++) {
+        cr_assert_eq(decode_event(cases[i].event, ""), 0, "case %zu", i);
+        expect_str(req.root_path, cases[i].root_path);
+    }
+}
+
+Test(lambda_events, authorizer_and_domain_are_kept)
+{
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/','headers':{'Host':'h.example'},"
+                              "'requestContext':{'domainName':'api.example','authorizer':{'claims':{'sub':'u1'},"
+                              "'n':[1,{'x':2}]},'stage':'s'}}",
+                              ""),
+                 0);
+    expect_str(req.authorizer, "{\"claims\":{\"sub\":\"u1\"},\"n\":[1,{\"x\":2}]}");
+    expect_str(req.domain, "api.example");
+    cr_assert_eq(decode_event("{'httpMethod':'GET','path':'/','headers':{'Host':'h.example'},'requestContext':{}}", ""),
+                 0);
+    cr_assert_null(req.authorizer.ptr);
+    expect_str(req.domain, "h.example");
 }
 
 Test(lambda_events, base_path_is_stripped_on_whole_segments_once)

@@ -261,3 +261,213 @@ Test(openapi, pages_from_a_cdn)
                "src=\"https://cdn.example.com/npm/redoc@" CG_REDOC_VERSION "/bundles/redoc.standalone.js\"");
     cr_assert_eq(get("/docs/static/swagger-ui.css", "").status, 404, "nothing embedded is served");
 }
+
+/* ---- info and tag metadata ---- */
+
+Test(openapi, info_and_tags_in_fastapi_order)
+{
+    const char *doc = document_of(
+        pet_routes, CG_LEN(pet_routes),
+        &(struct cg_app_opts){
+            .title = "Pets", .version = "1", .summary = "Pets, briefly", .description = "All about pets.",
+            .terms_of_service = "https://example.com/terms",
+            .contact = { .name = "Desk", .url = "https://example.com/help", .email = "desk@example.com" },
+            .license = { .name = "Apache 2.0", .identifier = "Apache-2.0" },
+            .tags = CG_TAGS({ "admin", "For staff." },
+                            { "pets", "Everything pets.", .docs_url = "https://example.com/pets",
+                              .docs_description = "The guide" },
+                            { "unused" }) });
+    assert_has(doc, "\"info\":{\"title\":\"Pets\",\"summary\":\"Pets, briefly\",\"description\":\"All about pets.\","
+                    "\"termsOfService\":\"https://example.com/terms\",\"contact\":{\"name\":\"Desk\",\"url\":"
+                    "\"https://example.com/help\",\"email\":\"desk@example.com\"},\"license\":{\"name\":"
+                    "\"Apache 2.0\",\"identifier\":\"Apache-2.0\"},\"version\":\"1\"},\"paths\":");
+    /* The declared tags as given, even unused ones; none twice. */
+    assert_has(doc, "\"tags\":[{\"name\":\"admin\",\"description\":\"For staff.\"},{\"name\":\"pets\",\"description\":"
+                    "\"Everything pets.\",\"externalDocs\":{\"description\":\"The guide\",\"url\":"
+                    "\"https://example.com/pets\"}},{\"name\":\"unused\"}]}");
+}
+
+Test(openapi, undeclared_route_tags_follow_the_declared_ones)
+{
+    const char *doc = document_of(pet_routes, CG_LEN(pet_routes),
+                                  &(struct cg_app_opts){ .tags = CG_TAGS({ "admin", "For staff." }) });
+    assert_has(doc, "\"tags\":[{\"name\":\"admin\",\"description\":\"For staff.\"},{\"name\":\"pets\"}]}");
+}
+
+Test(openapi, a_license_with_both_url_and_identifier_is_left_out)
+{
+    const char *doc = document_of(
+        tiny_routes, 1,
+        &(struct cg_app_opts){ .contact = { .email = "a@example.com" },
+                               .license = { .name = "MIT", .identifier = "MIT", .url = "https://mit.edu" } });
+    assert_has(doc, "\"contact\":{\"email\":\"a@example.com\"},\"version\"");
+    cr_assert_null(strstr(doc, "license"));
+}
+
+/* ---- security schemes ---- */
+
+static enum cg_auth_result accept_all(const struct cg_security *s, struct cg_ctx *c, cg_str credential)
+{
+    (void)s, (void)c, (void)credential;
+    return CG_AUTH_OK;
+}
+
+static const struct cg_security bearer = {
+    .name = "bearerAuth", .kind = CG_SEC_BEARER, .bearer_format = "JWT", .description = "A token from /login",
+    .check = accept_all,
+};
+static const struct cg_security api_key = {
+    .name = "apiKey", .kind = CG_SEC_API_KEY, .header = "x-api-key", .description = "The key you were given",
+    .check = accept_all,
+};
+static const struct cg_security switched_off = {
+    .name = "off", .kind = CG_SEC_BEARER, .check = accept_all, .disabled = true,
+};
+static const struct cg_security unnamed = { .kind = CG_SEC_BEARER, .check = accept_all };
+
+static const struct cg_route secured_routes[] = {
+    CG_GET("/me", read_pet, .security = &bearer),
+    CG_DELETE("/pets", create_pet, .security = &api_key),
+    CG_GET("/health", health, .security = &switched_off),
+    CG_GET("/hidden", get_file, .security = &unnamed, .hidden = true),
+    CG_POST("/pets", create_pet, .security = &bearer),
+};
+
+Test(openapi, golden_security_schemes_and_requirements)
+{
+    const char *doc = document_of(secured_routes, CG_LEN(secured_routes),
+                                  &(struct cg_app_opts){ .title = "Locked", .version = "1" });
+    cr_assert_str_eq(
+        doc,
+        "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"Locked\",\"version\":\"1\"},\"paths\":{"
+        "\"/me\":{\"get\":{\"summary\":\"Read Pet\",\"operationId\":\"read_pet_me_get\",\"responses\":{\"200\":"
+        "{\"description\":\"Successful Response\",\"content\":{\"application/json\":{\"schema\":{}}}}},"
+        "\"security\":[{\"bearerAuth\":[]}]}},"
+        "\"/pets\":{\"post\":{\"summary\":\"Create Pet\",\"operationId\":\"create_pet_pets_post\",\"responses\":"
+        "{\"200\":{\"description\":\"Successful Response\",\"content\":{\"application/json\":{\"schema\":{}}}}},"
+        "\"security\":[{\"bearerAuth\":[]}]},"
+        "\"delete\":{\"summary\":\"Create Pet\",\"operationId\":\"create_pet_pets_delete\",\"responses\":{\"200\":"
+        "{\"description\":\"Successful Response\",\"content\":{\"application/json\":{\"schema\":{}}}}},"
+        "\"security\":[{\"apiKey\":[]}]}},"
+        "\"/health\":{\"get\":{\"summary\":\"Health\",\"operationId\":\"health_health_get\",\"responses\":{\"200\":"
+        "{\"description\":\"Successful Response\",\"content\":{\"application/json\":{\"schema\":{}}}}}}}},"
+        "\"components\":{\"securitySchemes\":{"
+        "\"bearerAuth\":{\"type\":\"http\",\"description\":\"A token from /login\",\"scheme\":\"bearer\","
+        "\"bearerFormat\":\"JWT\"},"
+        "\"apiKey\":{\"type\":\"apiKey\",\"description\":\"The key you were given\",\"in\":\"header\","
+        "\"name\":\"x-api-key\"}}}}");
+}
+
+static const struct cg_route unnamed_routes[] = {
+    CG_GET("/items/{item_id}", read_item, .params = CG_PARAMS(CG_PATH_STR("item_id")), .security = &unnamed),
+};
+
+Test(openapi, security_schemes_follow_the_schemas_and_default_to_fastapi_names)
+{
+    const char *doc = document_of(unnamed_routes, 1, &(struct cg_app_opts){ 0 });
+    assert_has(doc, "\"security\":[{\"HTTPBearer\":[]}]}}}");
+    assert_has(doc, "\"title\":\"ValidationError\"}},\"securitySchemes\":{\"HTTPBearer\":{\"type\":\"http\","
+                    "\"scheme\":\"bearer\"}}}}");
+}
+
+/* ---- Swagger UI's OAuth2 redirect page ---- */
+
+Test(openapi, the_oauth2_redirect_page_under_the_root_path)
+{
+    pets_document();
+    const char *docs = body_of(get("/docs", "/prod"));
+    assert_has(docs, "data-oauth2-redirect-url=\"/prod/docs/oauth2-redirect\"");
+    assert_has(docs, "oauth2RedirectUrl: window.location.origin + urls.oauth2RedirectUrl,");
+    struct cg_response res = get("/docs/oauth2-redirect", "/prod");
+    cr_assert_eq(res.status, 200);
+    assert_has(body_of(res), "<script src=\"/prod/docs/static/oauth2-redirect.js?v=");
+    cr_assert_eq(get("/docs/static/oauth2-redirect.js", "").status, 200);
+}
+
+Test(openapi, the_oauth2_redirect_page_moves_with_swagger_ui)
+{
+    document_of(pet_routes, 1, &(struct cg_app_opts){ .docs_url = "/api/docs" });
+    cr_assert_eq(get("/api/docs/oauth2-redirect", "").status, 200);
+    cr_assert_eq(get("/docs/oauth2-redirect", "").status, 404);
+}
+
+Test(openapi, without_swagger_ui_there_is_no_redirect_page)
+{
+    document_of(pet_routes, 1, &(struct cg_app_opts){ .docs_url = "" });
+    cr_assert_eq(get("/docs/oauth2-redirect", "").status, 404);
+    cr_assert_eq(get("/redoc", "").status, 200, "ReDoc keeps its assets without Swagger UI");
+    cr_assert_eq(get("/redoc/static/redoc.standalone.js", "").status, 200);
+}
+
+/* ---- nested models and lists (schemas as FastAPI 0.165 with pydantic 2.14
+ * writes them, but for int bounds, which cgate writes as integers) ---- */
+
+struct address {
+    cg_str street;
+    int64_t zip;
+};
+
+static const struct cg_field address_fields[] = {
+    CG_FIELD(struct address, street, CG_STRING, CG_MIN_LEN(1)),
+    CG_FIELD(struct address, zip, CG_INT, CG_GE(1000)),
+};
+static const struct cg_model address_model = CG_MODEL("Address", struct address, address_fields);
+
+struct tree {
+    cg_str name;
+    struct cg_list children;
+};
+
+static const struct cg_model tree_model;
+static const struct cg_field tree_fields[] = {
+    CG_FIELD(struct tree, name, CG_STRING),
+    CG_FIELD_MODEL_LIST(struct tree, children, &tree_model),
+};
+static const struct cg_model tree_model = CG_MODEL("Node", struct tree, tree_fields);
+
+struct order {
+    struct address owner;
+    struct address billing;
+    bool has_billing;
+    struct cg_list tags, scores, nodes;
+};
+
+static const struct cg_field order_fields[] = {
+    CG_FIELD_MODEL(struct order, owner, &address_model),
+    CG_FIELD_MODEL_OPT(struct order, billing, has_billing, &address_model),
+    CG_FIELD_LIST(struct order, tags, CG_STRING, CG_MAX_LEN(5), CG_MIN_ITEMS(1), CG_MAX_ITEMS(3)),
+    CG_FIELD_LIST(struct order, scores, CG_NUMBER, .optional = true),
+    CG_FIELD_MODEL_LIST(struct order, nodes, &tree_model),
+};
+static const struct cg_model order_model = CG_MODEL("Order", struct order, order_fields);
+
+static int create_order(struct cg_ctx *c)
+{
+    return ok(c);
+}
+
+static const struct cg_route order_routes[] = {
+    CG_POST("/orders", create_order, .body = &order_model),
+};
+
+Test(openapi, nested_models_are_components_and_lists_arrays)
+{
+    const char *doc = document_of(order_routes, 1, &(struct cg_app_opts){ .title = "Orders", .version = "1" });
+    assert_has(doc, "\"schemas\":{\"Address\":{\"properties\":{\"street\":{\"type\":\"string\",\"minLength\":1,"
+                    "\"title\":\"Street\"},\"zip\":{\"type\":\"integer\",\"minimum\":1000,\"title\":\"Zip\"}},"
+                    "\"type\":\"object\",\"required\":[\"street\",\"zip\"],\"title\":\"Address\"},"
+                    "\"HTTPValidationError\":");
+    assert_has(doc, "\"Node\":{\"properties\":{\"name\":{\"type\":\"string\",\"title\":\"Name\"},\"children\":"
+                    "{\"items\":{\"$ref\":\"#/components/schemas/Node\"},\"type\":\"array\",\"title\":\"Children\"}},"
+                    "\"type\":\"object\",\"required\":[\"name\",\"children\"],\"title\":\"Node\"},");
+    assert_has(doc, "\"Order\":{\"properties\":{"
+                    "\"owner\":{\"$ref\":\"#/components/schemas/Address\"},"
+                    "\"billing\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/Address\"},{\"type\":\"null\"}]},"
+                    "\"tags\":{\"items\":{\"type\":\"string\",\"maxLength\":5},\"type\":\"array\",\"maxItems\":3,"
+                    "\"minItems\":1,\"title\":\"Tags\"},"
+                    "\"scores\":{\"anyOf\":[{\"items\":{\"type\":\"number\"},\"type\":\"array\"},{\"type\":\"null\"}],"
+                    "\"title\":\"Scores\"},"
+                    "\"nodes\":{\"items\":{\"$ref\":\"#/components/schemas/Node\"},\"type\":\"array\","
+                    "\"title\":\"Nodes\"}},"
+                    "\"type\":\"object\",\"required\":[\"owner\",\"tags\",\"nodes\"],\"title\":\"Order\"}");
+}

@@ -21,12 +21,27 @@ static int echo(struct cg_ctx *c)
     return cg_send_text(c, 200, cg_buf_str(&out));
 }
 
+/* Answers "<n>:" and every x-tag value, as FastAPI's list[str] = Header(). */
+static int tags(struct cg_ctx *c)
+{
+    struct cg_buf out;
+    cg_buf_init(&out, cg_arena(c));
+    size_t n = cg_param_count(c, "x_tag");
+    cg_buf_printf(&out, "%zu:", n);
+    for (size_t i = 0; i < n; i++) {
+        cg_str tag = cg_param_str_at(c, "x_tag", i);
+        cg_buf_printf(&out, "%s%.*s", i ? "+" : "", (int)tag.len, tag.ptr);
+    }
+    return cg_send_text(c, 200, cg_buf_str(&out));
+}
+
 static const struct cg_route routes[] = {
     CG_GET("/echo", echo,
            .params = CG_PARAMS(CG_QUERY_LIST("tag", CG_STRING, CG_MAX_LEN(3)), CG_QUERY_LIST("id", CG_INT),
                                CG_HEADER_STR("x_trace_id", .required = true))),
     CG_GET("/raw", echo, .params = CG_PARAMS(CG_HEADER_STR("x_trace_id", .keep_underscores = true),
                                              CG_QUERY_LIST("tag", CG_STRING), CG_QUERY_LIST("id", CG_INT))),
+    CG_GET("/tags", tags, .params = CG_PARAMS(CG_HEADER_STR("x_tag", .list = true, CG_MAX_LEN(3)))),
 };
 
 static struct cg_app *app;
@@ -90,4 +105,30 @@ Test(params, header_names_take_hyphens_for_underscores)
                      "\"msg\":\"Field required\",\"input\":null}]}");
     cr_assert_str_eq(get("/raw", "", "X_Trace_Id", "u"), "200 tags=0:;trace=u;ids=0");
     cr_assert_str_eq(get("/raw", "", "x-trace-id", "u"), "200 tags=0:;trace=;ids=0");
+}
+
+static const char *get_tags(const char *const *values, size_t n)
+{
+    struct cg_kv *headers = cg_arena_alloc(arena, (n + 1) * sizeof *headers);
+    for (size_t i = 0; i < n; i++)
+        headers[i] = (struct cg_kv){ cg_str_c(i % 2 ? "x-tag" : "X-Tag"), cg_str_c(values[i]) };
+    headers[n] = (struct cg_kv){ CG_STR("x-other"), CG_STR("zzzz") };
+    struct cg_request req = {
+        .method = CG_STR("GET"), .raw_path = CG_STR("/tags"), .headers = headers, .nheaders = n + 1, .arena = arena,
+    };
+    struct cg_response res;
+    cg_response_init(&res, arena);
+    cg_app_handle(app, &req, &res);
+    return cg_arena_printf(arena, "%d %.*s", res.status, (int)res.body.len, res.body.data).ptr;
+}
+
+Test(params, a_header_list_holds_every_repeated_header_in_order)
+{
+    static const char *const values[] = { "a", "bc", "d" };
+    cr_assert_str_eq(get_tags(values, 3), "200 3:a+bc+d");
+    cr_assert_str_eq(get_tags(values, 0), "200 0:");
+    static const char *const bad[] = { "ok", "long" };
+    cr_assert_str_eq(get_tags(bad, 2),
+                     "422 {\"detail\":[{\"type\":\"string_too_long\",\"loc\":[\"header\",\"x-tag\",1],"
+                     "\"msg\":\"String should have at most 3 characters\",\"input\":\"long\",\"ctx\":{\"max_length\":3}}]}");
 }

@@ -6,6 +6,7 @@ target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/examples/ite
 cg_unit_test(json)
 cg_unit_test(validate)
 cg_unit_test(body)
+cg_unit_test(body_nested)
 cg_unit_test(lambda_codec)
 cg_unit_test(lambda_events)
 # The AWS event fixtures live outside the repository; the test skips without them.
@@ -17,3 +18,15 @@ cg_unit_test(openapi)
 target_compile_definitions(test_openapi PRIVATE CG_SWAGGER_UI_VERSION="${CG_SWAGGER_UI_VERSION}"
                                                 CG_REDOC_VERSION="${CG_REDOC_VERSION}")
 cg_unit_test(params)
+cg_unit_test(middleware)
+cg_unit_test(stream)
+cg_unit_test(jwt)
+target_link_libraries(test_jwt PRIVATE cgate_auth)
+target_compile_definitions(test_jwt PRIVATE CG_JWT_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/unit/data")
+# The CORS table: cases and answers recorded from Starlette by tests/cors_cases.py.
+cg_unit_test(cors ${PROJECT_SOURCE_DIR}/tests/integration/cors_app.c)
+target_compile_definitions(test_cors PRIVATE CG_CORS_CASES="${PROJECT_SOURCE_DIR}/tests/unit/data/cors_cases.json")
+cg_unit_test(gateway)
+cg_unit_test(compress)
+find_library(CG_BROTLIDEC_ARCHIVE NAMES libbrotlidec.a REQUIRED)
+target_link_libraries(test_compress PRIVATE ${CG_BROTLIDEC_ARCHIVE} ${CG_BROTLICOMMON_ARCHIVE})

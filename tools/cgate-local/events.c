@@ -4,7 +4,7 @@
  *
  *   REST      path as sent (encoded); headers and query both as the last
  *             value per name and as multiValue* lists; query values decoded
- *   HTTP API  rawPath decoded, with a named stage in front; rawQueryString
+ *   HTTP API  rawPath decoded, a named stage in front; rawQueryString
  *             verbatim; headers lowercased, repeats joined with ",";
  *             cookies[] instead of the Cookie header
  *   URL       as the HTTP API, but rawPath encoded, no stage, and the
@@ -12,8 +12,11 @@
  *   ALB       path encoded; query pairs undecoded; lowercased headers,
  *             either last values or lists (multi-value mode)
  *
- * The API is served at the root: the client never puts the stage in the
- * URL (as with `sam local start-api`). Bodies go base64 when their type is
+ * With --stage the client calls the API under its stage (/prod/items), as on
+ * the gateway's own URL: a REST API's `path` leaves it out and
+ * requestContext.path keeps it; an HTTP API's rawPath keeps it. Without,
+ * the API is at the root, as behind a custom domain mapped to the stage
+ * (requestContext.path is then the path). Bodies go base64 when their type is
  * not text or they are not UTF-8, as an API whose binaryMediaTypes lists the
  * binary types would send them. */
 #include <ctype.h>
@@ -33,7 +36,8 @@ struct view {
     const struct http_request *req;
     struct cg_arena *a;
     struct cg_json *j;
-    cg_str raw_path, raw_query;
+    cg_str url_path;       /* the path the client called */
+    cg_str raw_path, raw_query; /* the path the event carries: a REST API's leaves out the stage */
     struct cg_kv *headers; /* the client's, plus the X-Forwarded-* the gateway adds */
     size_t nheaders;
     const char *request_id;
@@ -120,13 +124,31 @@ static size_t split_query_raw(struct cg_arena *a, cg_str qs, struct cg_kv **out)
 
 /* ---- the parts every format has ---- */
 
+static cg_str target_path(const struct http_request *req)
+{
+    cg_str t = req->target;
+    const char *qm = t.len ? memchr(t.ptr, '?', t.len) : NULL;
+    return (cg_str){ t.ptr, qm ? (size_t)(qm - t.ptr) : t.len };
+}
+
+bool event_in_stage(const struct local_opts *o, const struct http_request *req)
+{
+    cg_str path = target_path(req);
+    size_t n = strlen(o->mount);
+    return path.len >= n && memcmp(path.ptr, o->mount, n) == 0 && (path.len == n || path.ptr[n] == '/');
+}
+
+/* The path and the query; a REST API's path without the stage. */
 static void split_target(struct view *v)
 {
-    cg_str t = v->req->target;
-    const char *qm = t.len ? memchr(t.ptr, '?', t.len) : NULL;
-    size_t path_len = qm ? (size_t)(qm - t.ptr) : t.len;
-    v->raw_path = path_len ? (cg_str){ t.ptr, path_len } : CG_STR("/");
-    v->raw_query = qm ? (cg_str){ qm + 1, t.len - path_len - 1 } : CG_STR("");
+    cg_str t = v->req->target, path = target_path(v->req);
+    v->raw_query = path.len < t.len ? (cg_str){ path.ptr + path.len + 1, t.len - path.len - 1 } : CG_STR("");
+    v->url_path = path.len ? path : CG_STR("/");
+    if (v->o->format == FMT_REST) {
+        size_t n = strlen(v->o->mount);
+        path = (cg_str){ path.ptr + n, path.len - n };
+    }
+    v->raw_path = path.len ? path : CG_STR("/");
 }
 
 static bool is_forwarded_header(cg_str name)
@@ -232,8 +254,8 @@ static void write_rest_context(const struct view *v)
     write_field(j, "sourceIp", v->req->peer);
     write_field(j, "userAgent", user_agent(v));
     cg_json_obj_end(j);
-    /* requestContext.path has the stage; the event's path does not (§4.2 #4). */
-    write_field(j, "path", cg_arena_printf(v->a, "/%s%.*s", v->o->stage, (int)v->raw_path.len, v->raw_path.ptr));
+    /* requestContext.path is the URL's, stage included; the event's path is not (§4.2 #4). */
+    write_field(j, "path", v->url_path);
     write_field(j, "protocol", CG_STR("HTTP/1.1"));
     write_field(j, "requestId", cg_str_c(v->request_id));
     write_field(j, "requestTime", request_time(v));
@@ -338,10 +360,8 @@ static void write_v2_event(const struct view *v)
 {
     struct cg_json *j = v->j;
     bool url = v->o->format == FMT_FUNCTION_URL;
+    /* A named HTTP API stage is part of rawPath (§4.2 #4), as it is of the URL. */
     cg_str decoded = cg_percent_decode(v->a, v->raw_path, false);
-    /* A named HTTP API stage is part of rawPath (§4.2 #4); $default is not. */
-    if (!url && strcmp(v->o->stage, "$default") != 0)
-        decoded = cg_arena_printf(v->a, "/%s%.*s", v->o->stage, (int)decoded.len, decoded.ptr);
     write_field(j, "version", CG_STR("2.0"));
     write_field(j, "routeKey", CG_STR("$default"));
     write_field(j, "rawPath", url ? v->raw_path : decoded);

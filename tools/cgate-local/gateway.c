@@ -275,6 +275,13 @@ static void client_gone(void *owner)
 static void on_gateway_request(struct http_request *req, void *data)
 {
     (void)data;
+    /* Outside the stage there is no API: a REST API's URL answers 403, an
+     * HTTP API's 404, and the function never hears of it. */
+    if (!event_in_stage(gw.o, req)) {
+        bool rest = gw.o->format == FMT_REST;
+        reply_message(req, rest ? 403 : 404, rest ? "Forbidden" : "Not Found");
+        return;
+    }
     char gateway_id[37];
     local_uuid(gateway_id);
     struct invocation *inv = cg_xmalloc(sizeof *inv);

@@ -33,9 +33,15 @@
 
 enum gw_format { FMT_REST, FMT_HTTP, FMT_FUNCTION_URL, FMT_ALB };
 
+#define MAX_STAGE_NAME 128 /* API Gateway's limit */
+
 struct local_opts {
     enum gw_format format;
-    const char *stage;     /* NULL for ALB (no stages) */
+    const char *stage;     /* the event's stage; NULL for ALB (no stages) */
+    /* "/NAME" when clients call the API under its stage, as on the
+     * gateway's own URL (--stage NAME, but not an HTTP API's $default);
+     * "" when the API is served at the root. */
+    char mount[MAX_STAGE_NAME + 2];
     int port;              /* 0: a free port */
     unsigned timeout_s;
     unsigned memory_mb;
@@ -87,6 +93,9 @@ cg_str http_header(const struct http_request *req, const char *name);
 
 /* ---- events.c ---- */
 
+/* Whether the request's path lies under o->mount ("/prod", "/prod/...");
+ * the gateway refuses the others without invoking the function. */
+bool event_in_stage(const struct local_opts *o, const struct http_request *req);
 /* The event the gateway sends for this request; request_id is the
  * gateway's own (requestContext.requestId). */
 void event_build(const struct local_opts *o, const struct http_request *req, const char *request_id,

@@ -3,6 +3,7 @@
  *   cgate-local start-api [options] -- BOOTSTRAP [ARGS]   a gateway on 127.0.0.1
  *   cgate-local invoke [--event FILE] -- BOOTSTRAP [ARGS] one event, the answer on stdout
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@ static void usage(FILE *out)
           "\n"
           "options:\n"
           "  --format F       rest | http | function-url | alb (default http)\n"
-          "  --stage NAME     the stage (rest: default prod; http: default $default)\n"
+          "  --stage NAME     rest, http: the stage; the API is then at http://127.0.0.1:PORT/NAME/\n"
+          "                   (without it: at the root, with stage prod (rest) or $default (http))\n"
           "  --multi-value    alb: the target group has multi-value headers on\n"
           "  --port P         port (default 3000; 0 picks a free one)\n"
           "  --timeout S      the function's timeout in seconds (default 3)\n"
@@ -106,16 +108,36 @@ static int parse_args(int argc, char **argv, struct local_opts *o, const char **
     return 0;
 }
 
-/* Stages exist for API Gateway only; function URLs have $default alone. */
+/* API Gateway's rule for stage names: letters, digits, '-' and '_'. */
+static bool valid_stage_name(const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+            return false;
+    return len > 0 && len <= MAX_STAGE_NAME;
+}
+
+/* Stages exist for API Gateway only; function URLs have $default alone. A
+ * stage given with --stage is part of the URLs, as on execute-api; without
+ * it the API is served at the root, like a custom domain mapped to a stage. */
 static int settle_stage(struct local_opts *o)
 {
     if ((o->format == FMT_ALB || o->format == FMT_FUNCTION_URL) && o->stage) {
-        fprintf(stderr, "cgate-local: --stage does not apply to --format %s\n", format_names[o->format]);
+        fprintf(stderr, "cgate-local: --stage does not apply to --format %s: it has no stages\n",
+                format_names[o->format]);
         return -1;
     }
-    if (o->format == FMT_ALB)
-        return 0;
-    if (!o->stage)
+    bool http_default = o->format == FMT_HTTP && o->stage && strcmp(o->stage, "$default") == 0;
+    if (o->stage && !http_default) {
+        if (!valid_stage_name(o->stage)) {
+            fprintf(stderr, "cgate-local: --stage %s: a stage name has 1 to %d letters, digits, - or _%s\n",
+                    o->stage, MAX_STAGE_NAME, o->format == FMT_HTTP ? " (or is $default)" : "");
+            return -1;
+        }
+        snprintf(o->mount, sizeof o->mount, "/%s", o->stage);
+    }
+    if (o->format != FMT_ALB && !o->stage)
         o->stage = o->format == FMT_REST ? "prod" : "$default";
     return 0;
 }
@@ -143,8 +165,9 @@ static int start_api(uv_loop_t *loop, struct local_opts *o)
     int port = r.fn ? gateway_start(loop, o, r.fn) : -1;
     if (port < 0)
         return 1;
-    fprintf(stderr, "cgate-local: %s gateway%s%s in front of %s; listening on http://127.0.0.1:%d\n",
-            format_names[o->format], o->stage ? ", stage " : "", o->stage ? o->stage : "", o->command[0], port);
+    fprintf(stderr, "cgate-local: %s gateway%s%s in front of %s; listening on http://127.0.0.1:%d%s%s\n",
+            format_names[o->format], o->stage ? ", stage " : "", o->stage ? o->stage : "", o->command[0], port,
+            *o->mount ? ", the API under " : "", o->mount);
     uv_signal_init(loop, &r.sigint);
     uv_signal_init(loop, &r.sigterm);
     r.sigint.data = r.sigterm.data = &r;

@@ -1,0 +1,40 @@
+#!/bin/sh
+# The Lambda benchmark's harness, checked (ctest bench.lambda_harness):
+# runtime_bench serves the floor and the items bootstrap cold and warm,
+# event_bench runs, and both refuse to time answers that are not 200.
+#   check.sh BENCH_DIR ITEMS   (BENCH_DIR: runtime_bench, event_bench, floor)
+set -eu
+dir=$1
+items=$2
+event=$(dirname "$0")/events/health-v2.json
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export ITEMS_DB=:memory:
+
+expect() { # expect PATTERN COMMAND...: it succeeds and prints a line matching PATTERN
+    pattern=$1
+    shift
+    "$@" >"$tmp/out"
+    grep -q "$pattern" "$tmp/out" || { echo "unexpected output of $*:" >&2; cat "$tmp/out" >&2; exit 1; }
+}
+refuse() { # refuse COMMAND...: it must fail
+    if "$@" >/dev/null 2>&1; then
+        echo "accepted what it should refuse: $*" >&2
+        exit 1
+    fi
+}
+
+expect '^cold runs 2 median_ms [0-9.]* failures 0$' "$dir/runtime_bench" cold "$event" 2 -- "$dir/floor"
+expect '^cold runs 2 median_ms [0-9.]* failures 0$' "$dir/runtime_bench" cold "$event" 2 -- "$items"
+expect '^warm invocations 200 .* vmhwm_kb [1-9][0-9]* failures 0$' "$dir/runtime_bench" warm "$event" 200 30 -- "$items"
+expect '^events 1000 median_us [0-9.]*$' "$dir/event_bench" "$event" 1100
+
+# No sample from a 404 answer, an invocation error or a bootstrap that dies.
+sed 's#/api/health#/api/nowhere#g' "$event" >"$tmp/404.json"
+echo '{"source": "aws.events"}' >"$tmp/not-http.json"
+refuse "$dir/runtime_bench" cold "$tmp/404.json" 1 -- "$items"
+refuse "$dir/runtime_bench" warm "$tmp/404.json" 10 30 -- "$items"
+refuse "$dir/runtime_bench" cold "$tmp/not-http.json" 1 -- "$items"
+refuse "$dir/runtime_bench" cold "$event" 1 -- /bin/false
+refuse "$dir/event_bench" "$tmp/404.json" 110
+echo ok

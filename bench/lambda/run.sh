@@ -1,0 +1,268 @@
+#!/bin/sh
+# The Lambda part of `make bench` (bench/run.sh calls it last; it also runs
+# alone once `make bench` has built everything). The items bootstrap, the
+# floor (bench/lambda/floor.c: the least a C bootstrap can do) and three
+# peers (FastAPI + Mangum, fastify + @fastify/aws-lambda, express +
+# serverless-http), on the same event (events/health-v2.json):
+#   - cold start through runtime_bench, the Runtime API emulator: from the
+#     bootstrap's spawn to its first response, every bootstrap taken in turn
+#     in each round;
+#   - µs per event in process (event_bench for items, the peers' own
+#     `inprocess` mode);
+#   - warm invocations/s through runtime_bench, and the bootstrap's peak RSS.
+# runtime_bench and the bootstrap share one CPU (taskset), as in a 1-vCPU
+# Lambda sandbox: on a virtual machine, a ping-pong between two CPUs mostly
+# measures how long an idle vCPU takes to wake up (5 to 25 thousand
+# round trips/s here, depending on what else runs).
+# Writes the "## Lambda" section of BENCHMARKS.md (replacing an older one).
+#
+# Settings (environment):
+#   BENCH_LAMBDA_COLD_RUNS=20     cold starts per bootstrap
+#   BENCH_LAMBDA_CPU=$(($(nproc) - 1))   the CPU of runtime_bench and the bootstraps
+#   BENCH_LAMBDA_ROUNDS=3         warm runs per bootstrap (the table gives the median)
+#   BENCH_LAMBDA_WARM_COUNT=50000 BENCH_LAMBDA_WARM_SECONDS=5   each warm run, after 500 warm-up invocations
+#   BENCH_LAMBDA_EVENTS=220000 BENCH_LAMBDA_PEER_EVENTS=22000   in-process events, items and each peer
+#   BENCH_RELEASE_BUILD=build/release BENCH_LAMBDA_BUILD=build/lambda BENCH_PYTHON=build/venv/bin/python
+#   BENCH_NODE_DIR=build/bench-node   where the programs come from (make bench builds these)
+# A quick run: BENCH_LAMBDA_COLD_RUNS=3 BENCH_LAMBDA_ROUNDS=1 BENCH_LAMBDA_WARM_SECONDS=1 BENCH_LAMBDA_PEER_EVENTS=2200
+set -eu
+cd "$(dirname "$0")/../.."
+
+COLD_RUNS=${BENCH_LAMBDA_COLD_RUNS:-20}
+CPU=${BENCH_LAMBDA_CPU:-$(($(nproc) - 1))}
+ROUNDS=${BENCH_LAMBDA_ROUNDS:-3}
+WARM_COUNT=${BENCH_LAMBDA_WARM_COUNT:-50000}
+WARM_SECONDS=${BENCH_LAMBDA_WARM_SECONDS:-5}
+EVENTS=${BENCH_LAMBDA_EVENTS:-220000}
+PEER_EVENTS=${BENCH_LAMBDA_PEER_EVENTS:-22000}
+
+EVENT=bench/lambda/events/health-v2.json
+RELEASE=${BENCH_RELEASE_BUILD:-build/release}
+LAMBDA=${BENCH_LAMBDA_BUILD:-build/lambda}
+RUNTIME_BENCH=$RELEASE/bench/runtime_bench
+EVENT_BENCH=$RELEASE/bench/event_bench
+ITEMS=$LAMBDA/bin/items
+FLOOR=$LAMBDA/bench/floor
+PYTHON=${BENCH_PYTHON:-build/venv/bin/python}
+BENCH_NODE_DIR=$(realpath "${BENCH_NODE_DIR:-build/bench-node}")
+OUT=build/bench/lambda
+RESULTS=$OUT/results.txt # cold NAME ms | inprocess NAME µs | warm NAME per-second vmhwm-kB
+export BENCH_NODE_DIR
+
+peer() { # the peer's program; it takes `runtime` or `inprocess EVENT N`
+    case $1 in
+    mangum) echo "$PYTHON bench/lambda/peer_mangum.py" ;;
+    fastify) echo "node bench/lambda/peer_fastify.mjs" ;;
+    express) echo "node bench/lambda/peer_express.mjs" ;;
+    esac
+}
+
+# The bootstraps, by name. The items app keeps its SQLite database in memory
+# (set through runtime_bench's environment: a wrapper such as env(1) would
+# add an exec to its cold start).
+bootstrap() {
+    case $1 in
+    items) echo "$ITEMS" ;;
+    floor) echo "$FLOOR" ;;
+    *) echo "$(peer "$1") runtime" ;;
+    esac
+}
+BOOTSTRAPS="items floor mangum fastify express"
+PEERS="mangum fastify express"
+
+# emulate NAME MODE ARGS... -- BOOTSTRAP: runtime_bench's report in
+# $OUT/last.out, the bootstrap's output in the log; any failure stops the
+# benchmark.
+emulate() {
+    name=$1
+    shift
+    if ! ITEMS_DB=:memory: taskset -c "$CPU" "$RUNTIME_BENCH" "$@" >"$OUT/last.out" 2>>"$OUT/$name.log"; then
+        echo "bench: runtime_bench $* failed; see $OUT/$name.log" >&2
+        exit 1
+    fi
+}
+
+run_cold() {
+    run=1
+    while [ "$run" -le "$COLD_RUNS" ]; do
+        for name in $BOOTSTRAPS; do
+            emulate "$name" cold "$EVENT" 1 -- $(bootstrap "$name")
+            awk -v n="$name" '$1 == "cold_ms" { print "cold", n, $2 }' "$OUT/last.out" >>"$RESULTS"
+        done
+        run=$((run + 1))
+    done
+}
+
+run_warm() {
+    round=1
+    while [ "$round" -le "$ROUNDS" ]; do
+        for name in $BOOTSTRAPS; do
+            emulate "$name" warm "$EVENT" "$WARM_COUNT" "$WARM_SECONDS" -- $(bootstrap "$name")
+            awk -v n="$name" '$1 == "warm" { print "warm", n, $7, $9 }' "$OUT/last.out" >>"$RESULTS"
+            tail -n 1 "$RESULTS"
+        done
+        round=$((round + 1))
+    done
+}
+
+# inprocess NAME COMMAND...: the command prints "events N median_us X".
+inprocess() {
+    name=$1
+    shift
+    if ! "$@" >"$OUT/$name.inprocess" 2>>"$OUT/$name.log"; then
+        echo "bench: $* failed; see $OUT/$name.log" >&2
+        exit 1
+    fi
+    awk -v n="$name" '$1 == "events" { print "inprocess", n, $4 }' "$OUT/$name.inprocess" >>"$RESULTS"
+    tail -n 1 "$RESULTS"
+}
+
+run_inprocess() {
+    inprocess items "$EVENT_BENCH" "$EVENT" "$EVENTS"
+    for name in $PEERS; do
+        inprocess "$name" $(peer "$name") inprocess "$EVENT" "$PEER_EVENTS"
+    done
+}
+
+values() { # values KIND NAME [COLUMN]: one per line, sorted
+    awk -v k="$1" -v n="$2" -v c="${3:-3}" '$1 == k && $2 == n { print $c }' "$RESULTS" | sort -g
+}
+
+median() {
+    values "$@" | awk '{ v[NR] = $1 } END { if (NR) print (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2 }'
+}
+
+p90() { # nearest rank
+    values "$@" | awk '{ v[NR] = $1 } END { r = int(NR * 0.9); if (r < NR * 0.9) r++; if (NR) print v[r] }'
+}
+
+max_of() {
+    values "$@" | tail -n 1
+}
+
+fmt() { # fmt FORMAT VALUE: "—" when there is none
+    if [ -n "$2" ]; then printf "$1" "$2"; else printf '—'; fi
+}
+
+row() { # row NAME LABEL
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$2" "$(fmt %.1f "$(median cold "$1")")" \
+        "$(fmt %.1f "$(p90 cold "$1")")" "$(fmt %.2f "$(median inprocess "$1")")" \
+        "$(fmt %.0f "$(median warm "$1")")" "$(fmt %.1f "$(max_of warm "$1" 4 | awk '{ print $1 / 1024 }')")"
+}
+
+# goal LABEL VALUE OP GOAL UNIT: a row of the goals table.
+goal() {
+    awk -v label="$1" -v v="$2" -v op="$3" -v g="$4" -v unit="$5" 'BEGIN {
+        ok = op == ">=" ? v >= g : op == "<=" ? v <= g : v < g
+        sign = op == ">=" ? "≥" : op == "<=" ? "≤" : "<"
+        printf "| %s | %.2f%s | %s %s%s | %s |\n", label, v, unit, sign, g, unit, ok ? "yes" : "**no**"
+    }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
+
+fastest_peer() { # the peer with the lowest in-process µs: NAME VALUE
+    for name in $PEERS; do
+        echo "$name $(median inprocess "$name")"
+    done | sort -g -k2 | head -n 1
+}
+
+python_version() {
+    "$PYTHON" -c 'import platform; print(platform.python_version())'
+}
+
+python_version_of() {
+    "$PYTHON" -c "import importlib.metadata as m; print(m.version('$1'))"
+}
+
+node_version_of() {
+    node -p "require('$BENCH_NODE_DIR/node_modules/$1/package.json').version"
+}
+
+section() {
+    fastest=$(fastest_peer)
+    peer_name=${fastest% *}
+    peer_us=${fastest#* }
+    cat <<EOF
+## Lambda
+
+The items app as a Lambda bootstrap, against the floor (bench/lambda/floor.c: a C bootstrap that
+only answers each event with a fixed response) and the systems users migrate from, in one run
+(bench/lambda/run.sh, part of \`make bench\`).
+
+- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine as above
+- event: \`$EVENT\`, an HTTP API (payload 2.0) \`GET /api/health\`; every bootstrap and every
+  in-process run gets these same bytes, and every answer is checked to be a 200 gateway response
+- Runtime API: \`runtime_bench\` (bench/lambda/runtime_bench.c), a C emulator on 127.0.0.1
+  (one thread, blocking sockets, keep-alive); each bootstrap gets Lambda's environment, and its
+  stdout and stderr go to a file. The emulator and the bootstrap share CPU $CPU (a 1-vCPU sandbox);
+  across two vCPUs, the round trips would mostly time this virtual machine's wake-ups
+- bootstraps: items: \`$ITEMS\` (lambda preset: -Os, gc-sections, stripped, glibc dynamic, its
+  other libraries static), \`ITEMS_DB=:memory:\`; floor: \`$FLOOR\`, the same preset and flags;
+  FastAPI $(python_version_of fastapi) + Mangum $(python_version_of mangum) (\`lifespan="off"\`) on Python $(python_version);
+  fastify $(node_version_of fastify) + @fastify/aws-lambda $(node_version_of @fastify/aws-lambda) and
+  express $(node_version_of express) + serverless-http $(node_version_of serverless-http) on Node.js $(node --version);
+  each peer has a small Runtime API loop of its language's standard HTTP client (bench/lambda/peer_*)
+- cold start: from just before runtime_bench spawns the bootstrap (CLOCK_MONOTONIC, posix_spawn)
+  until the body of its first \`POST /response\` has been read; $COLD_RUNS runs each, the bootstraps
+  taken in turn; median and p90 (nearest rank)
+- in process: the event's bytes parsed, routed, handled and the response serialised, in a loop;
+  items through \`cg_lambda_handle()\` (release build, arena reset per event), the peers through their
+  adapter's handler plus the JSON parse and serialisation their runtime loop does; the median of ten
+  timed batches after a warm-up batch ($EVENTS events for items, $PEER_EVENTS for each peer)
+- warm: one bootstrap answers 500 warm-up invocations, then $WARM_COUNT more or ${WARM_SECONDS} s,
+  whichever ends first; median of $ROUNDS runs. Peak RSS: the bootstrap's VmHWM at the end of the
+  run (the highest of the runs)
+
+| bootstrap | cold start, median ms | cold start, p90 ms | in process, µs/event | warm invocations/s | peak RSS, MB |
+|---|---:|---:|---:|---:|---:|
+$(row items 'items (cgate)')
+$(row floor 'floor (C, fixed response)')
+$(row mangum 'FastAPI + Mangum')
+$(row fastify 'fastify + @fastify/aws-lambda')
+$(row express 'express + serverless-http')
+
+### Lambda goals
+
+| measure | value | goal | met |
+|---|---:|---|---|
+$(goal 'items / floor, cold start (median)' "$(ratio "$(median cold items)" "$(median cold floor)")" '<=' 1.5 ×)
+$(goal "fastest peer ($peer_name) / items, µs per event in process" "$(ratio "$peer_us" "$(median inprocess items)")" '>=' 20 ×)
+$(goal 'items / floor, warm invocations/s' "$(ratio "$(median warm items)" "$(median warm floor)")" '>=' 0.9 ×)
+$(goal 'items peak RSS (warm run)' "$(max_of warm items 4 | awk '{ print $1 / 1024 }')" '<' 8 ' MB')
+
+Command: \`make bench\` (this section alone, once built: \`bench/lambda/run.sh\`). Raw output and the
+bootstraps' logs: $OUT/.
+EOF
+}
+
+# Replace the Lambda section of BENCHMARKS.md (from its heading to the end), or append it.
+write_section() {
+    section >"$OUT/section.md"
+    if [ -f BENCHMARKS.md ]; then
+        awk '/^## Lambda$/ { exit } { print }' BENCHMARKS.md >"$OUT/benchmarks.md"
+    else
+        printf '# Benchmarks\n\n' >"$OUT/benchmarks.md"
+    fi
+    cat "$OUT/section.md" >>"$OUT/benchmarks.md"
+    mv "$OUT/benchmarks.md" BENCHMARKS.md
+    echo "wrote the Lambda section of BENCHMARKS.md"
+}
+
+command -v taskset >/dev/null || { echo "bench: taskset is missing (util-linux)" >&2; exit 1; }
+for f in "$RUNTIME_BENCH" "$EVENT_BENCH" "$ITEMS" "$FLOOR" "$PYTHON"; do
+    [ -x "$f" ] || { echo "bench: $f is missing (make bench builds it)" >&2; exit 1; }
+done
+[ -d "$BENCH_NODE_DIR/node_modules" ] ||
+    { echo "bench: $BENCH_NODE_DIR is missing (make bench installs it)" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+: >"$RESULTS"
+echo "Lambda: in process"
+run_inprocess
+echo "Lambda: cold starts ($COLD_RUNS runs of each bootstrap)"
+run_cold
+echo "Lambda: warm invocations"
+run_warm
+write_section

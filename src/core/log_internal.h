@@ -1,0 +1,20 @@
+/* What log.c shares with the access log (access_log.c): the format chosen
+ * at start-up and the pieces of a line. */
+#ifndef CGATE_LOG_INTERNAL_H
+#define CGATE_LOG_INTERNAL_H
+
+#include "cgate/buf.h"
+#include "cgate/log.h"
+
+/* JSON lines (on Lambda), else plain text; colour only for text on a
+ * terminal without NO_COLOR. */
+bool log_is_json(void);
+bool log_has_colour(void);
+
+/* Open a JSON line in b (heap): {"timestamp":..,"level":..,"requestId":..
+ * (requestId left out when empty); the caller adds its fields and calls
+ * log_json_end, which closes, writes and frees it. */
+void log_json_begin(struct cg_buf *b, enum cg_log_level level, cg_str request_id);
+void log_json_end(struct cg_buf *b);
+
+#endif

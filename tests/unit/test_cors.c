@@ -1,0 +1,289 @@
+/* The CORS middleware against Starlette's: every case of
+ * tests/unit/data/cors_cases.json (written by tests/cors_cases.py from real
+ * Starlette) through cg_app_handle, then the options' checks and the
+ * helpers a handler uses without the middleware. */
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cgate/cgate.h>
+#include <cgate/cors.h>
+
+#include "../integration/cors_app.h"
+
+static struct cg_arena *arena;
+
+static void setup(void)
+{
+    arena = cg_arena_new();
+}
+
+static void teardown(void)
+{
+    cg_arena_free(arena);
+}
+
+TestSuite(cors, .init = setup, .fini = teardown);
+
+static yajl_val field(yajl_val obj, const char *key)
+{
+    const char *path[] = { key, NULL };
+    return yajl_tree_get(obj, path, yajl_t_any);
+}
+
+static cg_str string_field(yajl_val obj, const char *key)
+{
+    return cg_str_c(YAJL_GET_STRING(field(obj, key)));
+}
+
+static struct cg_request request_of(yajl_val c)
+{
+    cg_str target = string_field(c, "path");
+    const char *q = memchr(target.ptr, '?', target.len);
+    yajl_val pairs = field(c, "headers");
+    size_t n = pairs->u.array.len;
+    struct cg_kv *headers = cg_arena_alloc(arena, (n ? n : 1) * sizeof *headers);
+    for (size_t i = 0; i < n; i++) {
+        yajl_val pair = pairs->u.array.values[i];
+        headers[i] = (struct cg_kv){ cg_str_c(YAJL_GET_STRING(pair->u.array.values[0])),
+                                     cg_str_c(YAJL_GET_STRING(pair->u.array.values[1])) };
+    }
+    return (struct cg_request){
+        .method = string_field(c, "method"),
+        .raw_path = { target.ptr, q ? (size_t)(q - target.ptr) : target.len },
+        .query_string = q ? (cg_str){ q + 1, target.len - (size_t)(q + 1 - target.ptr) } : CG_STR(""),
+        .headers = headers,
+        .nheaders = n,
+        .arena = arena,
+    };
+}
+
+/* "name: value" lines, names in lower case. Unless in_order, grouped by
+ * name (stable): only the preflight answer is the middleware's alone, and
+ * the app's own headers come in another order than FastAPI's. */
+static const char *render(struct cg_kv *h, size_t n, bool in_order)
+{
+    for (size_t i = 1; i < n && !in_order; i++) {
+        struct cg_kv kv = h[i];
+        size_t k = i;
+        for (; k > 0 && strcasecmp(h[k - 1].name.ptr, kv.name.ptr) > 0; k--)
+            h[k] = h[k - 1];
+        h[k] = kv;
+    }
+    struct cg_buf out;
+    cg_buf_init(&out, arena);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < h[i].name.len; k++)
+            cg_buf_putc(&out, (char)tolower((unsigned char)h[i].name.ptr[k]));
+        cg_buf_printf(&out, ": %.*s\n", (int)h[i].value.len, h[i].value.ptr);
+    }
+    return cg_arena_strdup(arena, cg_buf_str(&out)).ptr;
+}
+
+static const char *expected_headers(yajl_val expect, bool in_order)
+{
+    yajl_val pairs = field(expect, "headers");
+    size_t n = pairs->u.array.len;
+    struct cg_kv *h = cg_arena_alloc(arena, (n ? n : 1) * sizeof *h);
+    for (size_t i = 0; i < n; i++)
+        h[i] = (struct cg_kv){ cg_str_c(YAJL_GET_STRING(pairs->u.array.values[i]->u.array.values[0])),
+                               cg_str_c(YAJL_GET_STRING(pairs->u.array.values[i]->u.array.values[1])) };
+    return render(h, n, in_order);
+}
+
+/* The app for a config, built once per config. */
+static struct cg_app *app_for(yajl_val table, const char *config, const char **names, struct cg_app **apps,
+                              size_t *napps)
+{
+    for (size_t i = 0; i < *napps; i++)
+        if (strcmp(names[i], config) == 0)
+            return apps[i];
+    char err[256];
+    struct cg_app *app = cors_app_new(table, config, err, sizeof err);
+    cr_assert(app, "%s", err);
+    cr_assert_eq(cg_app_start(app), 0);
+    names[*napps] = config;
+    return apps[(*napps)++] = app;
+}
+
+static void check_case(const struct cg_app *app, yajl_val c)
+{
+    const char *name = YAJL_GET_STRING(field(c, "name"));
+    yajl_val expect = field(c, "expect");
+    bool preflight = YAJL_IS_TRUE(field(expect, "preflight"));
+    struct cg_request req = request_of(c);
+    struct cg_response res;
+    cg_response_init(&res, arena);
+    cg_app_handle(app, &req, &res);
+
+    int status = (int)YAJL_GET_INTEGER(field(expect, "status"));
+    cr_expect_eq(res.status, status, "%s: status %d, Starlette %d", name, res.status, status);
+    const char *body = cg_arena_strdup(arena, cg_buf_str(&res.body)).ptr;
+    const char *starlette_body = YAJL_GET_STRING(field(expect, "body"));
+    cr_expect_str_eq(body, starlette_body, "%s: body\n%s\nStarlette:\n%s", name, body, starlette_body);
+    const char *headers = render(res.headers, res.nheaders, preflight);
+    const char *starlette_headers = expected_headers(expect, preflight);
+    cr_expect_str_eq(headers, starlette_headers, "%s: headers\n%sStarlette:\n%s", name, headers, starlette_headers);
+}
+
+Test(cors, every_case_of_the_table_answers_as_starlette)
+{
+    char err[256];
+    yajl_val table = cors_table_load(CG_CORS_CASES, err, sizeof err);
+    cr_assert(table, "%s", err);
+    yajl_val cases = field(table, "cases");
+    cr_assert(YAJL_IS_ARRAY(cases) && cases->u.array.len > 100, "the table has its cases");
+    const char *names[16];
+    struct cg_app *apps[16];
+    size_t napps = 0;
+    for (size_t i = 0; i < cases->u.array.len; i++) {
+        yajl_val c = cases->u.array.values[i];
+        check_case(app_for(table, YAJL_GET_STRING(field(c, "config")), names, apps, &napps), c);
+    }
+    cr_expect_eq(napps, field(table, "configs")->u.object.len, "every config has its cases");
+    for (size_t i = 0; i < napps; i++) {
+        cg_app_stop(apps[i]);
+        cg_app_free(apps[i]);
+    }
+    yajl_tree_free(table);
+}
+
+/* ---- options ---- */
+
+static const char *rejected(const struct cg_cors_opts *opts)
+{
+    static char err[256];
+    err[0] = '\0';
+    struct cg_cors *cors = cg_cors_new(opts, err, sizeof err);
+    cr_assert_null(cors, "accepted");
+    return err;
+}
+
+Test(cors, invalid_options_are_refused_with_a_message_naming_them)
+{
+    cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .allow_origin_regex = "https://(a|b" }),
+                     "CORS allow_origin_regex \"https://(a|b\": Unmatched ( or \\(");
+    cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .allow_headers = (const char *[]){ "X-Ok", "X Bad", NULL } }),
+                     "CORS allow_headers: \"X Bad\" is not an HTTP token");
+    cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .allow_methods = (const char *[]){ "", NULL } }),
+                     "CORS allow_methods: \"\" is not an HTTP token");
+    cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .expose_headers = (const char *[]){ "X-A\r\n", NULL } }),
+                     "CORS expose_headers: \"X-A\r\n\" is not an HTTP token");
+    cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .max_age = -5 }),
+                     "CORS max_age: -5 is negative (CG_CORS_MAX_AGE_ZERO sends 0)");
+}
+
+Test(cors, the_middleware_is_added_before_start_only)
+{
+    char err[128];
+    struct cg_app *app = cg_app_new(NULL);
+    cr_assert_eq(cg_app_start(app), 0);
+    cr_expect_eq(cg_app_use_cors(app, NULL, err, sizeof err), -1);
+    cr_expect_str_eq(err, "CORS: the app has started; add middleware before cg_app_start");
+    cg_app_stop(app);
+    cg_app_free(app);
+}
+
+/* ---- without the middleware ---- */
+
+static const char *const origins[] = { "https://a.example", NULL };
+static struct cg_cors *route_cors;
+
+/* One route that handles CORS itself. */
+static int by_hand(struct cg_ctx *c)
+{
+    if (cg_cors_answer_preflight(route_cors, cg_req(c), cg_res(c)))
+        return 0;
+    cg_send_text(c, 200, CG_STR("hi"));
+    cg_cors_add_headers(route_cors, cg_req(c), cg_res(c));
+    return 0;
+}
+
+static const struct cg_route by_hand_routes[] = {
+    CG_ROUTE(CG_M_GET | CG_M_OPTIONS, "/hand", by_hand),
+};
+
+static const char *call(struct cg_app *app, const char *method, const char *acrm)
+{
+    struct cg_kv headers[] = {
+        { CG_STR("Origin"), CG_STR("https://a.example") },
+        { CG_STR("Access-Control-Request-Method"), cg_str_c(acrm) },
+    };
+    struct cg_request req = { .method = cg_str_c(method), .raw_path = CG_STR("/hand"), .headers = headers,
+                              .nheaders = acrm ? 2 : 1, .arena = arena };
+    struct cg_response res;
+    cg_response_init(&res, arena);
+    cg_app_handle(app, &req, &res);
+    return cg_arena_printf(arena, "%d %.*s | %s", res.status, (int)res.body.len, res.body.data,
+                           render(res.headers, res.nheaders, true)).ptr;
+}
+
+Test(cors, a_handler_can_answer_cors_by_itself)
+{
+    char err[64];
+    route_cors = cg_cors_new(&(struct cg_cors_opts){ .allow_origins = origins, .max_age = CG_CORS_MAX_AGE_ZERO },
+                             err, sizeof err);
+    cr_assert(route_cors, "%s", err);
+    struct cg_app *app = cg_app_new(NULL);
+    cr_assert_eq(cg_app_routes(app, by_hand_routes, CG_LEN(by_hand_routes)), 0);
+    cr_assert_eq(cg_app_start(app), 0);
+
+    cr_expect_str_eq(call(app, "GET", NULL), "200 hi | content-type: text/plain; charset=utf-8\n"
+                                             "access-control-allow-origin: https://a.example\nvary: Origin\n");
+    cr_expect_str_eq(call(app, "OPTIONS", "GET"),
+                     "200 OK | vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+                     "Access-Control-Request-Private-Network\naccess-control-allow-methods: GET\n"
+                     "access-control-max-age: 0\naccess-control-allow-headers: Accept, Accept-Language, "
+                     "Content-Language, Content-Type\naccess-control-allow-origin: https://a.example\n"
+                     "content-type: text/plain; charset=utf-8\n");
+    cr_expect_str_eq(call(app, "OPTIONS", NULL), "200 hi | content-type: text/plain; charset=utf-8\n"
+                                                 "access-control-allow-origin: https://a.example\nvary: Origin\n");
+    cg_app_stop(app);
+    cg_app_free(app);
+    cg_cors_free(route_cors);
+}
+
+/* ---- what the table cannot carry (its client sends UTF-8 and no NUL) ---- */
+
+static int preflight_status(const struct cg_cors *cors, cg_str origin, cg_str requested_headers)
+{
+    struct cg_kv headers[] = {
+        { CG_STR("origin"), origin },
+        { CG_STR("access-control-request-method"), CG_STR("GET") },
+        { CG_STR("access-control-request-headers"), requested_headers },
+    };
+    struct cg_request req = { .method = CG_STR("OPTIONS"), .headers = headers, .nheaders = 3, .arena = arena };
+    struct cg_response res;
+    cg_response_init(&res, arena);
+    cr_assert(cg_cors_answer_preflight(cors, &req, &res));
+    return res.status;
+}
+
+Test(cors, requested_headers_are_stripped_as_python_strips_latin1_text)
+{
+    char err[64];
+    struct cg_cors *cors = cg_cors_new(&(struct cg_cors_opts){ .allow_origins = origins,
+                                                               .allow_headers = (const char *[]){ "X-Token", NULL } },
+                                       err, sizeof err);
+    cr_assert(cors, "%s", err);
+    cg_str origin = CG_STR("https://a.example");
+    /* Starlette: "X-Token,\x85Accept\xa0" decoded as Latin-1, .lower().split(","), .strip(). */
+    cr_expect_eq(preflight_status(cors, origin, CG_STR("X-Token,\x85" "Accept\xa0")), 200);
+    cr_expect_eq(preflight_status(cors, origin, CG_STR("\x0bX-Token\x1f, accept")), 200);
+    cr_expect_eq(preflight_status(cors, origin, CG_STR("X-Token,\x80" "Accept")), 400);
+    cg_cors_free(cors);
+}
+
+Test(cors, the_regex_must_match_the_whole_origin_nul_bytes_included)
+{
+    char err[64];
+    struct cg_cors *cors = cg_cors_new(&(struct cg_cors_opts){ .allow_origin_regex = "https://[a-z]+\\.example\\.org" },
+                                       err, sizeof err);
+    cr_assert(cors, "%s", err);
+    cr_expect_eq(preflight_status(cors, CG_STR("https://api.example.org"), CG_STR("Accept")), 200);
+    cr_expect_eq(preflight_status(cors, CG_STR("https://api.example.org\0.evil"), CG_STR("Accept")), 400);
+    cr_expect_eq(preflight_status(cors, CG_STR("xhttps://api.example.org"), CG_STR("Accept")), 400);
+    cg_cors_free(cors);
+}
