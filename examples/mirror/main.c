@@ -6,6 +6,8 @@
  *                            the same for the same ?seed=
  *   GET /cookies/set?k=v&..  one Set-Cookie: k=v per pair, in order
  *   GET /delay/{ms}          waits ms (at most 10000), then answers
+ *   GET /after/{ms}          answers at once, then (cg_after_response) waits
+ *                            ms and logs "after-response work of <id> done"
  *   GET /stream/{n}          n JSON lines, one per chunk, ?delay_ms apart
  *                            (default 100); ?fail_at=k fails before line k
  *   GET /sse/{n}             n Server-Sent Events "tick", ?delay_ms apart
@@ -158,6 +160,21 @@ static int delay(struct cg_ctx *c)
     return tag_request_id(c);
 }
 
+static void finish_later(struct cg_request *req, void *arg)
+{
+    pause_ms(*(const int64_t *)arg);
+    cg_info("after-response work of %.*s done", (int)req->request_id.len, req->request_id.ptr);
+}
+
+static int after(struct cg_ctx *c)
+{
+    int64_t *ms = cg_arena_alloc(cg_arena(c), sizeof *ms);
+    *ms = cg_param_int(c, "ms");
+    cg_after_response(c, finish_later, ms);
+    cg_send_json_raw(c, 200, CG_STR("{\"queued\":true}"));
+    return tag_request_id(c);
+}
+
 /* xorshift64*: a fixed sequence per seed, so that one payload can be
  * compared byte for byte across transports. */
 static uint64_t next_random(uint64_t *state)
@@ -263,6 +280,8 @@ static const struct cg_route routes[] = {
                                CG_QUERY_INT("seed", .def = "0", CG_GE(0)))),
     CG_GET("/cookies/set", set_cookies, .summary = "Set one cookie per query pair"),
     CG_GET("/delay/{ms}", delay, .summary = "Answer after a delay",
+           .params = CG_PARAMS(CG_PATH_INT("ms", CG_GE(0), CG_LE(10000)))),
+    CG_GET("/after/{ms}", after, .summary = "Answer, then work for a while",
            .params = CG_PARAMS(CG_PATH_INT("ms", CG_GE(0), CG_LE(10000)))),
     CG_GET("/stream/{n}", stream_lines, .summary = "Stream n JSON lines",
            .params = CG_PARAMS(TICK_COUNT, TICK_DELAY, CG_QUERY_INT("fail_at", CG_GE(0)))),

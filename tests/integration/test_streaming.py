@@ -1,6 +1,8 @@
 """Streamed responses: mirror's /stream/{n} and /sse/{n} on the local server
 (curl and raw sockets), the buffered fallback of `APP invoke`, and the
-Runtime API's streaming mode checked byte for byte in the emulator."""
+Runtime API's streaming mode checked byte for byte in the emulator; and
+work deferred until the response has left (cg_after_response), which shares
+the same moment of the transports."""
 import base64
 import json
 import os
@@ -219,3 +221,33 @@ def test_a_wrong_invoke_mode_is_an_init_error(runtime_api):
     [post] = api.posts_of("init-error")
     assert b"CG_INVOKE_MODE=streaming" in post.body
     assert api.posts_of("response") == []
+
+
+# ---- work after the response (cg_after_response) ----
+
+
+def test_after_response_work_runs_once_the_response_has_left(mirror):
+    s = send(mirror, get("/after/500") + get("/status/204"))
+    reader = HttpReader(s)
+    started = time.monotonic()
+    status, headers, _ = reader.response()
+    first = time.monotonic() - started
+    assert status == 200 and first < 0.4, first
+    # the pipelined request waits for the work, on the same connection
+    assert reader.response()[0] == 204
+    assert time.monotonic() - started >= 0.5
+    request_id = headers["x-request-id"][0].encode()
+    assert mirror.wait_for_output(rb"after-response work of " + request_id + rb" done")
+    s.close()
+
+
+def test_after_response_work_on_lambda_runs_before_the_next_event(runtime_api):
+    api = runtime_api()
+    first = api.add_event(url_event("/after/200"))
+    second = api.add_event(url_event("/status/204"))
+    proc = run_mirror_runtime(api, mode="buffered")
+    assert [p.request_id for p in api.posts_of("response")] == [first, second]
+    log = [json.loads(line) for line in proc.stderr.decode().splitlines() if line.startswith("{")]
+    order = [(entry.get("requestId"), entry["message"].split(" ")[0]) for entry in log if entry.get("requestId")]
+    done = order.index((first, "after-response"))
+    assert order.index((first, "GET")) < done < order.index((second, "GET")), order
