@@ -5,6 +5,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "auth/auth_internal.h"
+#include "core/core_internal.h"
 
 /* ---- JSON objects ---- */
 
@@ -188,13 +189,6 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_end,
 };
 
-static void syntax_error(yajl_handle h, cg_str json, char *err, size_t errlen)
-{
-    unsigned char *why = yajl_get_error(h, 0, (const unsigned char *)json.ptr, json.len);
-    size_t n = strcspn((const char *)why, "\n"); /* yajl ends its message with a newline */
-    snprintf(err, errlen, "not JSON: %.*s", (int)n, why);
-    yajl_free_error(h, why);
-}
 
 int json_read_objects(struct cg_arena *a, cg_str json, const char *array_key, jobject_fn fn, void *arg, char *err,
                       size_t errlen)
@@ -207,7 +201,7 @@ int json_read_objects(struct cg_arena *a, cg_str json, const char *array_key, jo
     if (st == yajl_status_ok && array_key && !r.seen_list)
         r.shape = "no key array";
     if (st == yajl_status_error)
-        syntax_error(h, json, err, errlen);
+        snprintf(err, errlen, "not JSON: %s", cg_yajl_reason(a, h, json).ptr);
     yajl_free(h);
     if (r.result)
         return r.result;

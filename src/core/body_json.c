@@ -7,23 +7,6 @@
 
 /* ---- reading ---- */
 
-/* yajl's short message without its "parse error: " prefix and newline. */
-static cg_str yajl_reason(struct cg_arena *a, yajl_handle h, cg_str json)
-{
-    unsigned char *text = yajl_get_error(h, 0, (const unsigned char *)json.ptr, json.len);
-    cg_str msg = cg_str_c((const char *)text);
-    const char *sep = strstr(msg.ptr, ": ");
-    if (sep) {
-        msg.len -= (size_t)(sep + 2 - msg.ptr);
-        msg.ptr = sep + 2;
-    }
-    while (msg.len && (msg.ptr[msg.len - 1] == '\n' || msg.ptr[msg.len - 1] == ' '))
-        msg.len--;
-    msg = cg_arena_strdup(a, msg);
-    yajl_free_error(h, text);
-    return msg;
-}
-
 int cg_json_read(struct json_reader *r, struct cg_arena *a, const yajl_callbacks *cb, void *ctx, cg_str json,
                  struct json_parse_error *err)
 {
@@ -40,7 +23,7 @@ int cg_json_read(struct json_reader *r, struct cg_arena *a, const yajl_callbacks
     }
     if (st != yajl_status_ok) {
         err->pos = pos;
-        err->reason = st == yajl_status_client_canceled ? cg_str_c(r->stop) : yajl_reason(a, r->h, json);
+        err->reason = st == yajl_status_client_canceled ? cg_str_c(r->stop) : cg_yajl_reason(a, r->h, json);
     }
     yajl_free(r->h);
     r->h = NULL;

@@ -3,6 +3,7 @@
 #define CGATE_CORE_INTERNAL_H
 
 #include <regex.h>
+#include <yajl/yajl_parse.h>
 
 #include "cgate/cgate.h"
 
@@ -40,6 +41,10 @@ void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str m
 void cg_verrors_append(struct cg_verrors *to, const struct cg_verrors *from);
 /* {"detail":[{"type":..,"loc":..,"msg":..,"input":..(,"ctx":..)}, ...]} */
 void cg_verrors_write(const struct cg_verrors *e, struct cg_buf *out);
+
+/* yajl's message for the error that stopped h on `json`, without its
+ * "parse error: " prefix and its newline, in the arena. */
+cg_str cg_yajl_reason(struct cg_arena *a, yajl_handle h, cg_str json);
 
 /* Patterns are compiled once at start-up (cg_pattern_compile, which reports
  * a bad expression in `err`) and looked up by their string's address while

@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "core/core_internal.h"
 #include "validate_internal.h"
 
 /* ---- UTF-8 ---- */
@@ -377,4 +381,21 @@ void cg_json_raw(struct cg_json *j, cg_str json)
 {
     start_item(j);
     cg_buf_append_str(j->out, json);
+}
+
+/* yajl's short message without its "parse error: " prefix and newline. */
+cg_str cg_yajl_reason(struct cg_arena *a, yajl_handle h, cg_str json)
+{
+    unsigned char *text = yajl_get_error(h, 0, (const unsigned char *)json.ptr, json.len);
+    cg_str msg = cg_str_c((const char *)text);
+    const char *sep = strstr(msg.ptr, ": ");
+    if (sep) {
+        msg.len -= (size_t)(sep + 2 - msg.ptr);
+        msg.ptr = sep + 2;
+    }
+    while (msg.len && (msg.ptr[msg.len - 1] == '\n' || msg.ptr[msg.len - 1] == ' '))
+        msg.len--;
+    msg = cg_arena_strdup(a, msg);
+    yajl_free_error(h, text);
+    return msg;
 }

@@ -7,6 +7,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "core/core_internal.h"
 #include "lambda/lambda_internal.h"
 
 /* What the container being parsed is. */
@@ -301,13 +302,6 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_end,
 };
 
-static void report_error(yajl_handle h, cg_str json, char *err, size_t errlen)
-{
-    unsigned char *why = yajl_get_error(h, 0, (const unsigned char *)json.ptr, json.len);
-    size_t len = strcspn((const char *)why, "\n");
-    snprintf(err, errlen, "the event is not valid JSON (%.*s)", (int)len, (const char *)why);
-    yajl_free_error(h, why);
-}
 
 int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen)
 {
@@ -321,7 +315,7 @@ int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev,
     if (st == yajl_status_ok)
         st = yajl_complete_parse(p.yajl);
     if (st != yajl_status_ok)
-        report_error(p.yajl, json, err, errlen);
+        snprintf(err, errlen, "the event is not valid JSON (%s)", cg_yajl_reason(a, p.yajl, json).ptr);
     else if (json.len == 0 || p.frames[0].kind != FR_ROOT)
         snprintf(err, errlen, "the event is not a JSON object");
     yajl_free(p.yajl);
