@@ -4,8 +4,9 @@
  * the same time. A SQLite connection must not be used by two threads at once,
  * and one shared connection behind a mutex would serialise every request, so
  * each thread gets a connection of its own: opened on the thread's first
- * call, found again through a thread-specific key, its statements prepared
- * once, and kept until store_close() closes them all (the server's workers
+ * call, found again through a thread-specific key, each statement prepared
+ * on its first use (a cold start that reads nothing prepares nothing), and
+ * kept until store_close() closes them all (the server's workers
  * live as long as the store, so there is one per worker). In WAL mode readers
  * never wait; writers queue in SQLite's busy handler. As no connection is
  * shared, they are opened with SQLITE_OPEN_NOMUTEX.
@@ -117,15 +118,6 @@ static int setup_schema(struct sqlite_store *s, sqlite3 *db)
     return exec(db, schema_sql);
 }
 
-static int prepare_all(struct conn *cn)
-{
-    for (int i = 0; i < ST_COUNT; i++) {
-        if (sqlite3_prepare_v3(cn->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &cn->stmt[i],
-                               NULL) != SQLITE_OK)
-            return fail(cn->db, stmt_sql[i]);
-    }
-    return STORE_OK;
-}
 
 /* Open a connection for the calling thread and register it. */
 static struct conn *conn_open(struct sqlite_store *s, bool create_schema)
@@ -142,8 +134,6 @@ static struct conn *conn_open(struct sqlite_store *s, bool create_schema)
     if (exec(cn->db, "PRAGMA synchronous=FULL") != STORE_OK)
         goto fail;
     if (create_schema && setup_schema(s, cn->db) != STORE_OK)
-        goto fail;
-    if (prepare_all(cn) != STORE_OK)
         goto fail;
     pthread_mutex_lock(&s->lock);
     cn->next = s->conns;
@@ -163,7 +153,14 @@ static sqlite3_stmt *statement(struct store *base, enum stmt which)
     struct conn *cn = pthread_getspecific(s->key);
     if (!cn)
         cn = conn_open(s, false);
-    return cn ? cn->stmt[which] : NULL;
+    if (!cn)
+        return NULL;
+    if (!cn->stmt[which] && sqlite3_prepare_v3(cn->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                               &cn->stmt[which], NULL) != SQLITE_OK) {
+        fail(cn->db, stmt_sql[which]);
+        return NULL;
+    }
+    return cn->stmt[which];
 }
 
 /* Make the statement ready for its next use; returns `result`. */
