@@ -152,8 +152,8 @@ const struct cg_app_opts *cg_app_options(const struct cg_app *app);
 /* The base path in force once started: "" or "/api/v1" (no trailing '/'). */
 cg_str cg_app_base_path(const struct cg_app *app);
 /* The OpenAPI 3.1 document (compact JSON, without `servers`), built from the
- * route tables once: by the first call or by cg_app_start. Owned by the
- * app. ptr NULL when the tables are invalid (the cause is logged). */
+ * route tables once, on first use (this call or a request for it). Owned by
+ * the app. ptr NULL when the tables are invalid (the cause is logged). */
 cg_str cg_app_openapi(struct cg_app *app);
 
 /* The core: route, bind, validate, run the handler, map failures. The

@@ -11,6 +11,7 @@ struct cg_app *cg_app_new(const struct cg_app_opts *opts)
     struct cg_app *app = calloc(1, sizeof *app);
     if (!app)
         cg_oom();
+    pthread_mutex_init(&app->openapi_lock, NULL);
     if (opts)
         app->opts = *opts;
     if (!app->opts.title)
@@ -50,6 +51,7 @@ void cg_app_free(struct cg_app *app)
     free(app->assets_path);
     free((char *)app->base_path.ptr);
     cg_buf_free(&app->openapi);
+    pthread_mutex_destroy(&app->openapi_lock);
     free(app);
 }
 
@@ -244,7 +246,6 @@ static int prepare(struct cg_app *app)
         if (prepare_params(rt) != 0 || prepare_models(rt->route) != 0)
             return -1;
     }
-    cg_openapi_build(app);
     app->prepared = true;
     return 0;
 }
@@ -253,7 +254,7 @@ cg_str cg_app_openapi(struct cg_app *app)
 {
     if (prepare(app) != 0)
         return (cg_str){ NULL, 0 };
-    return cg_buf_str(&app->openapi);
+    return cg_openapi_document(app);
 }
 
 int cg_app_start(struct cg_app *app)

@@ -2,7 +2,9 @@
 #ifndef CGATE_CORE_INTERNAL_H
 #define CGATE_CORE_INTERNAL_H
 
+#include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <yajl/yajl_parse.h>
 
 #include "cgate/cgate.h"
@@ -114,13 +116,17 @@ struct cg_app {
     struct cg_route builtin[CG_BUILTIN_ROUTES];
     char *assets_path;            /* "{docs_url}/static/{file}" */
     cg_str base_path;             /* normalised base_path option, on the heap; empty for none */
-    struct cg_buf openapi;        /* the document, on the heap */
+    struct cg_buf openapi;        /* the document, on the heap, once built */
     size_t openapi_servers_at;    /* where `servers` goes: after "info" */
+    pthread_mutex_t openapi_lock; /* held while the document is built */
+    atomic_bool openapi_built;
 };
 
-/* Build app->openapi from the route tables, and the handler that serves it
- * (openapi.c). */
-void cg_openapi_build(struct cg_app *app);
+/* The document, built from the route tables on its first use, as FastAPI's
+ * app.openapi() is: a cold start that serves no docs does not pay for it.
+ * Safe from any thread once the app is prepared. And the handler that
+ * serves it (openapi.c). */
+cg_str cg_openapi_document(const struct cg_app *app);
 int cg_openapi_serve(struct cg_ctx *c);
 /* Append the routes that serve the document and the docs pages to
  * app->builtin per the app's options; returns how many (docs.c). */

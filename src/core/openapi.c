@@ -533,7 +533,7 @@ static void write_info(struct cg_json *j, const struct cg_app_opts *o)
     cg_json_obj_end(j);
 }
 
-void cg_openapi_build(struct cg_app *app)
+static void build_document(struct cg_app *app)
 {
     struct build b = { .app = app, .arena = cg_arena_new() };
     b.paths = cg_arena_alloc(b.arena, (app->nroutes ? app->nroutes : 1) * sizeof *b.paths);
@@ -554,9 +554,23 @@ void cg_openapi_build(struct cg_app *app)
     cg_arena_free(b.arena);
 }
 
+cg_str cg_openapi_document(const struct cg_app *app)
+{
+    struct cg_app *a = (struct cg_app *)app; /* built once, then only read */
+    if (!atomic_load_explicit(&a->openapi_built, memory_order_acquire)) {
+        pthread_mutex_lock(&a->openapi_lock);
+        if (!atomic_load_explicit(&a->openapi_built, memory_order_relaxed)) {
+            build_document(a);
+            atomic_store_explicit(&a->openapi_built, true, memory_order_release);
+        }
+        pthread_mutex_unlock(&a->openapi_lock);
+    }
+    return cg_buf_str(&a->openapi);
+}
+
 int cg_openapi_serve(struct cg_ctx *c)
 {
-    cg_str doc = cg_buf_str(&c->app->openapi);
+    cg_str doc = cg_openapi_document(c->app);
     cg_str root = c->req->root_path;
     if (root.len == 0)
         return cg_send_json_raw(c, 200, doc);
