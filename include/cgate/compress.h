@@ -49,11 +49,6 @@ struct cg_compress_opts {
  * the type list are copied. */
 int cg_app_use_compression(struct cg_app *app, const struct cg_compress_opts *opts);
 
-/* How much a client wants `coding` by its Accept-Encoding value (RFC 9110
- * §12.5.3), in thousandths: the q of the coding's own element, else that of
- * "*", else 0. Codings ignore case; "x-gzip" counts as "gzip"; an element
- * without q has 1000; a malformed q (q=2, q=0.5000, q=x) counts as 0. An
- * absent header (ptr NULL) gives 0: compression only when asked for. */
-int cg_accept_encoding_q(cg_str accept_encoding, cg_str coding);
+/* cg_accept_encoding_q (request.h) reads Accept-Encoding. */
 
 #endif

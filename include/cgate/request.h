@@ -80,6 +80,15 @@ const char *cg_method_name(enum cg_method m);
 
 /* First header with this name (ASCII case-insensitive); ptr NULL if absent. */
 cg_str cg_request_header(const struct cg_request *r, const char *name);
+/* The next element of a comma-separated header value, trimmed; advances
+ * *list (empty when it is used up). */
+cg_str cg_header_next_element(cg_str *list);
+/* How much a client wants `coding` by its Accept-Encoding value (RFC 9110
+ * §12.5.3), in thousandths: the q of the coding's own element, else that of
+ * "*", else 0. Codings ignore case; "x-gzip" counts as "gzip"; an element
+ * without q has 1000; a malformed q (q=2, q=0.5000, q=x) counts as 0. An
+ * absent header (ptr NULL) gives 0: compression only when asked for. */
+int cg_accept_encoding_q(cg_str accept_encoding, cg_str coding);
 /* The token of `Authorization: Bearer <token>` (scheme in any case); ptr
  * NULL when there is none or it is empty. */
 cg_str cg_bearer_token(const struct cg_request *r);

@@ -180,52 +180,11 @@ static int oauth2_redirect_page(struct cg_ctx *c)
 
 /* ---- assets ---- */
 
-/* The next comma-separated element of a header value; advances *list. */
-static cg_str next_element(cg_str *list)
-{
-    const char *comma = memchr(list->ptr, ',', list->len);
-    size_t len = comma ? (size_t)(comma - list->ptr) : list->len;
-    cg_str item = { list->ptr, len };
-    list->ptr += comma ? len + 1 : len;
-    list->len -= comma ? len + 1 : len;
-    return cg_str_trim(item);
-}
-
-/* An Accept-Encoding element's coding, and whether its q is above zero. */
-static bool coding_wanted(cg_str element, cg_str *coding)
-{
-    const char *semi = memchr(element.ptr, ';', element.len);
-    *coding = cg_str_trim((cg_str){ element.ptr, semi ? (size_t)(semi - element.ptr) : element.len });
-    if (!semi)
-        return true;
-    cg_str param = cg_str_trim((cg_str){ semi + 1, (size_t)(element.ptr + element.len - semi - 1) });
-    if (param.len < 2 || (param.ptr[0] != 'q' && param.ptr[0] != 'Q') || param.ptr[1] != '=')
-        return true;
-    for (size_t i = 2; i < param.len; i++)
-        if (param.ptr[i] >= '1' && param.ptr[i] <= '9')
-            return true;
-    return false; /* q=0, q=0.0, q=0.000 */
-}
-
-static bool accepts_gzip(cg_str header)
-{
-    bool any = false;
-    while (header.ptr && header.len) {
-        cg_str coding;
-        bool wanted = coding_wanted(next_element(&header), &coding);
-        if (cg_str_ieq(coding, CG_STR("gzip")) || cg_str_ieq(coding, CG_STR("x-gzip")))
-            return wanted;
-        if (cg_str_eq(coding, CG_STR("*")))
-            any = wanted;
-    }
-    return any;
-}
-
 /* If-None-Match, compared weakly as RFC 9110 asks for GET. */
 static bool etag_matches(cg_str header, const char *etag)
 {
     while (header.ptr && header.len) {
-        cg_str tag = next_element(&header);
+        cg_str tag = cg_header_next_element(&header);
         if (tag.len > 2 && tag.ptr[0] == 'W' && tag.ptr[1] == '/')
             tag.ptr += 2, tag.len -= 2;
         if (cg_str_eq(tag, CG_STR("*")) || cg_str_eq_c(tag, etag))
@@ -268,7 +227,7 @@ static int serve_asset(struct cg_ctx *c)
         return cg_http_error(c, 404, "Not Found");
     if (etag_matches(cg_request_header(c->req, "if-none-match"), a->etag)) {
         cg_send_empty(c, 304);
-    } else if (accepts_gzip(cg_request_header(c->req, "accept-encoding"))) {
+    } else if (cg_accept_encoding_q(cg_request_header(c->req, "accept-encoding"), CG_STR("gzip")) > 0) {
         cg_send(c, 200, a->content_type, a->gz, a->gz_len);
         cg_add_header(c, "content-encoding", CG_STR("gzip"));
     } else if (send_inflated(c, a) != 0) {
