@@ -1,17 +1,18 @@
 """cgate-local end to end: curl -> the emulated gateway -> the Runtime API ->
 a real bootstrap (mirror, or echo_bootstrap.py that answers with the event it
-got) -> back to curl, in every format; crashes, timeouts, `invoke`, and the
-CloudWatch-style log lines."""
+got) -> back to curl, in every format; crashes, timeouts, `invoke`, the
+CloudWatch-style log lines, and streamed responses relayed as they come."""
 import base64
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
-from conftest import BIN_DIR, Server
+from conftest import BIN_DIR, Server, recv_until_closed
 
 HERE = os.path.dirname(__file__)
 CGATE_LOCAL = os.path.join(BIN_DIR, "cgate-local")
@@ -336,3 +337,218 @@ def test_invoke_of_an_event_the_app_refuses(tmp_path):
 def test_the_lambda_build_runs_through_the_runtime_api(tmp_path):
     code, out, err = run_invoke(LAMBDA_MIRROR, v2_event("/status/201"), tmp_path)
     assert code == 0 and json.loads(out)["statusCode"] == 201, err
+
+
+# ---- streamed responses (--invoke-mode response_stream, runtime.md §1.8-1.9) ----
+
+LINES = [b'{"n":%d,"of":%d}\n' % (i, 5) for i in range(5)]
+
+# A bootstrap that streams by hand: STREAM_MODE=crash sends the prelude and
+# one chunk, then exits; long-prelude sends a prelude of 20 KB; big sends
+# 7 MB of body.
+STREAMING_BOOTSTRAP = r'''
+import os, socket, sys, time, urllib.request
+api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+with urllib.request.urlopen(f"http://{api}/2018-06-01/runtime/invocation/next") as r:
+    request_id = r.headers["Lambda-Runtime-Aws-Request-Id"]
+host, port = api.split(":")
+s = socket.create_connection((host, int(port)))
+s.sendall(f"POST /2018-06-01/runtime/invocation/{request_id}/response HTTP/1.1\r\nHost: {api}\r\n"
+          "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
+def chunk(data):
+    s.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+if os.environ["STREAM_MODE"] == "crash":
+    chunk(b'{"statusCode":200}' + b"\0" * 8)
+    chunk(b"partial")
+    time.sleep(0.3)
+    sys.exit(3)
+if os.environ["STREAM_MODE"] == "big":
+    chunk(b'{"statusCode":200}' + b"\0" * 8)
+    for _ in range(7):
+        chunk(b"x" * (1 << 20))
+else:
+    chunk(b'{"statusCode":200,"headers":{"x-pad":"' + b"x" * 20000 + b'"}}' + b"\0" * 8 + b"body")
+s.sendall(b"0\r\n\r\n")
+s.recv(100)
+'''
+
+
+def start_streaming_bootstrap(tmp_path, mode, options=("--invoke-mode", "response_stream")):
+    script = tmp_path / "streaming_bootstrap.py"
+    script.write_text(STREAMING_BOOTSTRAP)
+    return start_gateway("function-url", [sys.executable, str(script)], options, env={"STREAM_MODE": mode})
+
+
+@pytest.fixture(scope="module")
+def streaming():
+    gw = start_gateway("function-url", [MIRROR], ["--invoke-mode", "response_stream"])
+    yield gw
+    stop(gw)
+
+
+def raw_get(gw, path, version="1.1"):
+    """Everything the gateway sends for one request, until it closes."""
+    with gw.connect(timeout=10) as s:
+        s.sendall(f"GET {path} HTTP/{version}\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        return recv_until_closed(s)
+
+
+def report_duration_ms(gw, request_id):
+    m = gw.wait_for_output(rb"REPORT RequestId: %s\tDuration: ([\d.]+) ms" % request_id.encode())
+    assert m, gw.output
+    return float(m.group(1))
+
+
+def test_streamed_lines_arrive_apart_and_the_report_follows_the_stream(streaming, tmp_path):
+    proc = subprocess.Popen(["curl", "-sSN", "--max-time", "15", "-D", str(tmp_path / "head"),
+                             streaming.url + "/stream/5?delay_ms=300"], stdout=subprocess.PIPE)
+    arrivals, lines = [], []
+    for line in proc.stdout:
+        arrivals.append(time.monotonic())
+        lines.append(line)
+    assert proc.wait(timeout=20) == 0 and lines == LINES
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    assert min(gaps) > 0.15, gaps
+    head = (tmp_path / "head").read_text().lower()
+    assert "content-type: application/x-ndjson" in head and "transfer-encoding: chunked" in head, head
+    assert "content-length" not in head
+    request_id = re.search(r"x-request-id: (\S+)", head).group(1)
+    assert report_duration_ms(streaming, request_id) >= 1100  # measured to the end of the stream
+
+
+def test_each_chunk_is_relayed_as_one_chunk(streaming):
+    _, _, body = raw_get(streaming, "/stream/2?delay_ms=0").partition(b"\r\n\r\n")
+    lines = [b'{"n":0,"of":2}\n', b'{"n":1,"of":2}\n']
+    assert body == b"".join(b"%x\r\n%s\r\n" % (len(line), line) for line in lines) + b"0\r\n\r\n"
+
+
+def test_cookies_of_the_prelude_are_set_cookie_lines(streaming):
+    status, headers, _ = get(streaming.url + "/cookies/set?a=1&b=2")
+    assert status == 200 and headers["set-cookie"] == ["a=1", "b=2"]
+    assert headers["transfer-encoding"] == ["chunked"]
+
+
+def test_a_failure_mid_stream_cuts_the_body(streaming):
+    data = raw_get(streaming, "/stream/4?delay_ms=0&fail_at=2")
+    assert data.endswith(b'f\r\n{"n":1,"of":4}\n\r\n'), data  # no last chunk
+    proc = subprocess.run(["curl", "-sS", "--max-time", "15", streaming.url + "/stream/4?delay_ms=0&fail_at=2"],
+                          capture_output=True, timeout=20)
+    assert proc.returncode == 18 and proc.stdout == b'{"n":0,"of":4}\n{"n":1,"of":4}\n', proc.stderr
+    assert streaming.wait_for_output(rb"RequestId: \S+ Error: failed on purpose before line 2\nFunction.StreamError\n")
+
+
+def test_an_http_1_0_client_gets_the_body_until_the_close(streaming):
+    head, _, body = raw_get(streaming, "/stream/2?delay_ms=0", "1.0").partition(b"\r\n\r\n")
+    assert b"transfer-encoding" not in head.lower() and b"connection: close" in head.lower()
+    assert body == b'{"n":0,"of":2}\n{"n":1,"of":2}\n'
+
+
+def test_a_buffered_post_is_still_answered_when_streaming():
+    gw = start_gateway("function-url", [sys.executable, ECHO], ["--invoke-mode", "response_stream"])
+    try:
+        status, headers, body = get(gw.url + "/anything")
+    finally:
+        stop(gw)
+    assert status == 200 and json.loads(body)["rawPath"] == "/anything" and "content-length" in headers
+
+
+def test_buffered_mode_buffers_a_streamed_post():
+    # The bootstrap streams (CG_INVOKE_MODE from the environment) behind a BUFFERED function URL.
+    gw = start_gateway("function-url", [MIRROR], env={"CG_INVOKE_MODE": "response_stream"})
+    try:
+        status, headers, body = get(gw.url + "/stream/5?delay_ms=0")
+        assert status == 200 and body == b"".join(LINES)
+        assert headers["content-length"] == [str(len(body))] and "transfer-encoding" not in headers
+        assert headers["content-type"] == ["application/x-ndjson"]
+        assert get(gw.url + "/stream/5?delay_ms=0&fail_at=3")[0] == 502
+    finally:
+        stop(gw)
+
+
+def test_buffered_mode_keeps_the_6_mb_limit(tmp_path):
+    gw = start_streaming_bootstrap(tmp_path, "big", options=())
+    try:
+        assert get(gw.url + "/")[0] == 502
+    finally:
+        out = stop(gw)
+    assert "Function.ResponseSizeTooLarge" in out, out
+
+
+def test_rest_streams_too():
+    gw = start_gateway("rest", [MIRROR], ["--stage", "prod", "--invoke-mode", "response_stream"])
+    try:
+        status, headers, body = get(gw.url + "/prod/stream/2?delay_ms=0")
+    finally:
+        stop(gw)
+    assert status == 200 and headers["transfer-encoding"] == ["chunked"]
+    assert body == b'{"n":0,"of":2}\n{"n":1,"of":2}\n'
+
+
+@pytest.mark.parametrize("fmt", ["http", "alb"])
+def test_invoke_mode_response_stream_is_refused_where_nothing_streams(fmt):
+    proc = subprocess.run([CGATE_LOCAL, "start-api", "--format", fmt, "--invoke-mode", "response_stream", "--port",
+                           "0", "--", MIRROR], capture_output=True, timeout=10)
+    assert proc.returncode == 2, proc.stderr
+    assert f"--invoke-mode response_stream does not apply to --format {fmt}" in proc.stderr.decode()
+
+
+def test_the_timeout_covers_the_whole_stream():
+    gw = start_gateway("function-url", [MIRROR], ["--invoke-mode", "response_stream", "--timeout", "1"])
+    try:
+        data = raw_get(gw, "/stream/10?delay_ms=300")  # past the timeout: the body is cut after a line
+        assert data.startswith(b"HTTP/1.1 200") and re.search(rb'\{"n":\d,"of":10\}\n\r\n$', data), data
+        assert get(gw.url + "/delay/3000")[0] == 504  # nothing sent yet: a status still can be
+    finally:
+        out = stop(gw)
+    assert out.count("Task timed out after 1.00 seconds") == 2, out
+
+
+def test_a_bootstrap_that_dies_mid_stream_cuts_the_body(tmp_path):
+    gw = start_streaming_bootstrap(tmp_path, "crash")
+    try:
+        data = raw_get(gw, "/")
+    finally:
+        out = stop(gw)
+    assert data.startswith(b"HTTP/1.1 200") and data.endswith(b"7\r\npartial\r\n"), data
+    assert "Runtime exited with error: exit status 3" in out, out
+
+
+def test_a_prelude_past_16_kb_is_a_502(tmp_path):
+    gw = start_streaming_bootstrap(tmp_path, "long-prelude")
+    try:
+        status, _, body = get(gw.url + "/")
+    finally:
+        out = stop(gw)
+    assert status == 502 and json.loads(body) == {"message": "Internal server error"}
+    assert "no prelude and its eight NULs within the first 16 KB" in out, out
+
+
+def url_event(path, query):
+    event = v2_event(path)
+    event["rawQueryString"] = query
+    event["requestContext"]["domainName"] = event["headers"]["host"] = "abc.lambda-url.us-east-1.on.aws"
+    del event["routeKey"]
+    return event
+
+
+def run_streamed_invoke(tmp_path, query):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(url_event("/stream/3", query)))
+    proc = subprocess.run([CGATE_LOCAL, "invoke", "--invoke-mode", "response_stream", "--event", str(path), "--",
+                           MIRROR], capture_output=True, timeout=30)
+    prelude, _, body = proc.stdout.partition(b"\n")
+    return proc.returncode, json.loads(prelude), body, proc.stderr.decode()
+
+
+def test_invoke_prints_the_prelude_then_the_body(tmp_path):
+    code, prelude, body, err = run_streamed_invoke(tmp_path, "delay_ms=300")
+    assert code == 0, err
+    assert prelude["statusCode"] == 200 and prelude["headers"]["content-type"] == "application/x-ndjson"
+    assert body == b"".join(b'{"n":%d,"of":3}\n' % i for i in range(3))
+    assert float(re.search(r"REPORT RequestId: \S+\tDuration: ([\d.]+) ms", err).group(1)) >= 550, err
+
+
+def test_invoke_of_a_stream_that_fails(tmp_path):
+    code, prelude, body, err = run_streamed_invoke(tmp_path, "delay_ms=0&fail_at=1")
+    assert code == 1 and prelude["statusCode"] == 200 and body == b'{"n":0,"of":3}\n', err
+    assert "cgate-local: the stream failed: Function.StreamError: failed on purpose before line 1" in err, err

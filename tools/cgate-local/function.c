@@ -5,9 +5,10 @@
  * becomes current, and its timeout starts (covering a cold start, as on
  * Lambda); an instance is started if none runs, and the event is handed to
  * the instance's GET /next as soon as one is waiting. A POST /response or
- * /error finishes it. So do the instance exiting (502: Lambda's
- * Runtime.ExitError) and the timeout (504; the instance is killed, and the
- * next invocation gets a fresh one). Between invocations the instance stays
+ * /error finishes it; a streamed /response is relayed chunk by chunk as it
+ * comes, and finishes it when it ends. So do the instance exiting (502:
+ * Lambda's Runtime.ExitError) and the timeout (504; the instance is killed,
+ * and the next invocation gets a fresh one). Between invocations the instance stays
  * warm, blocked in GET /next. */
 #include <inttypes.h>
 #include <libgen.h>
@@ -43,6 +44,7 @@ struct function {
     struct http_request *next_req;    /* a GET /next waiting for an event */
     struct invocation *queue, *queue_tail;
     struct invocation *current;
+    struct http_request *stream;      /* current's streamed POST /response, while it comes */
     bool delivered;                   /* current has gone to the instance */
     int64_t deadline_ms;              /* current's, Unix epoch ms */
     uint64_t delivered_ns;
@@ -134,6 +136,7 @@ static void finish(struct function *fn, enum outcome outcome, cg_str body)
     sample_memory(fn);
     log_report(fn, inv);
     fn->current = NULL;
+    fn->stream = NULL; /* what more it sends is dropped */
     fn->delivered = false;
     inv->done(inv, outcome, body);
     cg_buf_free(&inv->event);
@@ -200,6 +203,10 @@ static void on_instance_exit(uv_process_t *proc, int64_t status, int signo)
     pump(fn); /* a fresh instance for what waits */
 }
 
+/* Set when the invocations stream, as the deploy kit sets it beside the
+ * function URL's InvokeMode; otherwise yours passes through. */
+#define INVOKE_MODE_ENV "CG_INVOKE_MODE="
+
 static const char *const own_env[] = {
     "AWS_LAMBDA_RUNTIME_API=",      "AWS_LAMBDA_FUNCTION_NAME=",  "AWS_LAMBDA_FUNCTION_VERSION=",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=", "AWS_LAMBDA_LOG_GROUP_NAME=", "AWS_LAMBDA_LOG_STREAM_NAME=",
@@ -207,12 +214,12 @@ static const char *const own_env[] = {
     "_HANDLER=",                    "LAMBDA_TASK_ROOT=",          "LAMBDA_RUNTIME_DIR=",
 };
 
-static bool is_own_env(const char *entry)
+static bool is_own_env(const struct function *fn, const char *entry)
 {
     for (size_t i = 0; i < CG_LEN(own_env); i++)
         if (strncmp(entry, own_env[i], strlen(own_env[i])) == 0)
             return true;
-    return false;
+    return fn->o->response_stream && strncmp(entry, INVOKE_MODE_ENV, strlen(INVOKE_MODE_ENV)) == 0;
 }
 
 /* What Lambda sets for a custom runtime (runtime.md §1.11), over our own
@@ -224,10 +231,10 @@ static char **instance_env(const struct function *fn, struct cg_arena *a)
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = cg_arena_alloc(a, (n + CG_LEN(own_env) + 1) * sizeof *env);
+    char **env = cg_arena_alloc(a, (n + CG_LEN(own_env) + 2) * sizeof *env);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (!is_own_env(environ[i]))
+        if (!is_own_env(fn, environ[i]))
             env[k++] = environ[i];
     const char *region = getenv("AWS_REGION") ? getenv("AWS_REGION") : "us-east-1";
     char root[PATH_MAX];
@@ -246,6 +253,8 @@ static char **instance_env(const struct function *fn, struct cg_arena *a)
     SET("_HANDLER=bootstrap");
     SET("LAMBDA_TASK_ROOT=%s", dirname(root));
     SET("LAMBDA_RUNTIME_DIR=/var/runtime");
+    if (o->response_stream)
+        SET(INVOKE_MODE_ENV "response_stream");
 #undef SET
     env[k] = NULL;
     return env;
@@ -353,9 +362,9 @@ static void api_reply(struct http_request *req, int status, const char *error_ty
     http_reply(req, status, json, 1, body);
 }
 
-static void next_gone(void *owner)
+static void next_gone(struct http_request *req)
 {
-    ((struct function *)owner)->next_req = NULL;
+    ((struct function *)req->owner)->next_req = NULL;
 }
 
 static void on_next(struct function *fn, struct http_request *req)
@@ -377,25 +386,6 @@ static bool is_current(const struct function *fn, cg_str id)
     return fn->current && fn->delivered && cg_str_eq(id, cg_str_c(fn->current->id));
 }
 
-/* POST /invocation/{id}/response or /error. */
-static void on_result(struct function *fn, struct http_request *req, cg_str id, bool is_error)
-{
-    if (!is_current(fn, id)) {
-        api_reply(req, 400, "InvalidRequestID", "Invalid request ID");
-        return;
-    }
-    if (!is_error && req->body.len > LAMBDA_MAX_RESPONSE) {
-        api_reply(req, 413, "RequestEntityTooLarge", "Exceeded maximum allowed payload size (6291456 bytes).");
-        fprintf(stderr, "RequestId: %s Error: response of %zu bytes is over the limit\nFunction.ResponseSizeTooLarge\n",
-                fn->current->id, req->body.len);
-        finish(fn, OUT_TOO_LARGE, CG_STR(""));
-        return;
-    }
-    cg_str body = req->body;
-    finish(fn, is_error ? OUT_ERROR : OUT_RESPONSE, body);
-    api_reply(req, 202, NULL, NULL); /* after: the body lives in the request */
-}
-
 static bool take_prefix(cg_str *s, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -412,6 +402,77 @@ static bool take_suffix(cg_str *s, const char *suffix)
         return false;
     s->len -= n;
     return true;
+}
+
+/* ---- streamed responses ---- */
+
+static void relay_chunk(struct http_request *req, cg_str chunk)
+{
+    struct function *fn = req->owner;
+    if (req == fn->stream)
+        fn->current->on_stream(fn->current, chunk);
+}
+
+/* The connection broke mid-stream: the instance's exit, or the timeout,
+ * ends the invocation. */
+static void stream_gone(struct http_request *req)
+{
+    struct function *fn = req->owner;
+    if (req == fn->stream)
+        fn->stream = NULL;
+}
+
+/* A streamed POST /response for the current invocation is relayed as it
+ * comes; any other request is read whole and answered then. */
+static void on_api_head(struct http_request *req, void *data)
+{
+    struct function *fn = data;
+    cg_str mode = http_header(req, "lambda-runtime-function-response-mode"), id = req->target;
+    if (!cg_str_eq_c(req->method, "POST") || !cg_str_ieq(mode, CG_STR("streaming")) || fn->stream ||
+        !take_prefix(&id, API "/invocation/") || !take_suffix(&id, "/response") || !is_current(fn, id))
+        return;
+    fn->stream = req;
+    req->on_body = relay_chunk;
+    req->on_gone = stream_gone;
+    req->owner = fn;
+}
+
+/* Its last chunk has come, maybe with the trailers of a failure. */
+static void end_stream(struct function *fn, struct http_request *req)
+{
+    cg_str type, message;
+    if (!stream_error(req, &type, &message)) {
+        finish(fn, OUT_STREAMED, CG_STR(""));
+    } else {
+        fprintf(stderr, "RequestId: %s Error: %.*s\n%.*s\n", fn->current->id, (int)message.len, message.ptr,
+                (int)type.len, type.ptr);
+        finish(fn, OUT_STREAM_FAILED,
+               cg_arena_printf(req->arena, "%.*s: %.*s", (int)type.len, type.ptr, (int)message.len, message.ptr));
+    }
+    api_reply(req, 202, NULL, NULL);
+}
+
+/* POST /invocation/{id}/response or /error. */
+static void on_result(struct function *fn, struct http_request *req, cg_str id, bool is_error)
+{
+    if (req == fn->stream) {
+        end_stream(fn, req);
+        return;
+    }
+    if (!is_current(fn, id)) {
+        api_reply(req, 400, "InvalidRequestID", "Invalid request ID");
+        return;
+    }
+    if (!is_error && req->body.len > LAMBDA_MAX_RESPONSE) {
+        api_reply(req, 413, "RequestEntityTooLarge", "Exceeded maximum allowed payload size (6291456 bytes).");
+        fprintf(stderr, "RequestId: %s Error: response of %zu bytes is over the limit\nFunction.ResponseSizeTooLarge\n",
+                fn->current->id, req->body.len);
+        finish(fn, OUT_TOO_LARGE, CG_STR(""));
+        return;
+    }
+    cg_str body = req->body;
+    finish(fn, is_error ? OUT_ERROR : OUT_RESPONSE, body);
+    api_reply(req, 202, NULL, NULL); /* after: the body lives in the request */
 }
 
 static void on_api_request(struct http_request *req, void *data)
@@ -443,6 +504,7 @@ struct function *function_new(uv_loop_t *loop, const struct local_opts *o)
         free(fn);
         return NULL;
     }
+    fn->api.on_head = on_api_head;
     snprintf(fn->endpoint, sizeof fn->endpoint, "127.0.0.1:%d", fn->api.port);
     char uuid[37], day[16];
     local_uuid(uuid);

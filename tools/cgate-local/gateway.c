@@ -210,19 +210,58 @@ static int answer_from(struct answering *s, yajl_val root, cg_str response)
     return 0;
 }
 
+/* A prelude is the head alone: the body follows it. Without a type the
+ * bytes are taken as bytes. */
+static int head_from(struct answering *s, yajl_val root)
+{
+    if (!YAJL_IS_OBJECT(root))
+        return refuse(s, "the prelude is not a JSON object");
+    s->out->status = 200;
+    if (member(root, "statusCode") && read_status(s, root) != 0)
+        return -1;
+    if (add_headers(s, root) != 0)
+        return -1;
+    if (!has_header(s->out, CG_STR("content-type")))
+        add_header(s, CG_STR("content-type"), CG_STR("application/octet-stream"));
+    return 0;
+}
+
+/* The JSON as a tree (NULL, with the reason, when it is not JSON); *text
+ * is its copy as a C string, which yajl_tree wants. */
+static yajl_val parse_json(struct answering *s, cg_str json, cg_str *text)
+{
+    char err[128];
+    *text = cg_arena_strdup(s->a, json);
+    if (strlen(text->ptr) != text->len) {
+        refuse(s, "the response holds a NUL byte");
+        return NULL;
+    }
+    yajl_val root = yajl_tree_parse(text->ptr, err, sizeof err);
+    if (!root)
+        refuse(s, "the response is not JSON: %.*s", (int)strcspn(err, "\n"), err);
+    return root;
+}
+
 int gateway_answer(const struct local_opts *o, struct cg_arena *a, cg_str response, struct http_answer *out,
                    char *why, size_t whylen)
 {
     struct answering s = { .o = o, .a = a, .out = out, .why = why, .whylen = whylen };
     *out = (struct http_answer){ 0 };
-    char err[128];
-    cg_str text = cg_arena_strdup(a, response); /* yajl_tree wants a C string */
-    if (strlen(text.ptr) != text.len)
-        return refuse(&s, "the response holds a NUL byte");
-    yajl_val root = yajl_tree_parse(text.ptr, err, sizeof err);
-    if (!root)
-        return refuse(&s, "the response is not JSON: %.*s", (int)strcspn(err, "\n"), err);
-    int rc = answer_from(&s, root, text);
+    cg_str text;
+    yajl_val root = parse_json(&s, response, &text);
+    int rc = root ? answer_from(&s, root, text) : -1;
+    yajl_tree_free(root);
+    return rc;
+}
+
+int gateway_head(const struct local_opts *o, struct cg_arena *a, cg_str prelude, struct http_answer *out, char *why,
+                 size_t whylen)
+{
+    struct answering s = { .o = o, .a = a, .out = out, .why = why, .whylen = whylen };
+    *out = (struct http_answer){ .body = CG_STR("") };
+    cg_str text;
+    yajl_val root = parse_json(&s, prelude, &text);
+    int rc = root ? head_from(&s, root) : -1;
     yajl_tree_free(root);
     return rc;
 }
@@ -243,12 +282,89 @@ static void reply_message(struct http_request *req, int status, const char *mess
     http_reply(req, status, json, 1, cg_arena_printf(req->arena, "{\"message\":\"%s\"}", message));
 }
 
+/* One request's way through the function, in the request's arena: the
+ * client, and a streamed answer as it comes. */
+struct exchange {
+    struct http_request *req;
+    struct prelude_reader prelude;
+    struct http_answer head; /* from the prelude */
+    struct cg_buf body;      /* buffered invoke mode: the streamed body so far */
+    bool started;            /* response_stream: the head is out, chunks follow */
+};
+
+/* The client is being answered: nothing more of the function's reaches it. */
+static struct exchange *take_exchange(struct invocation *inv)
+{
+    struct exchange *x = inv->data;
+    inv->data = NULL;
+    x->req->on_gone = NULL;
+    return x;
+}
+
+static void log_malformed(const char *why)
+{
+    fprintf(stderr, "Execution failed due to configuration error: Malformed Lambda proxy response (%s)\n", why);
+}
+
+static void malformed(struct invocation *inv, const char *why)
+{
+    log_malformed(why);
+    reply_message(take_exchange(inv)->req, 502, "Internal server error");
+}
+
+/* Until the prelude is whole: then the head is known, and sent when the
+ * answer streams. -1 when *bytes hold no body (yet, or ever). */
+static int read_prelude(struct invocation *inv, struct exchange *x, cg_str *bytes)
+{
+    cg_str prelude;
+    char why[256];
+    switch (prelude_feed(&x->prelude, *bytes, &prelude, bytes)) {
+    case PRELUDE_MORE: return -1;
+    case PRELUDE_TOO_LONG: malformed(inv, "no prelude and its eight NULs within the first 16 KB"); return -1;
+    case PRELUDE_DONE: break;
+    }
+    if (gateway_head(gw.o, x->req->arena, prelude, &x->head, why, sizeof why) != 0) {
+        malformed(inv, why);
+        return -1;
+    }
+    if (gw.o->response_stream) {
+        http_reply_start(x->req, x->head.status, x->head.headers, x->head.nheaders);
+        x->started = true;
+    }
+    return 0;
+}
+
+/* A streamed response's bytes: relayed to the client as they come, or,
+ * when the invoke mode is buffered, kept for one answer at the end. */
+static void relay_stream(struct invocation *inv, cg_str bytes)
+{
+    struct exchange *x = inv->data;
+    if (!x || (!x->prelude.done && read_prelude(inv, x, &bytes) != 0))
+        return; /* the client has gone, or has its answer */
+    if (x->started) {
+        http_reply_chunk(x->req, bytes);
+    } else if (x->body.len + bytes.len > LAMBDA_MAX_RESPONSE) {
+        fprintf(stderr, "RequestId: %s Error: a streamed body over 6291456 bytes for a BUFFERED invoke\n"
+                        "Function.ResponseSizeTooLarge\n", inv->id);
+        reply_message(take_exchange(inv)->req, 502, "Internal server error");
+    } else {
+        cg_buf_append_str(&x->body, bytes);
+    }
+}
+
 static void answer_client(struct invocation *inv, enum outcome outcome, cg_str body)
 {
-    struct http_request *req = inv->data;
-    if (!req)
-        return; /* the client went away */
-    req->on_gone = NULL;
+    if (!inv->data)
+        return; /* the client went away, or was answered */
+    struct exchange *x = take_exchange(inv);
+    struct http_request *req = x->req;
+    if (x->started) { /* too late for a status: a failure cuts the body short */
+        if (outcome == OUT_STREAMED)
+            http_reply_end(req);
+        else
+            http_reply_cut(req);
+        return;
+    }
     struct http_answer answer;
     char why[256];
     switch (outcome) {
@@ -257,9 +373,17 @@ static void answer_client(struct invocation *inv, enum outcome outcome, cg_str b
             http_reply(req, answer.status, answer.headers, answer.nheaders, answer.body);
             return;
         }
-        fprintf(stderr, "Execution failed due to configuration error: Malformed Lambda proxy response (%s)\n", why);
+        log_malformed(why);
+        break;
+    case OUT_STREAMED: /* buffered invoke mode */
+        if (x->prelude.done) {
+            http_reply(req, x->head.status, x->head.headers, x->head.nheaders, cg_buf_str(&x->body));
+            return;
+        }
+        log_malformed("the stream ended before its prelude did");
         break;
     case OUT_TIMEOUT: reply_message(req, 504, "Endpoint request timed out"); return;
+    case OUT_STREAM_FAILED:
     case OUT_ERROR:
     case OUT_TOO_LARGE:
     case OUT_CRASH: break;
@@ -267,9 +391,9 @@ static void answer_client(struct invocation *inv, enum outcome outcome, cg_str b
     reply_message(req, 502, "Internal server error");
 }
 
-static void client_gone(void *owner)
+static void client_gone(struct http_request *req)
 {
-    ((struct invocation *)owner)->data = NULL;
+    ((struct invocation *)req->owner)->data = NULL;
 }
 
 static void on_gateway_request(struct http_request *req, void *data)
@@ -284,8 +408,12 @@ static void on_gateway_request(struct http_request *req, void *data)
     }
     char gateway_id[37];
     local_uuid(gateway_id);
+    struct exchange *x = cg_arena_zalloc(req->arena, sizeof *x);
+    x->req = req;
+    prelude_init(&x->prelude, req->arena);
+    cg_buf_init(&x->body, req->arena);
     struct invocation *inv = cg_xmalloc(sizeof *inv);
-    *inv = (struct invocation){ .done = answer_client, .data = req };
+    *inv = (struct invocation){ .on_stream = relay_stream, .done = answer_client, .data = x };
     local_uuid(inv->id);
     cg_buf_init(&inv->event, NULL);
     event_build(gw.o, req, gateway_id, &inv->event);

@@ -11,6 +11,8 @@
  *   function.c  one instance of the bootstrap: its process, the Runtime API
  *               it polls, the queue of invocations, timeouts, CloudWatch-style
  *               START / END / REPORT lines
+ *   stream.c    streamed responses (runtime.md §1.8-1.9): the prelude that
+ *               heads them, the error their trailers report
  *
  * It does not reuse src/server: that server answers each request inside
  * the read callback (cg_app_handle is synchronous), and both sides here
@@ -46,6 +48,7 @@ struct local_opts {
     unsigned timeout_s;
     unsigned memory_mb;
     bool multi_value;      /* ALB target group with multi-value headers on */
+    bool response_stream;  /* --invoke-mode response_stream: answers are relayed as they come */
     char **command;        /* the bootstrap and its arguments, NULL-terminated */
     char function_name[64];
 };
@@ -55,16 +58,20 @@ struct local_opts {
 struct http_conn;
 
 /* A complete request. It stays valid, and its connection open, until
- * http_reply() answers it or the client goes away (then on_gone runs). */
+ * it has been answered or the client goes away (then on_gone runs). */
 struct http_request {
     struct http_conn *conn;
     cg_str method, target, body;
-    struct cg_kv *headers;
-    size_t nheaders;
+    struct cg_kv *headers, *trailers; /* trailers: after a chunked body */
+    size_t nheaders, ntrailers;
     cg_str peer;                    /* the client's address */
     uint16_t local_port;            /* the port it connected to */
     struct cg_arena *arena;         /* freed or reset once answered */
-    void (*on_gone)(void *owner);   /* set by whoever holds the request */
+    /* Set by the server's on_head to take the body one chunk at a time as
+     * it arrives (`body` then stays empty); on_gone also runs if the
+     * connection ends before the body does. */
+    void (*on_body)(struct http_request *req, cg_str chunk);
+    void (*on_gone)(struct http_request *req); /* set by whoever holds the request */
     void *owner;
 };
 
@@ -74,6 +81,7 @@ struct httpd {
     uv_tcp_t listener;
     uv_loop_t *loop;
     http_handler on_request;
+    http_handler on_head;  /* optional, set after httpd_listen: a request's head has come */
     void *data;
     size_t max_body;     /* larger bodies are refused with 413 */
     int port;            /* the port listened on */
@@ -89,6 +97,14 @@ void httpd_close(struct httpd *srv);
  * added; a HEAD request gets no body. */
 void http_reply(struct http_request *req, int status, const struct cg_kv *headers, size_t nheaders,
                 cg_str body);
+/* Answer in pieces: the head now (chunked), then each piece as one chunk,
+ * then the last chunk. A cut answer ends without it: the client can tell
+ * its body is incomplete. An HTTP/1.0 client gets the body until the
+ * connection closes. */
+void http_reply_start(struct http_request *req, int status, const struct cg_kv *headers, size_t nheaders);
+void http_reply_chunk(struct http_request *req, cg_str data);
+void http_reply_end(struct http_request *req);
+void http_reply_cut(struct http_request *req);
 cg_str http_header(const struct http_request *req, const char *name);
 
 /* ---- events.c ---- */
@@ -114,6 +130,10 @@ struct http_answer {
  * arena); -1 with a reason when the gateway would answer 502 instead. */
 int gateway_answer(const struct local_opts *o, struct cg_arena *a, cg_str response, struct http_answer *out,
                    char *why, size_t whylen);
+/* The same for the prelude of a streamed response: status (200 when it has
+ * none) and headers; the body follows it. */
+int gateway_head(const struct local_opts *o, struct cg_arena *a, cg_str prelude, struct http_answer *out, char *why,
+                 size_t whylen);
 
 struct function;
 
@@ -127,6 +147,8 @@ void gateway_stop(void);
 
 enum outcome {
     OUT_RESPONSE,  /* POST /response: body is the response */
+    OUT_STREAMED,  /* a streamed POST /response ended; its bytes went to on_stream */
+    OUT_STREAM_FAILED, /* ...ended with error trailers: body is "Type: message" */
     OUT_ERROR,     /* POST /error: body is the error JSON */
     OUT_TOO_LARGE, /* the response was over Lambda's limit */
     OUT_CRASH,     /* the process exited during the invocation */
@@ -137,6 +159,9 @@ struct invocation {
     struct invocation *next; /* in the queue */
     char id[40];             /* Lambda's request id */
     struct cg_buf event;     /* heap */
+    /* The bytes of a streamed response as they arrive (the prelude first),
+     * one chunk of the bootstrap's POST at a time. */
+    void (*on_stream)(struct invocation *inv, cg_str bytes);
     /* Called once with the result; body lives until it returns. */
     void (*done)(struct invocation *inv, enum outcome outcome, cg_str body);
     void *data;
@@ -150,5 +175,26 @@ void function_free(struct function *fn);
 
 /* A random UUID (the form Lambda's request ids have). */
 void local_uuid(char out[37]);
+
+/* ---- stream.c ---- */
+
+#define PRELUDE_LIMIT 16384 /* the prelude and its eight NULs come within it */
+
+enum prelude_state { PRELUDE_MORE, PRELUDE_DONE, PRELUDE_TOO_LONG };
+
+/* Finds the prelude at the head of a streamed response, across chunks. */
+struct prelude_reader {
+    struct cg_buf seen; /* the bytes so far, until the NULs */
+    bool done;          /* the prelude has been read */
+};
+
+void prelude_init(struct prelude_reader *p, struct cg_arena *a);
+/* Feed the next bytes, until done. PRELUDE_DONE: *prelude is the JSON and
+ * *rest the body bytes that came after the NULs in these bytes. */
+enum prelude_state prelude_feed(struct prelude_reader *p, cg_str bytes, cg_str *prelude, cg_str *rest);
+
+/* The error a streamed POST reported in its trailers: its type and
+ * errorMessage (in the request's arena); false when it reported none. */
+bool stream_error(const struct http_request *post, cg_str *type, cg_str *message);
 
 #endif

@@ -14,7 +14,8 @@
 static void usage(FILE *out)
 {
     fputs("usage: cgate-local start-api [options] -- BOOTSTRAP [ARGS...]\n"
-          "       cgate-local invoke [--event FILE|-] [--timeout S] [--memory MB] -- BOOTSTRAP [ARGS...]\n"
+          "       cgate-local invoke [--event FILE|-] [--invoke-mode M] [--timeout S] [--memory MB]\n"
+          "                          -- BOOTSTRAP [ARGS...]\n"
           "\n"
           "start-api serves HTTP on 127.0.0.1 as an API Gateway, function URL or ALB in front of\n"
           "BOOTSTRAP, run as a Lambda custom runtime against a local Runtime API. invoke sends one\n"
@@ -25,6 +26,8 @@ static void usage(FILE *out)
           "  --stage NAME     rest, http: the stage; the API is then at http://127.0.0.1:PORT/NAME/\n"
           "                   (without it: at the root, with stage prod (rest) or $default (http))\n"
           "  --multi-value    alb: the target group has multi-value headers on\n"
+          "  --invoke-mode M  function-url, rest: buffered (default) | response_stream: answers are\n"
+          "                   relayed as the function streams them (CG_INVOKE_MODE=response_stream)\n"
           "  --port P         port (default 3000; 0 picks a free one)\n"
           "  --timeout S      the function's timeout in seconds (default 3)\n"
           "  --memory MB      the function's memory size (default 128)\n"
@@ -44,6 +47,16 @@ static int parse_format(const char *text, enum gw_format *out)
             return 0;
         }
     fprintf(stderr, "cgate-local: --format must be rest, http, function-url or alb\n");
+    return -1;
+}
+
+static int parse_invoke_mode(const char *text, bool *response_stream)
+{
+    if (text && (strcmp(text, "buffered") == 0 || strcmp(text, "response_stream") == 0)) {
+        *response_stream = strcmp(text, "response_stream") == 0;
+        return 0;
+    }
+    fprintf(stderr, "cgate-local: --invoke-mode must be buffered or response_stream\n");
     return -1;
 }
 
@@ -75,6 +88,9 @@ static int parse_args(int argc, char **argv, struct local_opts *o, const char **
             continue;
         } else if (strcmp(flag, "--format") == 0) {
             if (parse_format(value, &o->format) != 0)
+                return -1;
+        } else if (strcmp(flag, "--invoke-mode") == 0) {
+            if (parse_invoke_mode(value, &o->response_stream) != 0)
                 return -1;
         } else if (strcmp(flag, "--stage") == 0 && value && *value) {
             o->stage = value;
@@ -142,6 +158,18 @@ static int settle_stage(struct local_opts *o)
     return 0;
 }
 
+/* Only function URLs and REST APIs (responseTransferMode STREAM) relay a
+ * streamed response; `invoke` has no gateway and takes any event. */
+static int check_invoke_mode(const struct local_opts *o, bool start)
+{
+    if (!start || !o->response_stream || o->format == FMT_FUNCTION_URL || o->format == FMT_REST)
+        return 0;
+    fprintf(stderr, "cgate-local: --invoke-mode response_stream does not apply to --format %s: only function URLs "
+                    "and REST APIs stream responses\n",
+            format_names[o->format]);
+    return -1;
+}
+
 /* ---- start-api ---- */
 
 struct running {
@@ -165,9 +193,10 @@ static int start_api(uv_loop_t *loop, struct local_opts *o)
     int port = r.fn ? gateway_start(loop, o, r.fn) : -1;
     if (port < 0)
         return 1;
-    fprintf(stderr, "cgate-local: %s gateway%s%s in front of %s; listening on http://127.0.0.1:%d%s%s\n",
-            format_names[o->format], o->stage ? ", stage " : "", o->stage ? o->stage : "", o->command[0], port,
-            *o->mount ? ", the API under " : "", o->mount);
+    fprintf(stderr, "cgate-local: %s gateway%s%s%s in front of %s; listening on http://127.0.0.1:%d%s%s\n",
+            format_names[o->format], o->stage ? ", stage " : "", o->stage ? o->stage : "",
+            o->response_stream ? ", streamed responses" : "", o->command[0], port, *o->mount ? ", the API under " : "",
+            o->mount);
     uv_signal_init(loop, &r.sigint);
     uv_signal_init(loop, &r.sigterm);
     r.sigint.data = r.sigterm.data = &r;
@@ -181,25 +210,59 @@ static int start_api(uv_loop_t *loop, struct local_opts *o)
 
 struct invoking {
     struct function *fn;
+    struct prelude_reader prelude; /* of a streamed answer */
+    bool refused;                  /* ...which had no prelude in its first 16 KB */
     int status;
 };
 
+/* A streamed answer as the gateway delivers it: the prelude on a line of
+ * its own, then the body's bytes, each chunk as soon as it comes. */
+static void print_stream(struct invocation *inv, cg_str bytes)
+{
+    struct invoking *run = inv->data;
+    if (run->refused)
+        return;
+    if (!run->prelude.done) {
+        cg_str prelude;
+        enum prelude_state state = prelude_feed(&run->prelude, bytes, &prelude, &bytes);
+        if (state == PRELUDE_MORE)
+            return;
+        if (state == PRELUDE_TOO_LONG) {
+            fprintf(stderr, "cgate-local: the stream has no prelude and eight NULs within its first 16 KB\n");
+            run->refused = true;
+            return;
+        }
+        fwrite(prelude.ptr, 1, prelude.len, stdout);
+        fputc('\n', stdout);
+    }
+    fwrite(bytes.ptr, 1, bytes.len, stdout);
+    fflush(stdout);
+}
+
+/* Exit 0 when the function answered (whatever the status), 1 when it
+ * failed, its stream included: then the body printed is incomplete. */
 static void print_answer(struct invocation *inv, enum outcome outcome, cg_str body)
 {
     struct invoking *run = inv->data;
     static const char *const failures[] = {
         [OUT_TOO_LARGE] = "the response was over Lambda's 6 MB limit",
-        [OUT_CRASH] = "the bootstrap exited before answering",
+        [OUT_CRASH] = "the bootstrap exited before its answer was complete",
         [OUT_TIMEOUT] = "the function timed out",
     };
     if (outcome == OUT_RESPONSE || outcome == OUT_ERROR) {
         fwrite(body.ptr, 1, body.len, stdout);
         fputc('\n', stdout);
         fflush(stdout);
+    } else if (outcome == OUT_STREAM_FAILED) {
+        fprintf(stderr, "cgate-local: the stream failed: %.*s\n", (int)body.len, body.ptr);
+    } else if (outcome == OUT_STREAMED) {
+        if (!run->prelude.done && !run->refused)
+            fprintf(stderr, "cgate-local: the stream ended before its prelude did\n");
     } else {
         fprintf(stderr, "cgate-local: %s\n", failures[outcome]);
     }
-    run->status = outcome == OUT_RESPONSE ? 0 : 1;
+    bool answered = outcome == OUT_RESPONSE || (outcome == OUT_STREAMED && run->prelude.done);
+    run->status = answered ? 0 : 1;
     function_free(run->fn); /* the loop ends once everything is closed */
 }
 
@@ -230,19 +293,20 @@ static int invoke(uv_loop_t *loop, const struct local_opts *o, const char *event
     struct invoking run = { .fn = function_new(loop, o), .status = 1 };
     if (!run.fn)
         return 1;
+    prelude_init(&run.prelude, NULL);
     struct invocation *inv = cg_xmalloc(sizeof *inv);
-    *inv = (struct invocation){ .done = print_answer, .data = &run };
+    *inv = (struct invocation){ .on_stream = print_stream, .done = print_answer, .data = &run };
     local_uuid(inv->id);
     cg_buf_init(&inv->event, NULL);
-    if (read_event(event_file, &inv->event) != 0) {
+    if (read_event(event_file, &inv->event) == 0) {
+        function_invoke(run.fn, inv);
+    } else {
         cg_buf_free(&inv->event);
         free(inv);
         function_free(run.fn);
-        uv_run(loop, UV_RUN_DEFAULT);
-        return 1;
     }
-    function_invoke(run.fn, inv);
     uv_run(loop, UV_RUN_DEFAULT);
+    cg_buf_free(&run.prelude.seen);
     return run.status;
 }
 
@@ -256,7 +320,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if ((!start && !once) || parse_args(argc, argv, &o, &event_file) != 0 || settle_stage(&o) != 0) {
+    if ((!start && !once) || parse_args(argc, argv, &o, &event_file) != 0 || settle_stage(&o) != 0 ||
+        check_invoke_mode(&o, start) != 0) {
         if (!start && !once)
             usage(stderr);
         return 2;
