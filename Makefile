@@ -1,5 +1,5 @@
 # Thin wrapper around CMake presets. Every goal installs what it needs first.
-.PHONY: all build run dev test bench lambda clean
+.PHONY: all build run dev test bench lambda package fuzz valgrind clean
 
 APP ?= items
 PYTHON ?= python3
@@ -26,6 +26,14 @@ $(VENV)/.stamp-test: requirements-test.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
+# The deployment kit's checkers (sam, cfn-lint, checkov), apart: their pins
+# clash with requirements-test.txt's (requirements-deploy.txt says why).
+build/venv-deploy/.stamp: requirements-deploy.txt
+	@tools/deps.sh test
+	$(PYTHON) -m venv build/venv-deploy
+	build/venv-deploy/bin/pip install -q --disable-pip-version-check -r requirements-deploy.txt
+	touch $@
+
 # npm test tools (redocly, playwright-core), pinned in tests/node/package-lock.json.
 build/node/.stamp: tests/node/package.json tests/node/package-lock.json
 	mkdir -p build/node
@@ -35,12 +43,13 @@ build/node/.stamp: tests/node/package.json tests/node/package-lock.json
 
 # The lambda preset is built too, so that ctest checks the bootstraps and
 # runs one through cgate-local.
-test: $(VENV)/.stamp-test build/node/.stamp
+test: $(VENV)/.stamp-test build/venv-deploy/.stamp build/node/.stamp
 	@tools/deps.sh test
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev
 	cmake --preset lambda >/dev/null
 	cmake --build --preset lambda
+	cmake --preset fuzz >/dev/null && cmake --build --preset fuzz
 	ctest --preset dev
 
 $(VENV)/.stamp-bench: requirements-bench.txt
@@ -70,5 +79,33 @@ lambda:
 	cmake --build --preset lambda
 	tools/check-bootstrap.sh build/lambda/bin/*
 
+# Lambda function zips, dist/$(APP)-<arch>.zip with `bootstrap` at the root,
+# for each of ARCH: built, checked for provided.al2023 and sized by
+# tools/package.sh; the same sources give the same bytes.
+ARCH ?= x86_64 arm64
+package:
+	@tools/deps.sh package
+	tools/package.sh $(APP) $(ARCH)
+
+# The libFuzzer targets (fuzz/), each run FUZZ_SECONDS from its seeds; the
+# figures go to build/fuzz/summary.txt, anything found to build/fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+
+fuzz:
+	@tools/deps.sh fuzz
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	@rm -f build/fuzz/summary.txt; failed=0; \
+	for t in $(FUZZ_TARGETS); do fuzz/run.sh $$t $(FUZZ_SECONDS) || failed=1; done; exit $$failed
+
+# The unit tests and a short run of the apps under valgrind's memcheck, on a
+# build without the sanitizers (build/valgrind); any error or definite leak
+# fails. About 6 minutes on two cores, hence not part of `make test`.
+valgrind:
+	@tools/deps.sh test
+	@command -v valgrind >/dev/null || { echo "make valgrind needs valgrind (apt-get install valgrind)"; exit 1; }
+	tools/valgrind.sh
+
 clean:
-	rm -rf build
+	rm -rf build dist

@@ -33,7 +33,10 @@ foreach(asset IN LISTS assets)
   file(SIZE ${gz} gz_size)
   file(SHA256 ${src} sha)
   string(SUBSTRING ${sha} 0 16 etag)
-  string(APPEND asm "    .globl cg_docs_blob_${i}\n    .balign 16\ncg_docs_blob_${i}:\n    .incbin \"${gz}\"\n")
+  # Bytes 4-7 of a gzip header are the time it was made: zeroed (as gzip -n
+  # does), so the same sources give the same binary.
+  string(APPEND asm "    .globl cg_docs_blob_${i}\n    .balign 16\ncg_docs_blob_${i}:\n"
+                    "    .incbin \"${gz}\", 0, 4\n    .zero 4\n    .incbin \"${gz}\", 8\n")
   string(APPEND decls "extern const unsigned char cg_docs_blob_${i}[];\n")
   string(APPEND rows "    { \"${name}\", \"${type}\", cg_docs_blob_${i}, ${gz_size}, ${size}, \"\\\"${etag}\\\"\" },\n")
   math(EXPR i "${i} + 1")

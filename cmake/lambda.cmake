@@ -1,5 +1,5 @@
 # The `lambda` preset (CG_LAMBDA=ON): app binaries that run as a Lambda
-# `bootstrap` on provided.al2023 with nothing but libc.so.6, and no symbol
+# `bootstrap` on provided.al2023 with nothing but glibc (libc.so.6, libm.so.6), and no symbol
 # newer than GLIBC_2.34 (tools/check-bootstrap.sh checks both).
 #
 # glibc stays dynamic: a static glibc still loads NSS modules for

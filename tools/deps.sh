@@ -1,13 +1,28 @@
 #!/bin/sh
-# Install the Debian packages cgate needs for a goal (build, test, bench).
-# As root it runs apt-get; otherwise it prints the exact command and fails.
+# Install the Debian packages cgate needs for a goal (build, test, bench,
+# package, fuzz). As root it runs apt-get; otherwise it prints the exact commands
+# and fails.
 set -eu
 
 build="cmake ninja-build gcc pkg-config libuv1-dev libyajl-dev libsqlite3-dev node-llhttp libssl-dev zlib1g-dev libbrotli-dev"
 # npm fetches the docs pages' files (docs-ui/); Debian's npm only when there is none.
 command -v npm >/dev/null 2>&1 || build="$build npm"
-test="$build libcriterion-dev curl python3 python3-venv openssl ca-certificates"
+# clang with libFuzzer for the fuzz targets (fuzz/); `make test` runs them briefly.
+fuzz="$build clang libclang-rt-14-dev"
+test="$build libcriterion-dev curl python3 python3-venv openssl ca-certificates clang libclang-rt-14-dev"
 bench="$build wrk nginx-light procps"
+# `make package` zips x86_64 and arm64 bootstraps: on an amd64 machine the
+# arm64 ones are cross-compiled against Debian's arm64 -dev packages,
+# installed beside the amd64 ones (multiarch: same versions).
+package="$build python3"
+cross=""
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+    cross="arm64"
+    package="$package gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
+    for pkg in libuv1-dev libyajl-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev; do
+        package="$package $pkg:arm64"
+    done
+fi
 
 # The browser test's Chromium, apart: when it cannot be installed, that test
 # says it is skipped and the rest still runs.
@@ -24,7 +39,9 @@ case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+fuzz) want=$fuzz ;;
+package) want=$package ;;
+*) echo "usage: $0 build|test|bench|package|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -33,13 +50,20 @@ for pkg in $want; do
 done
 [ -z "$missing" ] && exit 0
 
+# The :arm64 packages need dpkg to know the architecture first.
+add_arch=""
+if [ "${1:-build}" = package ] && [ -n "$cross" ] && ! dpkg --print-foreign-architectures | grep -qx "$cross"; then
+    add_arch=$cross
+fi
 if [ "$(id -u)" -ne 0 ]; then
     echo "cgate needs these Debian packages:$missing" >&2
+    [ -z "$add_arch" ] || echo "run: sudo dpkg --add-architecture $add_arch && sudo apt-get update" >&2
     echo "run: sudo apt-get install -y$missing" >&2
     exit 1
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+[ -z "$add_arch" ] || dpkg --add-architecture "$add_arch"
 apt-get update -qq
 # nginx-light would start a system nginx on port 80; the benchmark runs its own.
 if echo "$missing" | grep -q nginx; then

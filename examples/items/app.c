@@ -51,11 +51,17 @@ static struct store *store_of(struct cg_ctx *c)
 }
 
 /* Answer a store call that did not return STORE_OK. */
+/* A busy store is worth retrying: 503 with Retry-After, logged; anything
+ * else is the core's 500. */
 static int store_refused(struct cg_ctx *c, int rc)
 {
     if (rc == STORE_NOT_FOUND)
         return cg_http_error(c, 404, "Item not found");
-    return cg_fail(c, "item store: %s", store_last_error(store_of(c)));
+    if (rc != STORE_BUSY)
+        return cg_fail(c, "item store: %s", store_last_error(store_of(c)));
+    cg_warn("item store busy: %s", store_last_error(store_of(c)));
+    cg_http_error(c, 503, "Service Unavailable");
+    return cg_add_header(c, "retry-after", CG_STR("1"));
 }
 
 static struct item item_from_input(int64_t id, const struct item_in *in)

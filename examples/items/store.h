@@ -1,9 +1,11 @@
 /* The item store: what the items app needs from a database, behind a small
- * table of operations so that another backend (DynamoDB on AWS) can be added
- * next to the SQLite one. ITEMS_STORE selects the backend in main.c.
+ * table of operations, with a SQLite and a DynamoDB backend. ITEMS_STORE
+ * selects the backend in app.c.
  *
- * Every operation returns STORE_OK, STORE_NOT_FOUND (get, replace, remove)
- * or STORE_ERROR; after STORE_ERROR, store_last_error() says why. */
+ * Every operation returns STORE_OK, STORE_NOT_FOUND (get, replace, remove),
+ * STORE_BUSY (the database is there but cannot take it now: locked past
+ * the busy timeout, disk full, throttled past the retries; worth retrying
+ * later) or STORE_ERROR; after the last two, store_last_error() says why. */
 #ifndef ITEMS_STORE_H
 #define ITEMS_STORE_H
 
@@ -29,7 +31,7 @@ struct item {
     cg_str description; /* ptr NULL: absent (sent as null) */
 };
 
-enum { STORE_OK = 0, STORE_NOT_FOUND = -1, STORE_ERROR = -2 };
+enum { STORE_OK = 0, STORE_NOT_FOUND = -1, STORE_BUSY = -2, STORE_ERROR = -3 };
 
 struct store;
 

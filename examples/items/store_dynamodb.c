@@ -47,7 +47,7 @@ static const char *ddb_last_error(void)
 static int fail(const char *what, int status, const struct cg_ddb_result *res)
 {
     snprintf(last_error, sizeof last_error, "%s: %s (%s)", what, res->message, cg_ddb_status_name(status));
-    return STORE_ERROR;
+    return status == CG_DDB_THROTTLED ? STORE_BUSY : STORE_ERROR;
 }
 
 static struct ddb_store *store_of(struct store *base)

@@ -78,7 +78,12 @@ static int fail(sqlite3 *db, const char *what)
 {
     snprintf(last_error, sizeof last_error, "%s: %s", what,
              db ? sqlite3_errmsg(db) : "out of memory");
-    return STORE_ERROR;
+    switch (db ? sqlite3_errcode(db) : SQLITE_NOMEM) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL: return STORE_BUSY;
+    default: return STORE_ERROR;
+    }
 }
 
 static void conn_close(struct conn *cn)

@@ -203,10 +203,13 @@ static int set_cookies(struct cg_ctx *c)
     const struct cg_request *r = cg_req(c);
     cg_send_json_raw(c, 200, CG_STR("{}"));
     for (size_t i = 0; i < r->nquery; i++) {
-        cg_str pair = cg_arena_printf(cg_arena(c), "%.*s=%.*s", (int)r->query[i].name.len, r->query[i].name.ptr,
-                                      (int)r->query[i].value.len, r->query[i].value.ptr);
-        if (cg_add_header(c, "set-cookie", pair) != 0)
-            return cg_http_error(c, 400, "A cookie cannot hold a line break");
+        struct cg_buf pair; /* not printf: a NUL must reach cg_add_header's check */
+        cg_buf_init(&pair, cg_arena(c));
+        cg_buf_append_str(&pair, r->query[i].name);
+        cg_buf_putc(&pair, '=');
+        cg_buf_append_str(&pair, r->query[i].value);
+        if (cg_add_header(c, "set-cookie", cg_buf_str(&pair)) != 0)
+            return cg_http_error(c, 400, "A cookie cannot hold a control character");
     }
     return tag_request_id(c);
 }

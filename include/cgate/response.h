@@ -32,7 +32,8 @@ struct cg_response {
 
 void cg_response_init(struct cg_response *r, struct cg_arena *arena);
 /* Append a header. Refused (returns -1, logged) when the name is not an
- * HTTP token or the value holds CR, LF or NUL: no handler can split a
+ * HTTP token or the value holds a control character (CR, LF, NUL, ...; tab
+ * is fine, RFC 9110 §5.5): no handler can split a
  * response. Both strings are copied into the arena. */
 int cg_response_add_header(struct cg_response *r, cg_str name, cg_str value);
 /* Replace every header with this name by one value (or add it). */

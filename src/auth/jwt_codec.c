@@ -189,10 +189,13 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_end,
 };
 
-
 int json_read_objects(struct cg_arena *a, cg_str json, const char *array_key, jobject_fn fn, void *arg, char *err,
                       size_t errlen)
 {
+    if (cg_json_find_lone_surrogate(json) != SIZE_MAX) {
+        snprintf(err, errlen, "not JSON: a lone surrogate in a \\u escape");
+        return -1;
+    }
     struct reader r = { .a = a, .array_key = array_key, .fn = fn, .arg = arg };
     yajl_handle h = yajl_alloc(&callbacks, NULL, &r);
     yajl_status st = yajl_parse(h, (const unsigned char *)json.ptr, json.len);

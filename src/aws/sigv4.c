@@ -127,6 +127,7 @@ void cg_aws_query_string(struct cg_buf *out, const struct cg_kv *query, size_t n
     struct encoded_pair *pairs = cg_xmalloc(n * sizeof *pairs);
     struct cg_buf text;
     cg_buf_init(&text, NULL);
+    cg_buf_reserve(&text, 1); /* pairs that encode to nothing still point into it, never at NULL + 0 */
     for (size_t i = 0; i < n; i++) {
         pairs[i].name_at = text.len;
         sigv4_uri_encode(&text, query[i].name, false);
@@ -153,7 +154,7 @@ void cg_aws_query_string(struct cg_buf *out, const struct cg_kv *query, size_t n
 /* ---- the canonical headers ---- */
 
 struct signed_header {
-    char name[64];      /* lower case */
+    char *name;         /* lower case, on the heap */
     cg_str value;
     size_t order;       /* keeps repeated headers in the order sent */
 };
@@ -176,14 +177,16 @@ static bool is_unsigned(const char *lname)
 static void add_header(struct signed_header *h, size_t *n, cg_str name, cg_str value)
 {
     struct signed_header *sh = &h[*n];
-    size_t len = name.len < sizeof sh->name - 1 ? name.len : sizeof sh->name - 1;
-    for (size_t i = 0; i < len; i++) {
+    sh->name = cg_xmalloc(name.len + 1);
+    for (size_t i = 0; i < name.len; i++) {
         char c = name.ptr[i];
         sh->name[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
-    sh->name[len] = '\0';
-    if (is_unsigned(sh->name))
+    sh->name[name.len] = '\0';
+    if (is_unsigned(sh->name)) {
+        free(sh->name);
         return;
+    }
     sh->value = value;
     sh->order = *n;
     (*n)++;
@@ -249,6 +252,8 @@ void sigv4_canonical_request(const struct cg_aws_request *req, cg_str host, cons
     for (size_t i = 0; i < req->nheaders; i++)
         add_header(h, &n, req->headers[i].name, req->headers[i].value);
     write_headers(h, n, out, signed_headers);
+    for (size_t i = 0; i < n; i++)
+        free(h[i].name);
     free(h);
 
     cg_buf_putc(out, '\n');

@@ -10,6 +10,12 @@
 int cg_json_read(struct json_reader *r, struct cg_arena *a, const yajl_callbacks *cb, void *ctx, cg_str json,
                  struct json_parse_error *err)
 {
+    size_t surrogate = cg_json_find_lone_surrogate(json);
+    if (surrogate != SIZE_MAX) {
+        err->pos = surrogate;
+        err->reason = CG_STR("lone surrogate in a \\u escape");
+        return -1;
+    }
     r->h = yajl_alloc(cb, NULL, ctx);
     if (!r->h)
         cg_oom();

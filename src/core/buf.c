@@ -22,7 +22,7 @@ void cg_buf_free(struct cg_buf *b)
 char *cg_buf_reserve(struct cg_buf *b, size_t extra)
 {
     if (b->cap - b->len >= extra)
-        return b->data + b->len;
+        return b->len ? b->data + b->len : b->data; /* data may be NULL: never NULL + 0 */
     size_t cap = b->cap ? b->cap * 2 : 256;
     while (cap - b->len < extra)
         cap *= 2;

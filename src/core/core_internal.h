@@ -44,6 +44,11 @@ void cg_verrors_append(struct cg_verrors *to, const struct cg_verrors *from);
 /* {"detail":[{"type":..,"loc":..,"msg":..,"input":..(,"ctx":..)}, ...]} */
 void cg_verrors_write(const struct cg_verrors *e, struct cg_buf *out);
 
+/* yajl reads the \u escape of a lone UTF-16 surrogate as "?", or pairs it
+ * with whatever escape follows: text would change silently. The offset of
+ * the first such escape in `json`, or SIZE_MAX when there is none. */
+size_t cg_json_find_lone_surrogate(cg_str json);
+
 /* yajl's message for the error that stopped h on `json`, without its
  * "parse error: " prefix and its newline, in the arena. */
 cg_str cg_yajl_reason(struct cg_arena *a, yajl_handle h, cg_str json);

@@ -399,3 +399,43 @@ cg_str cg_yajl_reason(struct cg_arena *a, yajl_handle h, cg_str json)
     yajl_free_error(h, text);
     return msg;
 }
+
+/* The value of the 4 hex digits at p[at], or UINT32_MAX when they are not. */
+static uint32_t hex4(cg_str s, size_t at)
+{
+    if (at + 4 > s.len)
+        return UINT32_MAX;
+    uint32_t v = 0;
+    for (size_t i = at; i < at + 4; i++) {
+        char c = s.ptr[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return UINT32_MAX;
+        v = v << 4 | (uint32_t)d;
+    }
+    return v;
+}
+
+size_t cg_json_find_lone_surrogate(cg_str json)
+{
+    for (size_t i = 0; i + 1 < json.len; i++) {
+        if (json.ptr[i] != '\\')
+            continue;
+        if (json.ptr[i + 1] != 'u') {
+            i++; /* an escaped character: "\\u" is no escape of a u */
+            continue;
+        }
+        uint32_t v = hex4(json, i + 2);
+        if (v >= 0xDC00 && v <= 0xDFFF)
+            return i;
+        if (v >= 0xD800 && v <= 0xDBFF) {
+            bool escape_follows = i + 7 < json.len && json.ptr[i + 6] == '\\' && json.ptr[i + 7] == 'u';
+            uint32_t low = escape_follows ? hex4(json, i + 8) : UINT32_MAX;
+            if (low < 0xDC00 || low > 0xDFFF)
+                return i;
+            i += 6; /* past the high half; the loop steps over the low one */
+        }
+        i++;
+    }
+    return SIZE_MAX;
+}

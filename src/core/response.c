@@ -35,12 +35,14 @@ static bool valid_name(cg_str name)
     return true;
 }
 
-/* CR, LF and NUL would let a value end the header block early. */
+/* RFC 9110 §5.5: visible characters, spaces, tabs and obs-text only. CR,
+ * LF and NUL would end the header block early; any other control makes
+ * strict clients (llhttp, h11) refuse the whole response. */
 static bool valid_value(cg_str value)
 {
     for (size_t i = 0; i < value.len; i++) {
-        char c = value.ptr[i];
-        if (c == '\r' || c == '\n' || c == '\0')
+        unsigned char c = (unsigned char)value.ptr[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
             return false;
     }
     return true;
@@ -49,7 +51,7 @@ static bool valid_value(cg_str value)
 int cg_response_add_header(struct cg_response *r, cg_str name, cg_str value)
 {
     if (!valid_name(name) || !valid_value(value)) {
-        cg_error("refused response header %.*s: invalid name or a CR, LF or NUL in its value",
+        cg_error("refused response header %.*s: invalid name or a control character in its value",
                  (int)(name.len > 64 ? 64 : name.len), name.ptr ? name.ptr : "");
         return -1;
     }

@@ -302,11 +302,15 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_end,
 };
 
-
 int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen)
 {
     memset(ev, 0, sizeof *ev);
     ev->json = json;
+    size_t surrogate = cg_json_find_lone_surrogate(json);
+    if (surrogate != SIZE_MAX) {
+        snprintf(err, errlen, "the event is not valid JSON (a lone surrogate in a \\u escape at byte %zu)", surrogate);
+        return -1;
+    }
     struct parser p = { .ev = ev, .arena = a, .key = K_NONE };
     p.yajl = yajl_alloc(&callbacks, NULL, &p);
     if (!p.yajl)

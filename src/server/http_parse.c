@@ -52,6 +52,13 @@ static int refuse(struct conn *c, int status)
     return HPE_USER;
 }
 
+/* RFC 9112 §3: a request line over the limit because of its target is a
+ * 414; past the request line, the headers are too large (431). */
+static int head_too_large(const struct http_msg *m)
+{
+    return m->target.len && m->nheaders == 0 ? 414 : 431;
+}
+
 /* Add the next piece llhttp reports to a span. The pieces of one span are
  * adjacent in the buffer (reads are appended to it), so a gap means llhttp
  * skipped bytes in between: an obs-fold continuation line. */
@@ -64,7 +71,7 @@ static int span_extend(struct conn *c, struct span *s, const char *at, size_t le
         return refuse(c, 400);
     s->len += len;
     if (!c->msg.headers_done && off + len > opts_of(c)->max_header)
-        return refuse(c, 431);
+        return refuse(c, head_too_large(&c->msg));
     return 0;
 }
 
@@ -294,7 +301,7 @@ static enum parse_result input_exhausted(struct conn *c)
     if (!m->headers_done) {
         if (c->in.len - m->start <= opts_of(c)->max_header)
             return PARSE_NEED_MORE;
-        m->error_status = 431;
+        m->error_status = head_too_large(m);
         return PARSE_ERROR;
     }
     /* What follows the body is chunk framing llhttp has consumed: drop it,

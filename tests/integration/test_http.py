@@ -278,14 +278,14 @@ def test_endless_chunk_framing_is_413(mirror):
         assert reader.response()[0] == 413
 
 
-@pytest.mark.parametrize("raw", [
-    get(b"/anything", b"X-Big: " + b"a" * MAX_HEADER + b"\r\n"),
-    get(b"/anything", b"".join(b"X-%d: v\r\n" % i for i in range(MAX_HEADER // 8))),
-    get(b"/anything?" + b"q" * MAX_HEADER),
+@pytest.mark.parametrize("raw, want", [
+    (get(b"/anything", b"X-Big: " + b"a" * MAX_HEADER + b"\r\n"), 431),
+    (get(b"/anything", b"".join(b"X-%d: v\r\n" % i for i in range(MAX_HEADER // 8))), 431),
+    (get(b"/anything?" + b"q" * MAX_HEADER), 414),
 ], ids=["one-big-header", "many-headers", "long-target"])
-def test_oversized_head_is_431(mirror, raw):
+def test_oversized_head_is_431_or_414(mirror, raw, want):
     status, _, _, closed = exchange(mirror, raw)
-    assert status == 431 and closed
+    assert status == want and closed
     assert_alive(mirror)
 
 

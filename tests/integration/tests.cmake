@@ -25,6 +25,14 @@ add_test(NAME lambda.bootstrap
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(lambda.bootstrap PROPERTIES SKIP_RETURN_CODE 77)
 
+# tools/package.sh: the mirror app zipped twice per architecture, the same
+# bytes, an executable bootstrap that passes the checks (skipped without the
+# architecture's toolchain: tools/deps.sh package).
+# RUN_SERIAL: they may relink build/lambda*/bin/mirror, which others read.
+add_test(NAME package.reproducible COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/package_check.sh x86_64)
+add_test(NAME package.arm64 COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/package_check.sh arm64)
+set_tests_properties(package.reproducible package.arm64 PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL ON)
+
 # The Lambda benchmark's harness (bench/lambda): the emulator and the
 # in-process timer measure the items app and refuse non-200 answers.
 if(NOT CG_LAMBDA)
@@ -35,3 +43,7 @@ endif()
 cg_integration_test(compress)
 # Log lines on Lambda and locally; secrets never in them.
 cg_integration_test(logging)
+# Bad input through the servers and `items invoke`; faults of the Runtime API,
+# SQLite (lock, full disk), DynamoDB (throttling) and SIGTERM under load.
+cg_integration_test(bad_input)
+cg_integration_test(faults)

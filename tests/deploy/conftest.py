@@ -1,0 +1,10 @@
+"""Paths shared by the deployment kit's tests."""
+import os
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SAM_DIR = os.path.join(ROOT, "deploy", "sam")
+TEMPLATE = os.path.join(SAM_DIR, "template.yaml")
+TERRAFORM_DIR = os.path.join(ROOT, "deploy", "terraform")
+CLI_DIR = os.path.join(ROOT, "deploy", "cli")
+WORKFLOWS_DIR = os.path.join(ROOT, ".github", "workflows")
+DEPLOY_VENV_BIN = os.path.join(ROOT, "build", "venv-deploy", "bin")

@@ -1,0 +1,96 @@
+"""checkov on the SAM template (once per ApiType: checkov drops the resources a
+condition turns off) and on the Terraform files, in one run: no failed check,
+every skipped check explained, and every skip the files declare still used.
+Runs in build/venv-deploy."""
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import DEPLOY_VENV_BIN, TEMPLATE, TERRAFORM_DIR
+
+TF_SKIP = re.compile(r"#checkov:skip=(CKV2?_AWS_\d+):(.*)")
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads the template's short-form intrinsics (!Ref, !If...) as plain values."""
+
+
+CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """checkov's JSON reports, by framework."""
+    work = tmp_path_factory.mktemp("checkov")
+    with open(TEMPLATE) as f:
+        text = f.read()
+    (work / "sam").mkdir()
+    (work / "sam" / "template-http.yaml").write_text(text)
+    rest = text.replace("    Default: HTTP\n", "    Default: REST\n", 1)
+    assert rest != text
+    (work / "sam" / "template-rest.yaml").write_text(rest)
+    shutil.copytree(TERRAFORM_DIR, work / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
+    out = subprocess.run([os.path.join(DEPLOY_VENV_BIN, "checkov"), "-d", str(work), "--framework", "cloudformation",
+                          "terraform", "--skip-download", "-o", "json"],
+                         capture_output=True, text=True, timeout=240,
+                         env={**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"})
+    assert out.returncode in (0, 1), out.stderr[-3000:]
+    result = json.loads(out.stdout)
+    return {r["check_type"]: r["results"] for r in (result if isinstance(result, list) else [result])}
+
+
+def declared_sam_skips():
+    with open(TEMPLATE) as f:
+        template = yaml.load(f, Loader=CfnLoader)
+    return {(name, skip["id"]): skip.get("comment", "")
+            for name, res in template["Resources"].items()
+            for skip in res.get("Metadata", {}).get("checkov", {}).get("skip", [])}
+
+
+def declared_tf_skips():
+    skips = {}
+    for name in sorted(os.listdir(TERRAFORM_DIR)):
+        if name.endswith(".tf"):
+            with open(os.path.join(TERRAFORM_DIR, name)) as f:
+                for m in TF_SKIP.finditer(f.read()):
+                    skips[(name, m.group(1))] = m.group(2).strip()
+    return skips
+
+
+@pytest.mark.parametrize("framework", ["cloudformation", "terraform"])
+def test_no_failed_check(reports, framework):
+    results = reports[framework]
+    failed = [(c["check_id"], c["resource"], c["file_path"]) for c in results["failed_checks"]]
+    assert failed == []
+    assert len(results["passed_checks"]) >= 5, "checkov checked next to nothing"
+
+
+@pytest.mark.parametrize("framework", ["cloudformation", "terraform"])
+def test_every_skip_is_explained(reports, framework):
+    for check in reports[framework]["skipped_checks"]:
+        assert len(check.get("check_result", {}).get("suppress_comment", "")) > 20, check["check_id"]
+
+
+def test_sam_skips_are_all_used(reports):
+    declared = declared_sam_skips()
+    assert declared and all(len(why) > 20 for why in declared.values())
+    used = {(c["resource"].split(".")[-1], c["check_id"]) for c in reports["cloudformation"]["skipped_checks"]}
+    assert set(declared) - used == set()
+
+
+def test_terraform_skips_are_all_used(reports):
+    declared = declared_tf_skips()
+    assert declared and all(len(why) > 20 for why in declared.values())
+    used = {(os.path.basename(c["file_path"]), c["check_id"]) for c in reports["terraform"]["skipped_checks"]}
+    assert set(declared) - used == set()
+
+
+def test_the_rest_api_choice_was_checked(reports):
+    resources = {c["resource"] for c in reports["cloudformation"]["skipped_checks"]}
+    assert "AWS::ApiGateway::Stage.RestApiStage" in resources
+    assert "AWS::ApiGatewayV2::Stage.HttpApiStage" in resources

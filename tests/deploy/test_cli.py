@@ -1,0 +1,156 @@
+"""deploy/cli/deploy.sh and destroy.sh against moto_server on a loopback port,
+with the aws CLI of build/venv: what exists after a first deploy, after a second
+one (updated in place, nothing doubled), and after destroy (run twice too).
+moto creates functions without Docker; nothing is invoked."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+
+import boto3
+import pytest
+
+from conftest import CLI_DIR
+
+VENV_BIN = os.path.dirname(sys.executable)
+NAME = "items-cli-test"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
+CORS = 'https://a.example, https://b.example'
+
+
+@pytest.fixture(scope="module")
+def moto():
+    """moto_server on 127.0.0.1, with AWS's managed policies loaded (the role attaches one); its URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([os.path.join(VENV_BIN, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("moto_server did not start")
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    """A zip with `bootstrap` at its root, as `make package` writes (never run: moto does not invoke)."""
+    path = tmp_path_factory.mktemp("dist") / "items.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o100755 << 16
+        z.writestr(info, "#!/bin/sh\nexit 0\n")
+    return str(path)
+
+
+def run(script, moto, **env):
+    full = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": moto, "NAME": NAME,
+            "PATH": VENV_BIN + os.pathsep + os.environ["PATH"], **env}
+    full.pop("AWS_DEFAULT_REGION", None)
+    return subprocess.run(["sh", os.path.join(CLI_DIR, script)], capture_output=True, text=True, env=full,
+                          timeout=180)
+
+
+def client(moto, service):
+    return boto3.client(service, endpoint_url=moto, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def http_api(moto):
+    """(api, integrations, routes, stages) of the one API named NAME."""
+    apigw = client(moto, "apigatewayv2")
+    apis = [a for a in apigw.get_apis()["Items"] if a["Name"] == NAME]
+    assert len(apis) == 1, apis
+    api_id = apis[0]["ApiId"]
+    return (apis[0], apigw.get_integrations(ApiId=api_id)["Items"], apigw.get_routes(ApiId=api_id)["Items"],
+            apigw.get_stages(ApiId=api_id)["Items"])
+
+
+def check_deployed(moto, arch, memory):
+    fn = client(moto, "lambda").get_function_configuration(FunctionName=NAME)
+    assert (fn["Runtime"], fn["Handler"], fn["Architectures"], fn["MemorySize"]) == (
+        "provided.al2023", "bootstrap", [arch], memory)
+    assert fn["Environment"]["Variables"] == {"ITEMS_STORE": "dynamodb", "ITEMS_TABLE": f"{NAME}-items",
+                                              "LOG_LEVEL": "info", "CORS_ALLOW_ORIGINS": CORS}
+    assert fn["Role"].endswith(f":role/{NAME}-function")
+
+    iam = client(moto, "iam")
+    trust = iam.get_role(RoleName=f"{NAME}-function")["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    attached = iam.list_attached_role_policies(RoleName=f"{NAME}-function")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AWSLambdaBasicExecutionRole"]
+    policy = iam.get_role_policy(RoleName=f"{NAME}-function", PolicyName="items-table")["PolicyDocument"]
+    statement, = policy["Statement"]
+    table = client(moto, "dynamodb").describe_table(TableName=f"{NAME}-items")["Table"]
+    assert statement["Resource"] == table["TableArn"]
+    assert sorted(statement["Action"]) == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
+                                           "dynamodb:Query", "dynamodb:UpdateItem"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("pk", "HASH"), ("id", "RANGE")]
+
+    groups = client(moto, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")["logGroups"]
+    assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(f"/aws/lambda/{NAME}", 30)]
+
+    api, integrations, routes, stages = http_api(moto)
+    assert api["ProtocolType"] == "HTTP"
+    integration, = integrations
+    assert (integration["IntegrationType"], integration["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+    assert integration["IntegrationUri"] == fn["FunctionArn"]
+    assert sorted((r["RouteKey"], r["Target"]) for r in routes) == [
+        ("$default", f"integrations/{integration['IntegrationId']}"),
+        ("ANY /{proxy+}", f"integrations/{integration['IntegrationId']}")]
+    assert [(s["StageName"], s["AutoDeploy"]) for s in stages] == [("$default", True)]
+
+    statements = json.loads(client(moto, "lambda").get_policy(FunctionName=NAME)["Policy"])["Statement"]
+    statement, = statements
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api['ApiId']}/*")
+    return api
+
+
+def test_deploy_twice_then_destroy_twice(moto, package):
+    first = run("deploy.sh", moto, ZIP=package, ARCH="x86_64", MEMORY="512", CORS_ALLOW_ORIGINS=CORS)
+    assert first.returncode == 0, first.stderr
+    api = check_deployed(moto, "x86_64", 512)
+    assert f"api_url={api['ApiEndpoint']}\ndocs_url={api['ApiEndpoint']}/docs\n" == first.stdout
+
+    # Again, with more memory: updated in place, nothing made twice. (The
+    # architecture stays: moto's UpdateFunctionCode ignores Architectures.)
+    second = run("deploy.sh", moto, ZIP=package, ARCH="x86_64", MEMORY="1024", CORS_ALLOW_ORIGINS=CORS)
+    assert second.returncode == 0, second.stderr
+    assert "creating" not in second.stderr
+    assert check_deployed(moto, "x86_64", 1024)["ApiId"] == api["ApiId"]
+
+    gone = run("destroy.sh", moto)
+    assert gone.returncode == 0, gone.stderr
+    assert [a for a in client(moto, "apigatewayv2").get_apis()["Items"] if a["Name"] == NAME] == []
+    assert NAME not in [f["FunctionName"] for f in client(moto, "lambda").list_functions()["Functions"]]
+    assert f"{NAME}-function" not in [r["RoleName"] for r in client(moto, "iam").list_roles()["Roles"]]
+    assert client(moto, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")["logGroups"] == []
+    assert f"{NAME}-items" in client(moto, "dynamodb").list_tables()["TableNames"]  # kept, with its items
+
+    again = run("destroy.sh", moto, DELETE_TABLE="1")
+    assert again.returncode == 0, again.stderr
+    assert f"{NAME}-items" not in client(moto, "dynamodb").list_tables()["TableNames"]
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"AWS_REGION": ""}, "set AWS_REGION"),
+    ({"ARCH": "aarch64"}, "ARCH must be arm64 or x86_64"),
+    ({"ZIP": "/nonexistent/items.zip"}, "/nonexistent/items.zip not found: run 'make package'"),
+])
+def test_deploy_refuses_bad_settings(moto, package, env, message):
+    out = run("deploy.sh", moto, **{"ZIP": package, **env})
+    assert out.returncode == 1 and message in out.stderr
