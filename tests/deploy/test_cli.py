@@ -4,16 +4,15 @@ one (updated in place, nothing doubled), and after destroy (run twice too).
 moto creates functions without Docker; nothing is invoked."""
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 
 import boto3
 import pytest
 
 from conftest import CLI_DIR
+from moto_server import running_moto
 
 VENV_BIN = os.path.dirname(sys.executable)
 NAME = "items-cli-test"
@@ -24,25 +23,8 @@ CORS = 'https://a.example, https://b.example'
 @pytest.fixture(scope="module")
 def moto():
     """moto_server on 127.0.0.1, with AWS's managed policies loaded (the role attaches one); its URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([os.path.join(VENV_BIN, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("moto_server did not start")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_moto({"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,14 @@ server and through `items invoke` (the Lambda path); the table checked with
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
 from conftest import BIN_DIR
+from moto_server import running_moto
 from test_items import HAMMER, call, call_json, create
 
 VENV_BIN = os.path.dirname(sys.executable)
@@ -27,24 +26,8 @@ tables = itertools.count(1)
 @pytest.fixture(scope="module")
 def moto():
     """moto_server on 127.0.0.1; its URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([os.path.join(VENV_BIN, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("moto_server did not start")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_moto() as url:
+        yield url
 
 
 @pytest.fixture
