@@ -1,5 +1,5 @@
 # Thin wrapper around CMake presets. Every goal installs what it needs first.
-.PHONY: all build run dev test bench lambda package fuzz valgrind clean
+.PHONY: all build run dev test bench lambda package fuzz valgrind soak clean
 
 APP ?= items
 PYTHON ?= python3
@@ -106,6 +106,12 @@ valgrind:
 	@tools/deps.sh test
 	@command -v valgrind >/dev/null || { echo "make valgrind needs valgrind (apt-get install valgrind)"; exit 1; }
 	tools/valgrind.sh
+
+# Five minutes of load beside 500 slow connections (bench/soak/run.sh):
+# no error for the well-behaved clients, memory flat within 5%.
+soak: build
+	@tools/deps.sh bench
+	bench/soak/run.sh
 
 clean:
 	rm -rf build dist
