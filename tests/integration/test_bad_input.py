@@ -24,17 +24,11 @@ import time
 import pytest
 
 from conftest import BIN_DIR, HttpReader, Server
-from test_http import chunked, closed_cleanly, get, post
+from test_http import check_clean_exit, chunked, closed_cleanly, get, post
 
 ITEMS = os.path.join(BIN_DIR, "items")
 MAX_BODY = 65536
 MAX_HEADER = 4096
-
-
-def check_clean_exit(srv):
-    code, out = srv.stop()
-    assert code == 0, out
-    assert "Sanitizer" not in out and "runtime error" not in out, out
 
 
 @pytest.fixture(scope="module")
