@@ -10,7 +10,7 @@
 # symbol newer than GLIBC_2.34), check that an app that speaks TLS looks for
 # Amazon Linux's CA bundle, write the zip reproducibly (fixed timestamp and
 # attributes: the same binary always gives the same bytes), and refuse a zip
-# over PACKAGE_BUDGET_KB (default 4096). DIR defaults to dist/.
+# over PACKAGE_BUDGET_KB (default 3072: the 3 MB goal). DIR defaults to dist/.
 # SOURCE_DATE_EPOCH, when set, is the entries' timestamp (else 1980-01-01).
 set -eu
 
@@ -24,7 +24,7 @@ fi
 app=$1
 shift
 [ $# -ge 1 ] || set -- x86_64 arm64
-budget_kb=${PACKAGE_BUDGET_KB:-4096}
+budget_kb=${PACKAGE_BUDGET_KB:-3072}
 PYTHON=${PYTHON:-python3}
 
 case $(uname -m) in

@@ -450,6 +450,11 @@ static void set_lambda_environment(const struct emulator *em)
     setenv("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/24/[$LATEST]0123456789abcdef0123456789abcdef", 1);
     setenv("AWS_REGION", "eu-west-1", 1);
     setenv("AWS_DEFAULT_REGION", "eu-west-1", 1);
+    /* The execution role's temporary credentials (AWS's documentation
+     * example keys: nothing here signs a real request). */
+    setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", 1);
+    setenv("AWS_SESSION_TOKEN", "bench-session-token", 1);
     setenv("_HANDLER", "bootstrap", 1);
     setenv("LAMBDA_TASK_ROOT", cwd, 1);
     setenv("LAMBDA_RUNTIME_DIR", cwd, 1);

@@ -9,10 +9,12 @@
  *   PUT    /api/items/{item_id}  full replacement
  *   DELETE /api/items/{item_id}  204
  *
- * Environment: ITEMS_STORE ("sqlite", the default, or "dynamodb"); for
- * SQLite, ITEMS_DB (the file, default items.db; ":memory:" for a throw-away
- * database; a "file:" URI is passed to SQLite as is); for DynamoDB,
- * ITEMS_TABLE (required) and ITEMS_CREATE_TABLE=1 to create a missing table.
+ * Environment: ITEMS_STORE ("sqlite" or "dynamodb"; the default is "sqlite",
+ * or "dynamodb" in a build without SQLite, ITEMS_SQLITE=OFF, as the Lambda
+ * presets make it); for SQLite, ITEMS_DB (the file, default items.db;
+ * ":memory:" for a throw-away database; a "file:" URI is passed to SQLite as
+ * is); for DynamoDB, ITEMS_TABLE (required) and ITEMS_CREATE_TABLE=1 to
+ * create a missing table.
  * Who may write and CORS: access.c.
  *
  * Parameters and bodies are validated by the core from the tables below;
@@ -222,6 +224,9 @@ static const char *env_or(const char *name, const char *fallback)
     return v && *v ? v : fallback;
 }
 
+#ifdef ITEMS_HAVE_SQLITE
+#define DEFAULT_STORE "sqlite"
+
 static int open_sqlite(struct store **store)
 {
     const char *path = env_or("ITEMS_DB", "items.db");
@@ -232,6 +237,16 @@ static int open_sqlite(struct store **store)
     }
     return 0;
 }
+#else
+#define DEFAULT_STORE "dynamodb"
+
+static int open_sqlite(struct store **store)
+{
+    (void)store;
+    cg_error("ITEMS_STORE=sqlite: this items was built without SQLite (ITEMS_SQLITE=OFF); use ITEMS_STORE=dynamodb");
+    return -1;
+}
+#endif
 
 static int open_dynamodb(struct store **store)
 {
@@ -240,9 +255,14 @@ static int open_dynamodb(struct store **store)
         cg_error("ITEMS_STORE=dynamodb needs ITEMS_TABLE, the name of the DynamoDB table");
         return -1;
     }
+    /* On Lambda the deploy kit has made the table: describing it at each
+     * cold start would cost a round trip before the first event, and a
+     * missing table is still named by the first request's error. */
+    enum table_check check = strcmp(env_or("ITEMS_CREATE_TABLE", "0"), "1") == 0 ? TABLE_CREATED
+                           : cg_is_lambda()                                     ? TABLE_TRUSTED
+                                                                                 : TABLE_CHECKED;
     char err[512];
-    if (store_dynamodb_open(table, strcmp(env_or("ITEMS_CREATE_TABLE", "0"), "1") == 0, store, err,
-                            sizeof err) != 0) {
+    if (store_dynamodb_open(table, check, store, err, sizeof err) != 0) {
         cg_error("cannot open the item store: %s", err);
         return -1;
     }
@@ -251,7 +271,7 @@ static int open_dynamodb(struct store **store)
 
 static int open_store(struct cg_app *app)
 {
-    const char *kind = env_or("ITEMS_STORE", "sqlite");
+    const char *kind = env_or("ITEMS_STORE", DEFAULT_STORE);
     struct store *store;
     int rc;
     if (strcmp(kind, "sqlite") == 0) {

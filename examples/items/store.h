@@ -63,11 +63,17 @@ struct store {
  * Returns 0, or -1 with a message in err. */
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);
 
-/* Use the DynamoDB table `table` (store_dynamodb.c describes its layout),
- * creating it when it is missing and create_table is set. Credentials,
- * region and endpoint come from the environment (docs/aws.md). Returns 0, or
- * -1 with a message in err. */
-int store_dynamodb_open(const char *table, bool create_table, struct store **out, char *err, size_t errlen);
+/* How store_dynamodb_open treats the table before the first request. */
+enum table_check {
+    TABLE_TRUSTED, /* assume it exists: a missing table fails each request */
+    TABLE_CHECKED, /* describe it, and fail when it is missing or not active */
+    TABLE_CREATED, /* describe it, and create it when it is missing */
+};
+
+/* Use the DynamoDB table `table` (store_dynamodb.c describes its layout).
+ * Credentials, region and endpoint come from the environment (docs/aws.md).
+ * Returns 0, or -1 with a message in err. */
+int store_dynamodb_open(const char *table, enum table_check check, struct store **out, char *err, size_t errlen);
 
 static inline void store_close(struct store *s)
 {

@@ -312,8 +312,11 @@ static int create_table(struct ddb_store *s, struct cg_ddb_result *res)
 }
 
 /* The table must be there, and ACTIVE; with create_table, make it first. */
-static int ensure_table(struct ddb_store *s, bool create, char *err, size_t errlen)
+static int ensure_table(struct ddb_store *s, enum table_check check, char *err, size_t errlen)
 {
+    if (check == TABLE_TRUSTED)
+        return 0;
+    bool create = check == TABLE_CREATED;
     struct cg_ddb_result res;
     int rc = cg_ddb_wait_active(s->ddb, s->table, CREATE_TIMEOUT_MS, &res);
     if (rc == CG_DDB_NO_TABLE && create) {
@@ -330,14 +333,14 @@ static int ensure_table(struct ddb_store *s, bool create, char *err, size_t errl
     return rc == CG_DDB_OK ? 0 : -1;
 }
 
-int store_dynamodb_open(const char *table, bool create_table, struct store **out, char *err, size_t errlen)
+int store_dynamodb_open(const char *table, enum table_check check, struct store **out, char *err, size_t errlen)
 {
     struct ddb_store *s = cg_xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->base.ops = &ddb_ops;
     snprintf(s->table, sizeof s->table, "%s", table);
     s->ddb = cg_ddb_new(NULL, err, errlen);
-    if (!s->ddb || ensure_table(s, create_table, err, errlen) != 0) {
+    if (!s->ddb || ensure_table(s, check, err, errlen) != 0) {
         ddb_close(&s->base);
         return -1;
     }

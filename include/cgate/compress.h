@@ -31,7 +31,8 @@ struct cg_compress_opts {
      * 9's size on JSON for two thirds of its CPU). */
     int gzip_level;
     /* brotli quality 1..11; 0 means 5 (a fifth smaller than gzip 6 on JSON
-     * for the same CPU; 10 and 11 cost milliseconds). */
+     * for the same CPU; 10 and 11 cost milliseconds). A build without
+     * brotli (CG_BROTLI=OFF: the Lambda presets) offers gzip alone. */
     int brotli_quality;
     /* Compressible media types, NULL-terminated, compared ignoring case: a
      * type ("application/json"), a range whose subtype is "*" (any text

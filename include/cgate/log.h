@@ -1,5 +1,5 @@
-/* Logging: one line per event on stderr; level from LOG_LEVEL
- * (debug, info, warning, error; default info). Locally a readable line,
+/* Logging: one line per event on stderr; level from LOG_LEVEL, else
+ * AWS_LAMBDA_LOG_LEVEL (debug, info, warning, error; default info). Locally a readable line,
  * coloured on a terminal unless NO_COLOR is set; on Lambda (cg_is_lambda)
  * one JSON object per line: {"timestamp","level","requestId","message"}.
  * cg_log_init chooses the format, once. */
@@ -17,7 +17,9 @@ enum cg_log_level cg_log_threshold(void);
 void cg_log_set_request_id(cg_str id);
 void cg_log(enum cg_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The access log line of one answered request, at level info: locally
+/* The access log line of one answered request, at level info, written when
+ * access lines are on (CG_ACCESS_LOG=on|off; by default on locally, off on
+ * Lambda): locally
  *   ADDR:PORT "METHOD PATH" STATUS BYTES DURATIONms   (status coloured by class)
  * on Lambda a JSON object with timestamp, level, requestId, traceId (the
  * Root= part of the X-Ray header), message, method, path, status, duration

@@ -15,7 +15,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <yajl/yajl_tree.h>
 
@@ -35,9 +37,10 @@ struct cg_aws {
     char url[512];
     struct aws_endpoint ep;
     char *key_id, *secret, *token; /* heap copies; token NULL when none */
-    SSL_CTX *tls;                  /* NULL for a plain-HTTP endpoint */
+    char *ca_bundle;               /* heap copy; NULL for a plain-HTTP endpoint */
+    SSL_CTX *tls;                  /* made at the first TLS connection (tls_context) */
     int connect_timeout_ms, read_timeout_ms, max_attempts;
-    pthread_mutex_t lock;          /* guards idle */
+    pthread_mutex_t lock;          /* guards idle and tls */
     struct aws_conn *idle;         /* kept-alive connections nobody uses now */
 };
 
@@ -93,6 +96,25 @@ static int attempts_setting(int option)
     return n > 0 ? n : DEFAULT_MAX_ATTEMPTS;
 }
 
+/* Only found here: loading it takes OpenSSL 3 about 20 ms (some 140
+ * certificates), which tls_context spends at the first TLS connection
+ * rather than at every cold start, whether AWS is called or not. */
+static int find_ca_bundle(struct cg_aws *aws, char *err, size_t errlen)
+{
+    const char *bundle = aws_ca_bundle();
+    if (!bundle) {
+        snprintf(err, errlen, "no CA bundle: set SSL_CERT_FILE, or install ca-certificates");
+        return -1;
+    }
+    if (access(bundle, R_OK) != 0) {
+        snprintf(err, errlen, "cannot read the CA bundle %s: %s", bundle, strerror(errno));
+        return -1;
+    }
+    size_t size = strlen(bundle) + 1;
+    aws->ca_bundle = memcpy(cg_xmalloc(size), bundle, size);
+    return 0;
+}
+
 struct cg_aws *cg_aws_new(const struct cg_aws_opts *opts, char *err, size_t errlen)
 {
     struct cg_aws *aws = cg_xmalloc(sizeof *aws);
@@ -106,7 +128,7 @@ struct cg_aws *cg_aws_new(const struct cg_aws_opts *opts, char *err, size_t errl
         aws_endpoint_resolve(opts->endpoint, aws->service, aws->region, &aws->ep, aws->url, sizeof aws->url, err,
                              errlen) != 0)
         goto fail;
-    if (aws->ep.tls && !(aws->tls = aws_tls_context(aws_ca_bundle(), err, errlen)))
+    if (aws->ep.tls && find_ca_bundle(aws, err, errlen) != 0)
         goto fail;
     /* SSL_write cannot be told MSG_NOSIGNAL: a peer that closed must give an
      * error, not kill the process (the local server ignores it too). */
@@ -136,6 +158,7 @@ void cg_aws_free(struct cg_aws *aws)
         aws->idle = next;
     }
     SSL_CTX_free(aws->tls);
+    free(aws->ca_bundle);
     free(aws->key_id);
     free_secret(aws->secret);
     free_secret(aws->token);
@@ -171,6 +194,17 @@ static void give_back(struct cg_aws *aws, struct aws_conn *c)
     c->next = aws->idle;
     aws->idle = c;
     pthread_mutex_unlock(&aws->lock);
+}
+
+/* The TLS context, made once by whichever thread connects first. */
+static SSL_CTX *tls_context(struct cg_aws *aws, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&aws->lock);
+    if (!aws->tls)
+        aws->tls = aws_tls_context(aws->ca_bundle, err, errlen);
+    SSL_CTX *tls = aws->tls;
+    pthread_mutex_unlock(&aws->lock);
+    return tls;
 }
 
 /* ---- one exchange ---- */
@@ -265,7 +299,10 @@ static enum outcome send_once(struct cg_aws *aws, cg_str wire, struct cg_aws_res
         if (o != NO_RESPONSE_FROM_IDLE)
             return o;
     }
-    c = aws_conn_open(&aws->ep, aws->tls, aws->connect_timeout_ms, aws->read_timeout_ms, err, errlen);
+    SSL_CTX *tls = NULL;
+    if (aws->ep.tls && !(tls = tls_context(aws, err, errlen)))
+        return NO_RESPONSE;
+    c = aws_conn_open(&aws->ep, tls, aws->connect_timeout_ms, aws->read_timeout_ms, err, errlen);
     return c ? exchange(aws, c, false, wire, res, err, errlen) : NO_RESPONSE;
 }
 

@@ -36,10 +36,6 @@ static void tls_error(char *err, size_t errlen, const char *what)
 
 SSL_CTX *aws_tls_context(const char *bundle, char *err, size_t errlen)
 {
-    if (!bundle) {
-        snprintf(err, errlen, "no CA bundle: set SSL_CERT_FILE, or install ca-certificates");
-        return NULL;
-    }
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         tls_error(err, errlen, "cannot create a TLS context");

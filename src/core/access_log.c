@@ -65,7 +65,7 @@ static void access_json(const struct cg_request *req, cg_str path, int status, s
 
 void cg_access_log(const struct cg_request *req, int status, size_t bytes, double duration_ms)
 {
-    if (cg_log_threshold() > CG_LOG_INFO)
+    if (!log_wants_access_lines() || cg_log_threshold() > CG_LOG_INFO)
         return;
     cg_str path = req->raw_path.len ? req->raw_path : req->path;
     if (log_is_json()) {

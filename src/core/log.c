@@ -5,7 +5,8 @@
  *   Lambda    {"timestamp":"2026-11-24T05:40:26.123Z","level":"INFO","requestId":"...","message":"..."}
  *
  * JSON lines are what Lambda's JSON log format expects: CloudWatch indexes
- * their fields, and filters on "level". The threshold comes from LOG_LEVEL. */
+ * their fields, and filters on "level". The threshold comes from LOG_LEVEL,
+ * else AWS_LAMBDA_LOG_LEVEL. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +25,77 @@
 static enum cg_log_level threshold = CG_LOG_INFO;
 static bool json_lines;
 static bool colour;
+static bool access_lines;
 /* The request being served by this thread (Lambda: the invocation), so that
  * every line a handler logs can be matched to its request. */
 static _Thread_local char request_id[64];
 
 static const struct {
-    const char *name;  /* in LOG_LEVEL */
     const char *label; /* in text lines, padded */
     const char *json;  /* in JSON lines, as Lambda names levels */
     const char *colour;
 } levels[] = {
-    [CG_LOG_DEBUG] = { "debug", "DEBUG", "DEBUG", "\033[2m" },
-    [CG_LOG_INFO] = { "info", "INFO ", "INFO", "\033[32m" },
-    [CG_LOG_WARN] = { "warning", "WARN ", "WARN", "\033[33m" },
-    [CG_LOG_ERROR] = { "error", "ERROR", "ERROR", "\033[31m" },
+    [CG_LOG_DEBUG] = { "DEBUG", "DEBUG", "\033[2m" },
+    [CG_LOG_INFO] = { "INFO ", "INFO", "\033[32m" },
+    [CG_LOG_WARN] = { "WARN ", "WARN", "\033[33m" },
+    [CG_LOG_ERROR] = { "ERROR", "ERROR", "\033[31m" },
 };
+
+/* A level named as LOG_LEVEL or Lambda's AWS_LAMBDA_LOG_LEVEL names them:
+ * debug, info, warn[ing], error, any case; Lambda's TRACE and FATAL map to
+ * the nearest. -1 for anything else. */
+static int parse_level(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum cg_log_level level;
+    } names[] = {
+        { "trace", CG_LOG_DEBUG }, { "debug", CG_LOG_DEBUG }, { "info", CG_LOG_INFO }, { "warn", CG_LOG_WARN },
+        { "warning", CG_LOG_WARN }, { "error", CG_LOG_ERROR }, { "fatal", CG_LOG_ERROR },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(name, names[i].name) == 0)
+            return (int)names[i].level;
+    return -1;
+}
+
+/* LOG_LEVEL, else the application log level of Lambda's advanced logging
+ * controls, else info. */
+static void read_threshold(void)
+{
+    const char *setting = "LOG_LEVEL";
+    const char *value = getenv(setting);
+    if (!value || !*value) {
+        setting = "AWS_LAMBDA_LOG_LEVEL";
+        value = getenv(setting);
+    }
+    if (!value || !*value)
+        return;
+    int level = parse_level(value);
+    if (level >= 0)
+        threshold = (enum cg_log_level)level;
+    else
+        cg_warn("%s=%s is not one of debug, info, warning, error; using info", setting, value);
+}
+
+/* Access lines are on locally and off on Lambda, where each invocation
+ * already has Lambda's REPORT line and the gateway's access log, and a third
+ * line would be billed at CloudWatch's ingestion price (300 bytes a request
+ * cost about three quarters of Lambda's own request fee) and cost a write;
+ * CG_ACCESS_LOG=on or off decides instead. */
+static void read_access_setting(void)
+{
+    access_lines = !json_lines;
+    const char *value = getenv("CG_ACCESS_LOG");
+    if (!value || !*value)
+        return;
+    if (strcasecmp(value, "on") == 0 || strcmp(value, "1") == 0)
+        access_lines = true;
+    else if (strcasecmp(value, "off") == 0 || strcmp(value, "0") == 0)
+        access_lines = false;
+    else
+        cg_warn("CG_ACCESS_LOG=%s is not on or off; access lines stay %s", value, access_lines ? "on" : "off");
+}
 
 void cg_log_init(void)
 {
@@ -46,15 +103,8 @@ void cg_log_init(void)
     /* no-color.org: any non-empty NO_COLOR switches colour off. */
     const char *no_colour = getenv("NO_COLOR");
     colour = !json_lines && isatty(STDERR_FILENO) && !(no_colour && *no_colour);
-    const char *env = getenv("LOG_LEVEL");
-    if (!env || !*env)
-        return;
-    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
-        if (strcasecmp(env, levels[i].name) == 0 || strncasecmp(env, levels[i].name, 4) == 0) {
-            threshold = (enum cg_log_level)i;
-            return;
-        }
-    cg_warn("LOG_LEVEL=%s is not one of debug, info, warning, error; using info", env);
+    read_threshold();
+    read_access_setting();
 }
 
 bool log_is_json(void)
@@ -65,6 +115,11 @@ bool log_is_json(void)
 bool log_has_colour(void)
 {
     return colour;
+}
+
+bool log_wants_access_lines(void)
+{
+    return access_lines;
 }
 
 void cg_log_set_request_id(cg_str id)

@@ -10,6 +10,8 @@
  * terminal without NO_COLOR. */
 bool log_is_json(void);
 bool log_has_colour(void);
+/* Whether cg_access_log writes anything (CG_ACCESS_LOG; log.c). */
+bool log_wants_access_lines(void);
 
 /* Open a JSON line in b (heap): {"timestamp":..,"level":..,"requestId":..
  * (requestId left out when empty); the caller adds its fields and calls

@@ -4,8 +4,13 @@
  * The output buffer is one byte smaller than the body: an encoder that does
  * not fit has not made the body smaller, and the body goes out as it is.
  * A response with a body under min_size costs one comparison; a larger one
- * that cannot be compressed, a few header scans. Neither allocates. */
+ * that cannot be compressed, a few header scans. Neither allocates.
+ *
+ * A build without brotli (CG_BROTLI=OFF, as the Lambda presets are) offers
+ * gzip alone: "br" in Accept-Encoding is then ignored. */
+#ifdef CG_HAVE_BROTLI
 #include <brotli/encode.h>
+#endif
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -20,6 +25,13 @@
 #define DEFAULT_MIN_SIZE       500
 #define DEFAULT_GZIP_LEVEL     6
 #define DEFAULT_BROTLI_QUALITY 5
+#define MAX_BROTLI_QUALITY     11 /* BROTLI_MAX_QUALITY, also without brotli */
+
+#ifdef CG_HAVE_BROTLI
+static const bool have_brotli = true;
+#else
+static const bool have_brotli = false;
+#endif
 
 static const char *const default_types[] = {
     "text/*", "application/json", "application/javascript", "application/xml",
@@ -51,7 +63,7 @@ static enum coding choose_coding(cg_str header)
 {
     if (!header.ptr)
         return CODING_IDENTITY;
-    int br = cg_accept_encoding_q(header, CG_STR("br"));
+    int br = have_brotli ? cg_accept_encoding_q(header, CG_STR("br")) : 0;
     int gzip = cg_accept_encoding_q(header, CG_STR("gzip"));
     int best = br > gzip ? br : gzip;
     if (best == 0 || cg_accept_encoding_q(header, CG_STR("identity")) > best)
@@ -210,6 +222,9 @@ static size_t gzip_into(const struct compress *cfg, cg_str in, char *out, size_t
     return rc == Z_STREAM_END ? len : 0;
 }
 
+#ifdef CG_HAVE_BROTLI
+_Static_assert(MAX_BROTLI_QUALITY == BROTLI_MAX_QUALITY, "brotli's quality range");
+
 static size_t brotli_into(const struct compress *cfg, cg_str in, char *out, size_t cap)
 {
     size_t len = cap;
@@ -219,6 +234,18 @@ static size_t brotli_into(const struct compress *cfg, cg_str in, char *out, size
         return 0;
     return len;
 }
+#endif
+
+/* The length of the body encoded into out, or 0 when it did not fit. */
+static size_t encode_into(const struct compress *cfg, enum coding coding, cg_str in, char *out, size_t cap)
+{
+#ifdef CG_HAVE_BROTLI
+    if (coding == CODING_BROTLI)
+        return brotli_into(cfg, in, out, cap);
+#endif
+    (void)coding;
+    return gzip_into(cfg, in, out, cap);
+}
 
 static void encode_body(const struct compress *cfg, enum coding coding, struct cg_response *res)
 {
@@ -226,8 +253,7 @@ static void encode_body(const struct compress *cfg, enum coding coding, struct c
     struct cg_buf out;
     cg_buf_init(&out, res->arena);
     char *p = cg_buf_reserve(&out, body.len - 1);
-    out.len = coding == CODING_BROTLI ? brotli_into(cfg, body, p, body.len - 1)
-                                      : gzip_into(cfg, body, p, body.len - 1);
+    out.len = encode_into(cfg, coding, body, p, body.len - 1);
     const char *name = coding == CODING_BROTLI ? "br" : "gzip";
     if (out.len == 0) {
         cg_debug("compression: %s did not make the %zu-byte body smaller; sent as it is", name, body.len);
@@ -336,7 +362,7 @@ int cg_app_use_compression(struct cg_app *app, const struct cg_compress_opts *op
         .brotli_quality = o.brotli_quality ? o.brotli_quality : DEFAULT_BROTLI_QUALITY,
     };
     bool valid = in_range("gzip_level", cfg->gzip_level, 1, 9) &&
-                 in_range("brotli_quality", cfg->brotli_quality, 1, BROTLI_MAX_QUALITY) &&
+                 in_range("brotli_quality", cfg->brotli_quality, 1, MAX_BROTLI_QUALITY) &&
                  copy_types(cfg, o.types ? o.types : default_types);
     if (!valid || cg_app_use(app, &(struct cg_middleware){ "compression", compress_middleware, cfg,
                                                            compress_free }) != 0) {

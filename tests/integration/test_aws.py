@@ -145,6 +145,22 @@ def test_tls_with_a_wrong_host_name_is_refused(tls_server):
     assert "certificate verify failed" in out.stderr and "mismatch" in out.stderr
 
 
+def test_unreadable_ca_bundle_is_named_at_creation(tmp_path):
+    missing = tmp_path / "none.pem"
+    out = tool("call", "https://localhost:9", "/", env={**KEYS, "SSL_CERT_FILE": str(missing)})
+    assert out.returncode == 1
+    assert f"cannot read the CA bundle {missing}" in out.stderr
+
+
+def test_unparsable_ca_bundle_fails_the_first_tls_call(tls_server, tmp_path):
+    port, _ = tls_server
+    bundle = tmp_path / "junk.pem"
+    bundle.write_text("not a certificate\n")
+    out = tool("call", f"https://localhost:{port}", "/", env={**KEYS, "SSL_CERT_FILE": str(bundle)})
+    assert out.returncode == 1
+    assert f"cannot load the CA bundle {bundle}" in out.stderr
+
+
 def test_plain_http_only_for_loopback():
     out = tool("call", "http://example.com:80", "/", env=KEYS)
     assert out.returncode == 1

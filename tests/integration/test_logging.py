@@ -35,6 +35,10 @@ def access_lines(stderr):
     return [line for line in json_lines(stderr) if "status" in line]
 
 
+# Access lines are off on Lambda by default; these tests turn them on.
+ACCESS_ON = {"CG_ACCESS_LOG": "on"}
+
+
 def secret_event(path="/api/health"):
     """A request carrying the secret in every place a client puts one."""
     event = v2_event(path=path, rawQueryString=f"token={SECRET}&api_key={SECRET}",
@@ -49,7 +53,7 @@ def secret_event(path="/api/health"):
 def test_lambda_access_line_has_every_field(runtime_api):
     api = runtime_api()
     rid = api.add_event(v2_event(path="/api/health", rawQueryString="verbose=1"))
-    _, _, err = run_runtime(api)
+    _, _, err = run_runtime(api, env=ACCESS_ON)
     [line] = access_lines(err)
     assert set(line) == ACCESS_KEYS, line
     assert ISO_MS.match(line["timestamp"]), line
@@ -67,13 +71,42 @@ def test_every_lambda_line_is_json_with_the_request_id(runtime_api):
     api = runtime_api()
     bad = api.add_event('{"version": "2.0", "rawPath": ')
     good = api.add_event(v2_event(path="/missing"))
-    _, _, err = run_runtime(api)
+    _, _, err = run_runtime(api, env=ACCESS_ON)
     lines = json_lines(err)
     failure = [line for line in lines if line["level"] == "ERROR" and "cannot handle this event" in line["message"]]
     assert [line["requestId"] for line in failure] == [bad], lines
     assert [(line["requestId"], line["status"]) for line in access_lines(err)] == [(good, 404)]
     # The loop's last word, outside any invocation, has no request id.
     assert "requestId" not in lines[-1] and "answered 410" in lines[-1]["message"]
+
+
+def test_lambda_writes_no_access_line_by_default(runtime_api):
+    api = runtime_api()
+    api.add_event(v2_event(path="/api/health"))
+    api.add_event(v2_event(path="/missing"))
+    _, _, err = run_runtime(api)
+    assert len(api.posts_of("response")) == 2
+    assert access_lines(err) == [], err
+
+
+def test_lambda_log_level_comes_from_advanced_logging_controls(runtime_api):
+    """AWS_LAMBDA_LOG_LEVEL (Lambda's ApplicationLogLevel) sets the threshold; LOG_LEVEL overrides it."""
+    def run(env):
+        api = runtime_api()
+        api.add_event('{"version": "2.0", "rawPath": ')  # an ERROR line
+        api.add_event(v2_event(path="/api/health"))  # an INFO access line
+        return {line["level"] for line in json_lines(run_runtime(api, env={**ACCESS_ON, **env})[2])}
+    assert run({"AWS_LAMBDA_LOG_LEVEL": "ERROR"}) == {"ERROR"}
+    assert "INFO" in run({"AWS_LAMBDA_LOG_LEVEL": "FATAL", "LOG_LEVEL": "info"})
+    assert "INFO" in run({"AWS_LAMBDA_LOG_LEVEL": "TRACE"})
+
+
+def test_wrong_access_log_setting_is_named(runtime_api):
+    api = runtime_api()
+    api.add_event(v2_event(path="/api/health"))
+    _, _, err = run_runtime(api, env={"CG_ACCESS_LOG": "maybe"})
+    assert "CG_ACCESS_LOG=maybe is not on or off" in err, err
+    assert access_lines(err) == [] and len(api.posts_of("response")) == 1
 
 
 def test_cold_start_then_warm(runtime_api):
@@ -98,7 +131,7 @@ def test_secrets_stay_out_of_the_lambda_log(runtime_api):
     api.add_event(secret_event(path="/api/items/oops"))  # 422
     api.add_event(secret_event(path="/missing"))  # 404
     api.add_event('{"version": "2.0", "headers": {"authorization": "Bearer ' + SECRET + '"}, "rawPath": ')
-    _, _, err = run_runtime(api, env={"LOG_LEVEL": "debug"})
+    _, _, err = run_runtime(api, env={"LOG_LEVEL": "debug", **ACCESS_ON})
     assert len(access_lines(err)) == 3, err
     assert SECRET not in err, err
 
@@ -134,6 +167,15 @@ def test_local_access_line_is_plain_text_off_a_terminal(start_server, tmp_path):
     m = srv.wait_for_output(rb'\n(\S+) INFO  127\.0\.0\.1:\d+ "GET /api/health" 200 20 [0-9.]+ms\n')
     assert m and ISO_MS.match(m.group(1).decode()), srv.output
     assert b"\033" not in srv.output
+
+
+def test_local_access_lines_can_be_switched_off(start_server, tmp_path):
+    srv = start_server("items", env={"ITEMS_DB": str(tmp_path / "items.db"), "CG_ACCESS_LOG": "off"})
+    with srv.connect() as s:
+        s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert b" 200 OK" in s.recv(65536)
+    _, out = srv.stop()
+    assert "/api/health" not in out, out
 
 
 def serve_on_a_terminal(env):
