@@ -62,13 +62,22 @@ peer() { # the peer's program; it takes `runtime` or `inprocess EVENT N`
 # environment: a wrapper such as env(1) would add an exec to its cold start).
 bootstrap() {
     case $1 in
-    items) echo "$ITEMS" ;;
+    items | items-log) echo "$ITEMS" ;;
     floor) echo "$FLOOR" ;;
     *) echo "$(peer "$1") runtime" ;;
     esac
 }
-BOOTSTRAPS="items floor mangum fastify express"
+BOOTSTRAPS="items items-log floor mangum fastify express"
 PEERS="mangum fastify express"
+
+# What a bootstrap's name adds to its environment: items-log is items with
+# its access lines on, as CG_ACCESS_LOG=on turns them on in a deployment.
+bootstrap_env() {
+    case $1 in
+    items-log) echo CG_ACCESS_LOG=on ;;
+    *) echo CG_ACCESS_LOG= ;;
+    esac
+}
 
 # emulate NAME MODE ARGS... -- BOOTSTRAP: runtime_bench's report in
 # $OUT/last.out, the bootstrap's output in the log; any failure stops the
@@ -76,7 +85,7 @@ PEERS="mangum fastify express"
 emulate() {
     name=$1
     shift
-    if ! ITEMS_TABLE=bench-items taskset -c "$CPU" "$RUNTIME_BENCH" "$@" >"$OUT/last.out" 2>>"$OUT/$name.log"; then
+    if ! env ITEMS_TABLE=bench-items "$(bootstrap_env "$name")" taskset -c "$CPU" "$RUNTIME_BENCH" "$@" >"$OUT/last.out" 2>>"$OUT/$name.log"; then
         echo "bench: runtime_bench $* failed; see $OUT/$name.log" >&2
         exit 1
     fi
@@ -199,7 +208,8 @@ only answers each event with a fixed response) and the systems users migrate fro
   across two vCPUs, the round trips would mostly time this virtual machine's wake-ups
 - bootstraps: items: \`$ITEMS\` (lambda preset: -Os, gc-sections, stripped, glibc dynamic, its
   other libraries static, no brotli, no SQLite), on DynamoDB (\`ITEMS_TABLE=bench-items\`, which
-  \`/api/health\` does not read); floor: \`$FLOOR\`, the same preset and flags;
+  \`/api/health\` does not read), its access lines off as on Lambda by default, and on in the
+  second items row; floor: \`$FLOOR\`, the same preset and flags;
   FastAPI $(python_version_of fastapi) + Mangum $(python_version_of mangum) (\`lifespan="off"\`) on Python $(python_version);
   fastify $(node_version_of fastify) + @fastify/aws-lambda $(node_version_of @fastify/aws-lambda) and
   express $(node_version_of express) + serverless-http $(node_version_of serverless-http) on Node.js $(node --version);
@@ -218,6 +228,7 @@ only answers each event with a fixed response) and the systems users migrate fro
 | bootstrap | cold start, median ms | cold start, p90 ms | in process, µs/event | warm invocations/s | peak RSS, MB |
 |---|---:|---:|---:|---:|---:|
 $(row items 'items (cgate)')
+$(row items-log 'items, access lines on (\`CG_ACCESS_LOG=on\`)')
 $(row floor 'floor (C, fixed response)')
 $(row mangum 'FastAPI + Mangum')
 $(row fastify 'fastify + @fastify/aws-lambda')

@@ -149,9 +149,9 @@ def url_event(path, query=""):
     }
 
 
-def run_mirror_runtime(api, mode="response_stream"):
+def run_mirror_runtime(api, mode="response_stream", access_log="off"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
-    env.update(AWS_LAMBDA_RUNTIME_API=api.endpoint, CG_INVOKE_MODE=mode)
+    env.update(AWS_LAMBDA_RUNTIME_API=api.endpoint, CG_INVOKE_MODE=mode, CG_ACCESS_LOG=access_log)
     return subprocess.run([MIRROR], env=env, capture_output=True, timeout=30)
 
 
@@ -245,7 +245,7 @@ def test_after_response_work_on_lambda_runs_before_the_next_event(runtime_api):
     api = runtime_api()
     first = api.add_event(url_event("/after/200"))
     second = api.add_event(url_event("/status/204"))
-    proc = run_mirror_runtime(api, mode="buffered")
+    proc = run_mirror_runtime(api, mode="buffered", access_log="on")  # the access lines mark each response
     assert [p.request_id for p in api.posts_of("response")] == [first, second]
     log = [json.loads(line) for line in proc.stderr.decode().splitlines() if line.startswith("{")]
     order = [(entry.get("requestId"), entry["message"].split(" ")[0]) for entry in log if entry.get("requestId")]
