@@ -1,13 +1,11 @@
-/* Event JSON -> struct lambda_event in one pass of yajl's callback parser
- * (four times cheaper than building a yajl_tree, DESIGN.md). Only the fields
- * some decoder reads are kept; everything else is skipped as it streams by.
- * Which source the event came from is decided afterwards, from what was
- * found (event_decode.c). */
+/* Event JSON -> struct lambda_event in one pass of the JSON scanner
+ * (core/json_scan.h), which also refuses what is not strict JSON. Only the
+ * fields some decoder reads are kept; everything else is skipped as it
+ * streams by. Which source the event came from is decided afterwards, from
+ * what was found (event_decode.c). */
 #include <stdio.h>
 
-#include <yajl/yajl_parse.h>
-
-#include "core/core_internal.h"
+#include "core/json_scan.h"
 #include "lambda/lambda_internal.h"
 
 /* What the container being parsed is. */
@@ -98,7 +96,6 @@ struct frame {
 struct parser {
     struct lambda_event *ev;
     struct cg_arena *arena;
-    yajl_handle yajl;
     int depth;            /* containers open; frames[depth - 1] is the innermost */
     struct frame frames[MAX_DEPTH];
     int key;              /* what the last key of a fixed-shape object names */
@@ -106,17 +103,6 @@ struct parser {
     size_t context_start; /* offset of requestContext's '{' */
     size_t authorizer_start; /* offset of requestContext.authorizer's '{' */
 };
-
-/* yajl hands out pointers into the input when a string has no escapes, and
- * into a scratch buffer it reuses otherwise: keep the first, copy the second. */
-static cg_str keep(struct parser *p, const unsigned char *s, size_t len)
-{
-    const char *text = (const char *)s;
-    cg_str in = p->ev->json;
-    if (text >= in.ptr && text + len <= in.ptr + in.len)
-        return (cg_str){ text, len };
-    return cg_arena_strdup(p->arena, (cg_str){ text, len });
-}
 
 static void kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str value)
 {
@@ -162,10 +148,10 @@ static struct kv_list *root_list(struct lambda_event *ev, int key)
     }
 }
 
-static struct frame child_of_root(struct parser *p, bool is_array)
+static struct frame child_of_root(struct parser *p, size_t at, bool is_array)
 {
     if (p->key == K_CONTEXT && !is_array) {
-        p->context_start = yajl_get_bytes_consumed(p->yajl) - 1; /* at the '{' */
+        p->context_start = at;
         return (struct frame){ FR_CONTEXT };
     }
     struct kv_list *list = root_list(p->ev, p->key);
@@ -179,30 +165,31 @@ static struct frame child_of_root(struct parser *p, bool is_array)
     return (struct frame){ kind, list };
 }
 
-static struct frame child_of_context(struct parser *p)
+static struct frame child_of_context(struct parser *p, size_t at)
 {
     switch (p->key) {
     case K_HTTP: return (struct frame){ FR_HTTP };
     case K_IDENTITY: return (struct frame){ FR_IDENTITY };
     case K_AUTHORIZER:
-        p->authorizer_start = yajl_get_bytes_consumed(p->yajl) - 1;
+        p->authorizer_start = at;
         return (struct frame){ FR_AUTHORIZER };
     case K_ELB: p->ev->has_elb = true; return (struct frame){ FR_SKIP };
     default: return (struct frame){ FR_SKIP };
     }
 }
 
-/* A container starts: what is it, given where it is? */
-static int on_start(struct parser *p, bool is_array)
+/* A container starts at s->pos: what is it, given where it is? */
+static int on_start(const struct cg_json_scan *s, bool is_array)
 {
+    struct parser *p = s->ctx;
     const struct frame *parent = top(p);
     struct frame f = { FR_SKIP };
     if (p->depth == 0)
         f = (struct frame){ is_array ? FR_SKIP : FR_ROOT };
     else if (parent->kind == FR_ROOT)
-        f = child_of_root(p, is_array);
+        f = child_of_root(p, s->pos, is_array);
     else if (parent->kind == FR_CONTEXT && !is_array)
-        f = child_of_context(p);
+        f = child_of_context(p, s->pos);
     else if (parent->kind == FR_MULTI_MAP && is_array)
         f = (struct frame){ FR_VALUES, parent->list, p->name };
     p->key = K_NONE;
@@ -210,20 +197,21 @@ static int on_start(struct parser *p, bool is_array)
     return 1;
 }
 
-static int on_start_map(void *ctx)
+static int on_start_object(const struct cg_json_scan *s)
 {
-    return on_start(ctx, false);
+    return on_start(s, false);
 }
 
-static int on_start_array(void *ctx)
+static int on_start_array(const struct cg_json_scan *s)
 {
-    return on_start(ctx, true);
+    return on_start(s, true);
 }
 
-static int on_end(void *ctx)
+/* A container ends just before s->end. */
+static int on_end(const struct cg_json_scan *s)
 {
-    struct parser *p = ctx;
-    size_t end = yajl_get_bytes_consumed(p->yajl);
+    struct parser *p = s->ctx;
+    size_t end = s->end;
     if (top(p)->kind == FR_CONTEXT)
         p->ev->context_json = (cg_str){ p->ev->json.ptr + p->context_start, end - p->context_start };
     else if (top(p)->kind == FR_AUTHORIZER)
@@ -232,25 +220,26 @@ static int on_end(void *ctx)
     return 1;
 }
 
-static int on_map_key(void *ctx, const unsigned char *s, size_t len)
+/* Strings are slices of the event or copies in the arena: they live as long
+ * as the struct lambda_event does, and are kept as they come. */
+static int on_key(const struct cg_json_scan *s, cg_str name)
 {
-    struct parser *p = ctx;
-    cg_str name = { (const char *)s, len };
+    struct parser *p = s->ctx;
     switch (top(p)->kind) {
     case FR_ROOT: p->key = lookup_key(root_keys, CG_LEN(root_keys), name); break;
     case FR_CONTEXT: p->key = lookup_key(context_keys, CG_LEN(context_keys), name); break;
     case FR_HTTP: p->key = lookup_key(http_keys, CG_LEN(http_keys), name); break;
     case FR_IDENTITY: p->key = lookup_key(identity_keys, CG_LEN(identity_keys), name); break;
     case FR_MAP:
-    case FR_MULTI_MAP: p->name = keep(p, s, len); break;
+    case FR_MULTI_MAP: p->name = name; break;
     default: break;
     }
     return 1;
 }
 
-static int on_string(void *ctx, const unsigned char *s, size_t len)
+static int on_string(const struct cg_json_scan *s, cg_str value)
 {
-    struct parser *p = ctx;
+    struct parser *p = s->ctx;
     const struct frame *f = top(p);
     switch (f->kind) {
     case FR_ROOT:
@@ -258,70 +247,52 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
     case FR_HTTP:
     case FR_IDENTITY:
         if (p->key < EV_NFIELDS)
-            p->ev->f[p->key] = keep(p, s, len);
+            p->ev->f[p->key] = value;
         break;
-    case FR_MAP: kv_append(p->arena, f->list, p->name, keep(p, s, len)); break;
-    case FR_VALUES: kv_append(p->arena, f->list, f->name, keep(p, s, len)); break;
-    case FR_LIST: kv_append(p->arena, f->list, CG_STR(""), keep(p, s, len)); break;
+    case FR_MAP: kv_append(p->arena, f->list, p->name, value); break;
+    case FR_VALUES: kv_append(p->arena, f->list, f->name, value); break;
+    case FR_LIST: kv_append(p->arena, f->list, CG_STR(""), value); break;
     default: break;
     }
     return 1;
 }
 
-static int on_boolean(void *ctx, int value)
+static int on_boolean(const struct cg_json_scan *s, bool value)
 {
-    struct parser *p = ctx;
+    struct parser *p = s->ctx;
     if (top(p)->kind == FR_ROOT && p->key == K_IS_BASE64)
         p->ev->is_base64 = value;
     return 1;
 }
 
 /* null is a normal value everywhere in these events (adapters.md §4.4 #17,
- * #20): it means absent. Numbers are never needed. */
-static int on_ignored(void *ctx)
-{
-    (void)ctx;
-    return 1;
-}
-
-static int on_number(void *ctx, const char *s, size_t len)
-{
-    (void)s, (void)len;
-    return on_ignored(ctx);
-}
-
-static const yajl_callbacks callbacks = {
-    .yajl_null = on_ignored,
-    .yajl_boolean = on_boolean,
-    .yajl_number = on_number,
-    .yajl_string = on_string,
-    .yajl_start_map = on_start_map,
-    .yajl_map_key = on_map_key,
-    .yajl_end_map = on_end,
-    .yajl_start_array = on_start_array,
-    .yajl_end_array = on_end,
+ * #20): it means absent. Numbers are never needed. Neither has a callback. */
+static const struct cg_json_callbacks callbacks = {
+    .boolean = on_boolean,
+    .string = on_string,
+    .key = on_key,
+    .start_object = on_start_object,
+    .end_object = on_end,
+    .start_array = on_start_array,
+    .end_array = on_end,
 };
 
+/* Events have no depth limit: deep data under a key no decoder reads is
+ * skipped, not refused. Frames deeper than MAX_DEPTH are not kept, and the
+ * scanner's stack costs one bit per level. */
 int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen)
 {
     memset(ev, 0, sizeof *ev);
     ev->json = json;
-    size_t surrogate = cg_json_find_lone_surrogate(json);
-    if (surrogate != SIZE_MAX) {
-        snprintf(err, errlen, "the event is not valid JSON (a lone surrogate in a \\u escape at byte %zu)", surrogate);
+    struct parser p = { .ev = ev, .arena = a, .key = K_NONE };
+    struct cg_json_scan s = { .cb = &callbacks, .ctx = &p, .arena = a, .max_depth = SIZE_MAX };
+    if (cg_json_scan(&s, json) != CG_JSON_OK) {
+        snprintf(err, errlen, "the event is not valid JSON (%s at byte %zu)", s.error, s.error_pos);
         return -1;
     }
-    struct parser p = { .ev = ev, .arena = a, .key = K_NONE };
-    p.yajl = yajl_alloc(&callbacks, NULL, &p);
-    if (!p.yajl)
-        cg_oom();
-    yajl_status st = yajl_parse(p.yajl, (const unsigned char *)json.ptr, json.len);
-    if (st == yajl_status_ok)
-        st = yajl_complete_parse(p.yajl);
-    if (st != yajl_status_ok)
-        snprintf(err, errlen, "the event is not valid JSON (%s)", cg_yajl_reason(a, p.yajl, json).ptr);
-    else if (json.len == 0 || p.frames[0].kind != FR_ROOT)
+    if (p.frames[0].kind != FR_ROOT) {
         snprintf(err, errlen, "the event is not a JSON object");
-    yajl_free(p.yajl);
-    return st == yajl_status_ok && json.len && p.frames[0].kind == FR_ROOT ? 0 : -1;
+        return -1;
+    }
+    return 0;
 }

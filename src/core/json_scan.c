@@ -1,0 +1,462 @@
+/* The JSON scanner (json_scan.h).
+ *
+ * The grammar is walked by a loop of two steps instead of recursion: read a
+ * value (a scalar, or the opening of a container with its first key), then
+ * read what may follow a value (a comma and the next key, or closing
+ * brackets) until another value is due or the text ends. The nesting stack
+ * says whether a comma leads to a key or to a value.
+ *
+ * Strings are the bulk of most JSON text, and usually plain ASCII: their
+ * bytes are skipped eight at a time until one that needs a look. */
+#include "core/json_scan.h"
+
+#include "cgate/buf.h"
+#include "core/validate_internal.h"
+
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static const char stopped_by_callback[] = "stopped by a callback";
+
+enum step {
+    NEED_VALUE, /* a value must come next */
+    HAVE_VALUE, /* a value was read: a separator, a closer or the end follows */
+    DONE,       /* the text was read whole */
+    FAILED,     /* s->error says why */
+};
+
+static bool fail(struct cg_json_scan *s, const char *reason, size_t at)
+{
+    s->error = reason;
+    s->error_pos = at;
+    return false;
+}
+
+/* What a callback returning 0 leads to. */
+static bool stop(struct cg_json_scan *s)
+{
+    return fail(s, stopped_by_callback, s->pos);
+}
+
+static const unsigned char *bytes(const struct cg_json_scan *s)
+{
+    return (const unsigned char *)s->input.ptr;
+}
+
+/* ---- whitespace, strings ---- */
+
+static size_t skip_whitespace(const struct cg_json_scan *s, size_t i)
+{
+    /* One bit per byte value up to ' ': tab, LF, CR and space. */
+    const uint64_t ws = 1ULL << '\t' | 1ULL << '\n' | 1ULL << '\r' | 1ULL << ' ';
+    const unsigned char *in = bytes(s);
+    while (i < s->input.len && in[i] <= ' ' && (ws >> in[i] & 1))
+        i++;
+    return i;
+}
+
+/* Nonzero when one of the eight bytes in x is a control character, '"',
+ * '\\' or not ASCII: the top bit of that byte is set. The subtractions
+ * borrow upwards, so a byte above a true hit may be flagged too, but never
+ * one below: the lowest flag is exact. */
+static uint64_t has_special_byte(uint64_t x)
+{
+    uint64_t quote = x ^ (ONES * '"');
+    uint64_t backslash = x ^ (ONES * '\\');
+    uint64_t control = (x - ONES * 0x20) & ~x;
+    uint64_t is_quote = (quote - ONES) & ~quote;
+    uint64_t is_backslash = (backslash - ONES) & ~backslash;
+    return (control | is_quote | is_backslash | x) & HIGHS;
+}
+
+static bool is_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* The offset of the first byte from i on that is not plain ASCII text. */
+static size_t skip_plain(const struct cg_json_scan *s, size_t i)
+{
+    const unsigned char *in = bytes(s);
+    size_t len = s->input.len;
+    while (len - i >= 8) {
+        uint64_t x;
+        memcpy(&x, in + i, 8);
+        uint64_t flags = has_special_byte(x);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (flags) /* the first byte in memory is the lowest */
+            return i + (size_t)__builtin_ctzll(flags) / 8;
+#else
+        if (flags)
+            break;
+#endif
+        i += 8;
+    }
+    while (i < len && is_plain(in[i]))
+        i++;
+    return i;
+}
+
+/* The value of the four hex digits at in[i], or UINT32_MAX. */
+static uint32_t hex4(const struct cg_json_scan *s, size_t i)
+{
+    if (s->input.len - i < 4)
+        return UINT32_MAX;
+    uint32_t v = 0;
+    for (size_t end = i + 4; i < end; i++) {
+        unsigned c = bytes(s)[i], lower = c | 0x20;
+        if (c - '0' < 10)
+            v = v << 4 | (c - '0');
+        else if (lower - 'a' < 6)
+            v = v << 4 | (lower - 'a' + 10);
+        else
+            return UINT32_MAX;
+    }
+    return v;
+}
+
+static void put_utf8(struct cg_buf *b, uint32_t cp)
+{
+    char *p = cg_buf_reserve(b, 4);
+    size_t n;
+    if (cp < 0x80) {
+        p[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        p[0] = (char)(0xc0 | cp >> 6);
+        p[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        p[0] = (char)(0xe0 | cp >> 12);
+        p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        p[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        p[0] = (char)(0xf0 | cp >> 18);
+        p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+        p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+        p[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    b->len += n;
+}
+
+static char unescaped(unsigned char c)
+{
+    switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+    }
+}
+
+/* Appends the escape at *i (its backslash) to b, decoded, and moves *i past
+ * it. A \u escape of a high surrogate must be followed at once by one of a
+ * low surrogate: the pair is one code point. */
+static bool unescape(struct cg_json_scan *s, struct cg_buf *b, size_t *i)
+{
+    const unsigned char *in = bytes(s);
+    size_t at = *i;
+    if (at + 1 == s->input.len)
+        return fail(s, "unterminated string", s->pos);
+    if (in[at + 1] != 'u') {
+        char c = unescaped(in[at + 1]);
+        if (!c)
+            return fail(s, "invalid escape", at);
+        cg_buf_putc(b, c);
+        *i = at + 2;
+        return true;
+    }
+    uint32_t cp = hex4(s, at + 2);
+    size_t next = at + 6;
+    if (cp == UINT32_MAX)
+        return fail(s, "invalid \\u escape", at);
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+        bool escape_follows = s->input.len - next >= 2 && in[next] == '\\' && in[next + 1] == 'u';
+        uint32_t low = escape_follows ? hex4(s, next + 2) : UINT32_MAX;
+        if (low < 0xdc00 || low > 0xdfff)
+            return fail(s, "lone surrogate in a \\u escape", at);
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        next += 6;
+    } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+        return fail(s, "lone surrogate in a \\u escape", at);
+    }
+    put_utf8(b, cp);
+    *i = next;
+    return true;
+}
+
+/* Reads the string whose opening quote is at s->pos into *out: a slice of
+ * the input until the first escape, a copy in the arena from then on. */
+static bool read_string(struct cg_json_scan *s, cg_str *out)
+{
+    const unsigned char *in = bytes(s);
+    size_t len = s->input.len, start = s->pos + 1, i = start;
+    size_t copied = start; /* input before this is in b */
+    struct cg_buf b = { 0 };
+    bool decoding = false;
+    for (;;) {
+        i = skip_plain(s, i);
+        if (i == len)
+            return fail(s, "unterminated string", s->pos);
+        if (in[i] == '"')
+            break;
+        if (in[i] == '\\') {
+            if (!decoding)
+                cg_buf_init(&b, s->arena);
+            decoding = true;
+            cg_buf_append(&b, in + copied, i - copied);
+            if (!unescape(s, &b, &i))
+                return false;
+            copied = i;
+        } else if (in[i] < 0x20) {
+            return fail(s, "control character in a string", i);
+        } else {
+            int n = cg_utf8_seq(in + i, len - i);
+            if (n < 0)
+                return fail(s, "invalid UTF-8", i);
+            i += (size_t)n;
+        }
+    }
+    s->end = i + 1;
+    if (!decoding) {
+        *out = (cg_str){ s->input.ptr + start, i - start };
+        return true;
+    }
+    cg_buf_append(&b, in + copied, i - copied);
+    /* The buffer grew by doubling: give the arena back what it did not use
+     * (in place, as it is the arena's latest block). */
+    *out = (cg_str){ cg_arena_realloc(s->arena, b.data, b.len, b.len), b.len };
+    return true;
+}
+
+static bool scan_string(struct cg_json_scan *s, int (*report)(const struct cg_json_scan *, cg_str))
+{
+    cg_str text;
+    return read_string(s, &text) && (!report || report(s, text) || stop(s));
+}
+
+/* ---- numbers, literals ---- */
+
+static bool is_digit(unsigned char c)
+{
+    return (unsigned)(c - '0') < 10;
+}
+
+/* A byte that cannot follow a number or a literal: it would run on into
+ * the same token (01, 1.2.3, 0x1, 1e2e3, truex). */
+static bool is_word_byte(unsigned char c)
+{
+    unsigned lower = c | 0x20;
+    return is_digit(c) || lower - 'a' < 26;
+}
+
+static size_t skip_digits(const struct cg_json_scan *s, size_t i)
+{
+    while (i < s->input.len && is_digit(bytes(s)[i]))
+        i++;
+    return i;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? from s->pos. */
+static bool scan_number(struct cg_json_scan *s)
+{
+    const unsigned char *in = bytes(s);
+    size_t len = s->input.len, i = s->pos;
+    if (in[i] == '-')
+        i++;
+    if (i < len && in[i] == '0')
+        i++; /* a leading zero stands alone: 01 is refused below */
+    else if (i < len && is_digit(in[i]))
+        i = skip_digits(s, i);
+    else
+        return fail(s, "invalid number", i);
+    if (i < len && in[i] == '.') {
+        if (++i == len || !is_digit(in[i]))
+            return fail(s, "invalid number", i);
+        i = skip_digits(s, i + 1);
+    }
+    if (i < len && (in[i] == 'e' || in[i] == 'E')) {
+        if (++i < len && (in[i] == '+' || in[i] == '-'))
+            i++;
+        if (i == len || !is_digit(in[i]))
+            return fail(s, "invalid number", i);
+        i = skip_digits(s, i + 1);
+    }
+    if (i < len && (is_word_byte(in[i]) || in[i] == '.' || in[i] == '+' || in[i] == '-'))
+        return fail(s, "invalid number", i);
+    s->end = i;
+    cg_str text = { s->input.ptr + s->pos, i - s->pos };
+    return !s->cb->number || s->cb->number(s, text) || stop(s);
+}
+
+static bool read_literal(struct cg_json_scan *s, cg_str word)
+{
+    size_t end = s->pos + word.len;
+    if (s->input.len < end || memcmp(s->input.ptr + s->pos, word.ptr, word.len) != 0 ||
+        (end < s->input.len && is_word_byte(bytes(s)[end])))
+        return fail(s, "invalid literal", s->pos);
+    s->end = end;
+    return true;
+}
+
+static bool scan_boolean(struct cg_json_scan *s, bool value)
+{
+    return read_literal(s, value ? CG_STR("true") : CG_STR("false")) &&
+           (!s->cb->boolean || s->cb->boolean(s, value) || stop(s));
+}
+
+static bool scan_null(struct cg_json_scan *s)
+{
+    return read_literal(s, CG_STR("null")) && (!s->cb->null || s->cb->null(s) || stop(s));
+}
+
+/* ---- containers ---- */
+
+static void push(struct cg_json_scan *s, bool is_object)
+{
+    if (s->depth == s->kinds_cap) {
+        size_t words = s->kinds_cap / 64;
+        uint64_t *kinds = cg_arena_alloc(s->arena, 2 * words * sizeof *kinds);
+        memcpy(kinds, s->kinds, words * sizeof *kinds);
+        s->kinds = kinds;
+        s->kinds_cap *= 2;
+    }
+    uint64_t bit = 1ULL << (s->depth % 64);
+    if (is_object)
+        s->kinds[s->depth / 64] |= bit;
+    else
+        s->kinds[s->depth / 64] &= ~bit;
+    s->depth++;
+}
+
+static bool in_object(const struct cg_json_scan *s)
+{
+    size_t top = s->depth - 1;
+    return s->kinds[top / 64] >> (top % 64) & 1;
+}
+
+/* Reads the key at or after i, and the ':' after it. */
+static bool read_key(struct cg_json_scan *s, size_t i)
+{
+    i = skip_whitespace(s, i);
+    if (i == s->input.len)
+        return fail(s, "unexpected end of input", i);
+    if (s->input.ptr[i] != '"')
+        return fail(s, "expected a string key", i);
+    s->pos = i;
+    if (!scan_string(s, s->cb->key))
+        return false;
+    i = skip_whitespace(s, s->end);
+    if (i == s->input.len)
+        return fail(s, "unexpected end of input", i);
+    if (s->input.ptr[i] != ':')
+        return fail(s, "expected ':' after a key", i);
+    s->end = i + 1;
+    return true;
+}
+
+/* The '}' or ']' at i closes the innermost container. */
+static bool close_container(struct cg_json_scan *s, size_t i)
+{
+    int (*report)(const struct cg_json_scan *) = in_object(s) ? s->cb->end_object : s->cb->end_array;
+    s->pos = i;
+    s->end = i + 1;
+    s->depth--;
+    return !report || report(s) || stop(s);
+}
+
+/* The '{' or '[' at s->pos opens a container: an empty one closes at once,
+ * else an object's first key is read. */
+static enum step open_container(struct cg_json_scan *s, bool is_object)
+{
+    if (s->depth == s->max_depth) {
+        fail(s, "nesting too deep", s->pos);
+        return FAILED;
+    }
+    push(s, is_object);
+    s->end = s->pos + 1;
+    int (*report)(const struct cg_json_scan *) = is_object ? s->cb->start_object : s->cb->start_array;
+    if (report && !report(s)) {
+        stop(s);
+        return FAILED;
+    }
+    size_t i = skip_whitespace(s, s->end);
+    if (i < s->input.len && s->input.ptr[i] == (is_object ? '}' : ']'))
+        return close_container(s, i) ? HAVE_VALUE : FAILED;
+    if (is_object)
+        return read_key(s, i) ? NEED_VALUE : FAILED;
+    return NEED_VALUE;
+}
+
+/* ---- the two steps ---- */
+
+static enum step read_value(struct cg_json_scan *s)
+{
+    size_t i = skip_whitespace(s, s->end);
+    if (i == s->input.len) {
+        fail(s, "unexpected end of input", i);
+        return FAILED;
+    }
+    s->pos = i;
+    bool ok;
+    switch (s->input.ptr[i]) {
+    case '{': return open_container(s, true);
+    case '[': return open_container(s, false);
+    case '"': ok = scan_string(s, s->cb->string); break;
+    case 't': ok = scan_boolean(s, true); break;
+    case 'f': ok = scan_boolean(s, false); break;
+    case 'n': ok = scan_null(s); break;
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9': ok = scan_number(s); break;
+    default: ok = fail(s, "expected a value", i); break;
+    }
+    return ok ? HAVE_VALUE : FAILED;
+}
+
+/* After a value: the end of the text, or a comma and the next value (with
+ * its key in an object), or the closing of the container it ends. */
+static enum step after_value(struct cg_json_scan *s)
+{
+    size_t i = skip_whitespace(s, s->end);
+    bool ok;
+    if (s->depth == 0)
+        ok = i == s->input.len || fail(s, "trailing data", i);
+    else if (i == s->input.len)
+        ok = fail(s, "unexpected end of input", i);
+    else if (s->input.ptr[i] == ',') {
+        s->end = i + 1;
+        return !in_object(s) || read_key(s, i + 1) ? NEED_VALUE : FAILED;
+    } else if (s->input.ptr[i] == (in_object(s) ? '}' : ']'))
+        return close_container(s, i) ? HAVE_VALUE : FAILED;
+    else
+        ok = fail(s, in_object(s) ? "expected ',' or '}'" : "expected ',' or ']'", i);
+    return ok ? DONE : FAILED;
+}
+
+enum cg_json_status cg_json_scan(struct cg_json_scan *s, cg_str json)
+{
+    s->input = json;
+    s->pos = s->end = 0;
+    s->error = NULL;
+    s->error_pos = 0;
+    s->depth = 0;
+    s->kinds = s->kinds_inline;
+    s->kinds_cap = 64 * CG_LEN(s->kinds_inline);
+    enum step step = NEED_VALUE;
+    while (step == NEED_VALUE) {
+        step = read_value(s);
+        while (step == HAVE_VALUE)
+            step = after_value(s);
+    }
+    if (step == DONE)
+        return CG_JSON_OK;
+    return s->error == stopped_by_callback ? CG_JSON_STOPPED : CG_JSON_INVALID;
+}
