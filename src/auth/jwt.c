@@ -293,8 +293,11 @@ int cg_jwt_verify(const struct cg_jwt_keys *keys, const struct cg_jwt_rules *rul
 {
     static const struct cg_jwt_rules defaults = { 0 };
     struct verdict v = { err, errlen };
-    cg_str part[3], kid, sig, payload;
-    enum jwt_alg alg = JWT_HS256; /* read_header sets it; the value only quiets -Os */
+    cg_str part[3], sig, payload;
+    /* read_header sets both; the initial values only quiet gcc's
+     * maybe-uninitialized, which cannot see that at -Os or -O2. */
+    cg_str kid = { NULL, 0 };
+    enum jwt_alg alg = JWT_HS256;
     int rc;
     *claims_json = (cg_str){ NULL, 0 };
     if (token.len > CG_JWT_MAX_TOKEN)

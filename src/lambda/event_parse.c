@@ -114,10 +114,13 @@ static void kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str
     l->items[l->n++] = (struct cg_kv){ name, value };
 }
 
+/* Most keys of an event are none of these: the length and the first byte
+ * turn them away before any memcmp. */
 static int lookup_key(const struct key_def *defs, size_t n, cg_str name)
 {
     for (size_t i = 0; i < n; i++)
-        if (cg_str_eq(defs[i].name, name))
+        if (defs[i].name.len == name.len && name.len && defs[i].name.ptr[0] == name.ptr[0] &&
+            memcmp(defs[i].name.ptr, name.ptr, name.len) == 0)
             return defs[i].key;
     return K_NONE;
 }

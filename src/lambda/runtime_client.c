@@ -77,11 +77,21 @@ static int connect_to(struct rapi_client *c, char *err, size_t errlen)
     return 0;
 }
 
+/* A closed peer is an error, not SIGPIPE. One buffer goes through send(2),
+ * which spares the kernel sendmsg's copying in of a message header and an
+ * iovec array: measurable on a loop of tiny requests. */
+static ssize_t send_some(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (iovcnt == 1)
+        return send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL);
+    struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+    return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
 static int send_all(int fd, struct iovec *iov, int iovcnt)
 {
     while (iovcnt > 0) {
-        struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
-        ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL); /* a closed peer is an error, not SIGPIPE */
+        ssize_t n = send_some(fd, iov, iovcnt);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -98,18 +108,63 @@ static int send_all(int fd, struct iovec *iov, int iovcnt)
     return 0;
 }
 
+/* A request head, built by hand: with snprintf, formatting took a tenth of
+ * the runtime's own instructions per invocation. A small body joins it, so
+ * that the request leaves in one buffer. */
+struct head {
+    char data[4096];
+    size_t len;
+    bool overflow;
+};
+
+static void head_put(struct head *h, const char *s, size_t n)
+{
+    if (h->overflow || n > sizeof h->data - h->len) {
+        h->overflow = true;
+        return;
+    }
+    memcpy(h->data + h->len, s, n);
+    h->len += n;
+}
+
+static void head_puts(struct head *h, const char *s)
+{
+    head_put(h, s, strlen(s));
+}
+
+static void head_put_size(struct head *h, size_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do
+        digits[sizeof digits - ++n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    head_put(h, digits + sizeof digits - n, n);
+}
+
 static int send_request(struct rapi_client *c, const char *method, const char *path, const char *headers,
                         cg_str body, char *err, size_t errlen)
 {
-    char head[2048];
-    int n = snprintf(head, sizeof head,
-                     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: cgate\r\n%sContent-Length: %zu\r\n\r\n", method,
-                     path, c->endpoint, headers ? headers : "", body.len);
-    if (n < 0 || (size_t)n >= sizeof head) {
+    struct head h = { .len = 0 };
+    head_puts(&h, method);
+    head_put(&h, " ", 1);
+    head_puts(&h, path);
+    head_puts(&h, " HTTP/1.1\r\nHost: ");
+    head_puts(&h, c->endpoint);
+    head_puts(&h, "\r\nUser-Agent: cgate\r\n");
+    head_puts(&h, headers ? headers : "");
+    head_puts(&h, "Content-Length: ");
+    head_put_size(&h, body.len);
+    head_puts(&h, "\r\n\r\n");
+    if (h.overflow) {
         snprintf(err, errlen, "request head for %s too long", path);
         return -1;
     }
-    struct iovec iov[2] = { { head, (size_t)n }, { (void *)body.ptr, body.len } };
+    if (body.len && body.len <= sizeof h.data - h.len) {
+        head_put(&h, body.ptr, body.len);
+        body.len = 0;
+    }
+    struct iovec iov[2] = { { h.data, h.len }, { (void *)body.ptr, body.len } };
     if (send_all(c->fd, iov, body.len ? 2 : 1) != 0) {
         snprintf(err, errlen, "cannot send %s %s to the Runtime API: %s", method, path, strerror(errno));
         return -1;
@@ -124,9 +179,12 @@ static ssize_t read_socket(void *stream, char *buf, size_t cap)
     return recv(*(int *)stream, buf, cap, 0);
 }
 
+/* Cut to cap - 1 bytes, NUL-terminated. */
 static void copy_header(char *dst, size_t cap, cg_str value)
 {
-    snprintf(dst, cap, "%.*s", (int)value.len, value.ptr);
+    size_t n = value.len < cap ? value.len : cap - 1;
+    memcpy(dst, value.ptr, n);
+    dst[n] = '\0';
 }
 
 /* The invocation's headers (runtime.md §1.2); names compared ignoring case. */

@@ -54,15 +54,16 @@ static int next_invocation(struct rapi_client *client, struct rapi_response *nex
     return 0;
 }
 
-/* POST a JSON body; anything but 202 Accepted is logged, and the loop goes
- * on: the next /next tells whether the Runtime API is still there. */
+#define JSON_TYPE "Content-Type: application/json\r\n"
+
+/* POST a JSON body with its headers (JSON_TYPE first); anything but 202
+ * Accepted is logged, and the loop goes on: the next /next tells whether the
+ * Runtime API is still there. */
 static void post_json(struct rapi_client *client, const char *path, const char *headers, cg_str body,
                       struct rapi_response *ack)
 {
     char err[256];
-    char all_headers[512];
-    snprintf(all_headers, sizeof all_headers, "Content-Type: application/json\r\n%s", headers ? headers : "");
-    if (rapi_call(client, "POST", path, all_headers, body, ack, err, sizeof err) != 0)
+    if (rapi_call(client, "POST", path, headers, body, ack, err, sizeof err) != 0)
         cg_error("%s", err);
     else if (ack->status != 202)
         cg_error("the Runtime API answered %d to %s (%zu bytes): %.*s", ack->status, path, body.len,
@@ -88,9 +89,9 @@ static void post_error(struct rapi_client *client, const char *path, const char 
     cg_json_arr_begin(&j);
     cg_json_arr_end(&j);
     cg_json_obj_end(&j);
-    char header[128];
-    snprintf(header, sizeof header, "Lambda-Runtime-Function-Error-Type: %s\r\n", type);
-    post_json(client, path, header, cg_buf_str(&body), ack);
+    char headers[160];
+    snprintf(headers, sizeof headers, JSON_TYPE "Lambda-Runtime-Function-Error-Type: %s\r\n", type);
+    post_json(client, path, headers, cg_buf_str(&body), ack);
 }
 
 /* X-Ray reads the trace header from the environment (runtime.md §1.7).
@@ -105,9 +106,24 @@ static void set_trace_env(const char *trace_id)
         installed = false;
         return;
     }
-    snprintf(entry, sizeof entry, "_X_AMZN_TRACE_ID=%s", trace_id);
+    static const char name[] = "_X_AMZN_TRACE_ID=";
+    memcpy(entry, name, sizeof name - 1);
+    memcpy(entry + sizeof name - 1, trace_id, strlen(trace_id) + 1); /* fits: see entry's size */
     if (!installed)
         installed = putenv(entry) == 0;
+}
+
+/* API "/invocation/ID" then what: "/response" or "/error"; with the id's size
+ * (rapi_response) the whole path fits in 256 bytes. */
+static void invocation_path(char out[256], const char *request_id, const char *what)
+{
+    static const char prefix[] = API "/invocation/";
+    _Static_assert(sizeof prefix + sizeof ((struct rapi_response *)0)->request_id + sizeof "/response" <= 256,
+                   "an invocation path fits");
+    size_t id = strlen(request_id);
+    memcpy(out, prefix, sizeof prefix - 1);
+    memcpy(out + sizeof prefix - 1, request_id, id);
+    memcpy(out + sizeof prefix - 1 + id, what, strlen(what) + 1);
 }
 
 static double ms_since(const struct timespec *start)
@@ -128,7 +144,7 @@ static void post_response(struct rapi_client *client, const char *path, struct l
         struct cg_buf out;
         cg_buf_init(&out, x->req.arena);
         lambda_exchange_encode(x, &out);
-        post_json(client, path, NULL, cg_buf_str(&out), ack);
+        post_json(client, path, JSON_TYPE, cg_buf_str(&out), ack);
         return;
     }
     char err[256];
@@ -152,7 +168,7 @@ static void answer(struct poller *p, struct rapi_client *client, struct cg_arena
     char err[256], path[256];
     struct lambda_exchange x;
     if (lambda_exchange_run(p->app, &inv, a, &x, err, sizeof err) == 0) {
-        snprintf(path, sizeof path, API "/invocation/%s/response", next->request_id);
+        invocation_path(path, next->request_id, "/response");
         post_response(client, path, &x, ack);
         cg_access_log(&x.req, x.res.status, x.res.body.len, ms_since(&received));
         cg_request_run_deferred(&x.req); /* after /response, before the next /next */
@@ -161,7 +177,7 @@ static void answer(struct poller *p, struct rapi_client *client, struct cg_arena
     /* Not an HTTP request, or not JSON: the invocation fails, and the
      * runtime carries on with the next one. */
     cg_error("cannot handle this event: %s", err);
-    snprintf(path, sizeof path, API "/invocation/%s/error", next->request_id);
+    invocation_path(path, next->request_id, "/error");
     post_error(client, path, "Runtime.InvalidEvent", err, a, ack);
 }
 
