@@ -228,7 +228,7 @@ only answers each event with a fixed response) and the systems users migrate fro
 | bootstrap | cold start, median ms | cold start, p90 ms | in process, µs/event | warm invocations/s | peak RSS, MB |
 |---|---:|---:|---:|---:|---:|
 $(row items 'items (cgate)')
-$(row items-log 'items, access lines on (\`CG_ACCESS_LOG=on\`)')
+$(row items-log 'items with access lines (CG_ACCESS_LOG=on)')
 $(row floor 'floor (C, fixed response)')
 $(row mangum 'FastAPI + Mangum')
 $(row fastify 'fastify + @fastify/aws-lambda')

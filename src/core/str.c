@@ -9,6 +9,10 @@ bool cg_str_ieq(cg_str a, cg_str b)
 {
     if (a.len != b.len)
         return false;
+    /* Names usually come as they are looked for (gateways lowercase them):
+     * one memcmp settles most comparisons. */
+    if (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0)
+        return true;
     for (size_t i = 0; i < a.len; i++)
         if (ascii_lower((unsigned char)a.ptr[i]) != ascii_lower((unsigned char)b.ptr[i]))
             return false;
