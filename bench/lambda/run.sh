@@ -224,7 +224,7 @@ only answers each event with a fixed response) and the systems users migrate fro
   (one thread, blocking sockets, keep-alive); each bootstrap gets Lambda's environment, and its
   stdout and stderr go to a file. The emulator and the bootstrap share CPU $CPU (a 1-vCPU sandbox);
   across two vCPUs, the round trips would mostly time this virtual machine's wake-ups
-- bootstraps: items: \`$ITEMS\` (lambda preset: -O2, gc-sections, stripped, glibc dynamic, its
+- bootstraps: items: \`$ITEMS\` (lambda preset: -O2 and LTO, gc-sections, stripped, glibc dynamic, its
   other libraries static, no brotli, no SQLite), on DynamoDB (\`ITEMS_TABLE=bench-items\`, which
   \`/api/health\` does not read), its access lines off as on Lambda by default, and on in the
   second items row; floor: \`$FLOOR\`, the same preset and flags;
