@@ -1,98 +1,71 @@
-/* Request bodies: FastAPI's content-type rules, then one pass of yajl over
- * the JSON whose events body_bind.c binds to the model. This file checks
- * what the binder does not: UTF-8, the nesting limit, the JSON itself. */
+/* Request bodies: FastAPI's content-type rules, then one pass of the JSON
+ * scanner (json_scan.h) whose events body_bind.c binds to the model. The
+ * scanner refuses whatever is not strict JSON in valid UTF-8 (NaN too, which
+ * json.loads takes, and \u escapes of lone surrogates, which UTF-8 cannot
+ * hold); the binder's errors only count if the whole body is JSON. */
 #include "body_internal.h"
+#include "json_scan.h"
 
-/* The context of the callbacks. */
-struct body_read {
-    struct binder b;
-    int depth; /* open containers */
-};
-
-static int stop(struct body_read *br, const char *why)
+static int on_scalar(const struct cg_json_scan *s, const struct jvalue *v)
 {
-    br->b.r.stop = why;
-    return 0;
-}
-
-static int on_scalar(void *ctx, const struct jvalue *v)
-{
-    cg_binder_scalar(&((struct body_read *)ctx)->b, v);
+    cg_binder_scalar(s->ctx, v);
     return 1;
 }
 
-static int on_null(void *ctx)
+static int on_null(const struct cg_json_scan *s)
 {
-    return on_scalar(ctx, &(struct jvalue){ .kind = J_NULL });
+    return on_scalar(s, &(struct jvalue){ .kind = J_NULL });
 }
 
-static int on_boolean(void *ctx, int v)
+static int on_boolean(const struct cg_json_scan *s, bool value)
 {
-    return on_scalar(ctx, &(struct jvalue){ .kind = J_BOOL, .b = v });
+    return on_scalar(s, &(struct jvalue){ .kind = J_BOOL, .b = value });
 }
 
-static int on_number(void *ctx, const char *s, size_t len)
+static int on_number(const struct cg_json_scan *s, cg_str text)
 {
-    return on_scalar(ctx, &(struct jvalue){ .kind = J_NUMBER, .text = { s, len } });
+    return on_scalar(s, &(struct jvalue){ .kind = J_NUMBER, .text = text });
 }
 
-static int on_string(void *ctx, const unsigned char *s, size_t len)
+static int on_string(const struct cg_json_scan *s, cg_str value)
 {
-    cg_str text = { (const char *)s, len };
-    if (!cg_json_is_valid_utf8(text))
-        return stop(ctx, "invalid bytes in UTF8 string.");
-    return on_scalar(ctx, &(struct jvalue){ .kind = J_STRING, .text = text });
+    return on_scalar(s, &(struct jvalue){ .kind = J_STRING, .text = value });
 }
 
-static int on_key(void *ctx, const unsigned char *s, size_t len)
+static int on_key(const struct cg_json_scan *s, cg_str name)
 {
-    struct body_read *br = ctx;
-    cg_str key = { (const char *)s, len };
-    if (!cg_json_is_valid_utf8(key))
-        return stop(br, "invalid bytes in UTF8 string.");
-    cg_binder_key(&br->b, key);
+    cg_binder_key(s->ctx, name);
     return 1;
 }
 
-/* The limit keeps every recursion over the body (the binder's frames, the
- * renderer, the writer of inputs) within CG_JSON_MAX_DEPTH. */
-static int on_open(struct body_read *br, bool map)
+static int on_start_object(const struct cg_json_scan *s)
 {
-    if (br->depth == CG_JSON_MAX_DEPTH)
-        return stop(br, "maximum nesting depth exceeded");
-    br->depth++;
-    cg_binder_open(&br->b, map);
+    cg_binder_open(s->ctx, true, s->pos);
     return 1;
 }
 
-static int on_start_map(void *ctx)
+static int on_start_array(const struct cg_json_scan *s)
 {
-    return on_open(ctx, true);
-}
-
-static int on_start_array(void *ctx)
-{
-    return on_open(ctx, false);
-}
-
-static int on_end(void *ctx)
-{
-    struct body_read *br = ctx;
-    br->depth--;
-    cg_binder_close(&br->b);
+    cg_binder_open(s->ctx, false, s->pos);
     return 1;
 }
 
-static const yajl_callbacks callbacks = {
-    .yajl_null = on_null,
-    .yajl_boolean = on_boolean,
-    .yajl_number = on_number,
-    .yajl_string = on_string,
-    .yajl_start_map = on_start_map,
-    .yajl_map_key = on_key,
-    .yajl_end_map = on_end,
-    .yajl_start_array = on_start_array,
-    .yajl_end_array = on_end,
+static int on_end(const struct cg_json_scan *s)
+{
+    cg_binder_close(s->ctx, s->end);
+    return 1;
+}
+
+static const struct cg_json_callbacks callbacks = {
+    .null = on_null,
+    .boolean = on_boolean,
+    .number = on_number,
+    .string = on_string,
+    .key = on_key,
+    .start_object = on_start_object,
+    .end_object = on_end,
+    .start_array = on_start_array,
+    .end_array = on_end,
 };
 
 /* FastAPI reads the body as JSON when there is no content type, or when it
@@ -115,11 +88,12 @@ static bool is_json_media_type(cg_str ct)
            (sub.len >= suffix.len && cg_str_ieq((cg_str){ sub.ptr + sub.len - suffix.len, suffix.len }, suffix));
 }
 
-static void add_json_invalid(struct cg_arena *a, struct cg_verrors *errs, const struct json_parse_error *err)
+static void add_json_invalid(struct cg_arena *a, struct cg_verrors *errs, const struct cg_json_scan *s)
 {
-    cg_str reason = cg_json_quote(a, err->reason);
-    cg_verrors_add(errs, "json_invalid", cg_arena_printf(a, "[\"body\",%zu]", err->pos), CG_STR("JSON decode error"),
-                   CG_STR("{}"), cg_arena_printf(a, "{\"error\":%.*s}", (int)reason.len, reason.ptr));
+    cg_str loc = cg_arena_printf(a, "[\"body\",%zu]", s->error_pos);
+    cg_str reason = cg_json_quote(a, cg_str_c(s->error));
+    cg_verrors_add(errs, "json_invalid", loc, CG_STR("JSON decode error"), CG_STR("{}"),
+                   cg_arena_printf(a, "{\"error\":%.*s}", (int)reason.len, reason.ptr));
 }
 
 static void add_body_error(struct cg_verrors *errs, const struct cg_vfail *why, cg_str input)
@@ -138,13 +112,15 @@ int cg_body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_ty
         add_body_error(errs, &cg_fail_not_an_object, cg_json_quote(a, body));
         return -1;
     }
-    struct body_read br = { .depth = 0 };
-    struct json_parse_error err;
-    cg_binder_init(&br.b, a, m, body, out);
-    if (cg_json_read(&br.b.r, a, &callbacks, &br, body, &err) != 0) {
-        add_json_invalid(a, errs, &err); /* FastAPI decodes before it validates */
+    struct binder b;
+    cg_binder_init(&b, a, m, body, out);
+    /* The limit keeps every recursion over the body (the binder's frames,
+     * the renderer, the writer of inputs) within CG_JSON_MAX_DEPTH. */
+    struct cg_json_scan s = { .cb = &callbacks, .ctx = &b, .arena = a, .max_depth = CG_JSON_MAX_DEPTH };
+    if (cg_json_scan(&s, body) != CG_JSON_OK) {
+        add_json_invalid(a, errs, &s); /* FastAPI decodes before it validates */
         return -1;
     }
-    cg_verrors_append(errs, &br.b.errs);
-    return br.b.errs.n == 0 ? 0 : -1;
+    cg_verrors_append(errs, &b.errs);
+    return b.errs.n == 0 ? 0 : -1;
 }

@@ -28,7 +28,7 @@ struct field_state {
 
 struct frame {
     enum { FRAME_SKIP, FRAME_MODEL, FRAME_LIST } kind;
-    size_t start;       /* offset of its '{' or '[' in the body */
+    size_t start, end;  /* offsets of its '{' or '[' and, once closed, past its '}' or ']' */
     char *dest;         /* a model: its struct; a list: its struct cg_list */
     /* a model */
     const struct cg_model *m;
@@ -114,11 +114,10 @@ static void discard_errors(struct binder *b, struct cg_verrors *e)
     e->n = 0;
 }
 
-/* The container that opened at `start` and has just closed, as an input. */
-static cg_str render_closed(struct binder *b, size_t start)
+/* A container that has closed, as an input. */
+static cg_str render_closed(struct binder *b, const struct frame *f)
 {
-    size_t end = cg_json_read_offset(&b->r);
-    return cg_json_render(b->a, (cg_str){ b->body.ptr + start, end - start });
+    return cg_json_render(b->a, (cg_str){ b->body.ptr + f->start, f->end - f->start });
 }
 
 static void count_fail(struct binder *b, const char *type, const char *words, const char *key, size_t bound,
@@ -237,12 +236,12 @@ static void open_list(struct binder *b, struct frame *f, const struct slot *s)
     cg_verrors_init(&f->errs, b->a);
 }
 
-static void push(struct binder *b, bool map)
+static void push(struct binder *b, bool map, size_t at)
 {
     struct slot s = next_slot(b);
     struct frame *f = &b->frames[b->nframes++];
     f->kind = FRAME_SKIP;
-    f->start = cg_json_read_offset(&b->r) - 1;
+    f->start = at;
     f->fails = s.want != WANT_NOTHING;
     if (map && s.want == WANT_MODEL)
         open_model(b, f, &s);
@@ -265,7 +264,7 @@ static void hand_up_model(struct binder *b, struct frame *f, struct cg_verrors *
             move_errors(to, &f->state[i].errs);
         } else if (closed && !field->optional) {
             if (!input.ptr)
-                input = render_closed(b, f->start);
+                input = render_closed(b, f);
             f->cur = field; /* for its loc */
             add_error(b, to, &cg_fail_missing, input);
         }
@@ -280,27 +279,28 @@ static void close_list(struct binder *b, struct frame *l)
     if (f->max_items && l->n > f->max_items) {
         discard_errors(b, &l->errs); /* pydantic reports the length alone */
         count_fail(b, "too_long", "at most", "max_length", f->max_items, l->n, &why);
-        add_error(b, to, &why, render_closed(b, l->start));
+        add_error(b, to, &why, render_closed(b, l));
     } else if (l->errs.n) {
         move_errors(to, &l->errs);
     } else if (l->n < f->min_items) {
         count_fail(b, "too_short", "at least", "min_length", f->min_items, l->n, &why);
-        add_error(b, to, &why, render_closed(b, l->start));
+        add_error(b, to, &why, render_closed(b, l));
     } else {
         *(struct cg_list *)l->dest = (struct cg_list){ l->items, l->n };
     }
 }
 
-static void pop(struct binder *b)
+static void pop(struct binder *b, size_t end)
 {
     struct frame *f = top(b);
+    f->end = end;
     if (f->kind == FRAME_MODEL)
         hand_up_model(b, f, bucket_at(b, b->nframes - 2), true);
     b->nframes--;
     if (f->kind == FRAME_LIST)
         close_list(b, f);
     else if (f->kind == FRAME_SKIP && f->fails)
-        add_error(b, bucket(b), &f->why, render_closed(b, f->start));
+        add_error(b, bucket(b), &f->why, render_closed(b, f));
 }
 
 /* The error limits were reached: keep the errors found so far, in order,
@@ -364,14 +364,14 @@ void cg_binder_key(struct binder *b, cg_str key)
         top(b)->cur = find_field(b, top(b), key);
 }
 
-void cg_binder_open(struct binder *b, bool map)
+void cg_binder_open(struct binder *b, bool map, size_t at)
 {
     if (binding(b))
-        push(b, map);
+        push(b, map, at);
 }
 
-void cg_binder_close(struct binder *b)
+void cg_binder_close(struct binder *b, size_t end)
 {
     if (binding(b))
-        pop(b);
+        pop(b, end);
 }

@@ -1,40 +1,18 @@
-/* Private interface between the parts of body binding: the JSON reader
- * (body_json.c), the scalar conversions (body_value.c) and the binder that
- * walks models and lists (body.c). */
+/* Private interface between the parts of body binding: the reading of the
+ * body with the JSON scanner (body.c), the rendering of values (body_json.c),
+ * the scalar conversions (body_value.c) and the binder that walks models and
+ * lists (body_bind.c). */
 #ifndef CGATE_BODY_INTERNAL_H
 #define CGATE_BODY_INTERNAL_H
 
-#include <yajl/yajl_parse.h>
-
 #include "validate_internal.h"
 
-/* A JSON scalar as the parser reports it. */
+/* A JSON scalar as the scanner reports it. */
 struct jvalue {
     enum { J_NULL, J_BOOL, J_NUMBER, J_STRING } kind;
     bool b;
     cg_str text; /* a number's token, or a string's unescaped bytes */
 };
-
-/* One yajl parse of a whole document. Callbacks get `ctx`; one that
- * returns 0 sets `stop` to say why, which becomes the error's reason. */
-struct json_reader {
-    yajl_handle h;
-    const char *stop;
-};
-
-struct json_parse_error {
-    size_t pos;    /* byte offset, as yajl counts it */
-    cg_str reason; /* yajl's message, or the callback's stop reason */
-};
-
-int cg_json_read(struct json_reader *r, struct cg_arena *a, const yajl_callbacks *cb, void *ctx, cg_str json,
-                 struct json_parse_error *err);
-/* During a callback: the offset just past the token being reported. */
-size_t cg_json_read_offset(const struct json_reader *r);
-
-/* yajl checks only the shape of UTF-8; this also refuses overlong forms,
- * surrogates and code points beyond U+10FFFF, as Python's decoder does. */
-bool cg_json_is_valid_utf8(cg_str s);
 
 /* A number token without a fraction or an exponent. */
 bool cg_json_is_integer_token(cg_str token);
@@ -50,7 +28,6 @@ cg_str cg_json_render(struct cg_arena *a, cg_str json);
 struct frame;
 
 struct binder {
-    struct json_reader r;   /* the body's parse, for offsets */
     struct cg_arena *a;
     cg_str body;
     const struct cg_model *m;
@@ -67,8 +44,10 @@ struct binder {
 void cg_binder_init(struct binder *b, struct cg_arena *a, const struct cg_model *m, cg_str body, void *out);
 void cg_binder_scalar(struct binder *b, const struct jvalue *v);
 void cg_binder_key(struct binder *b, cg_str key);
-void cg_binder_open(struct binder *b, bool map);
-void cg_binder_close(struct binder *b);
+/* A container opens with its '{' or '[' at offset `at` of the body, and
+ * closes with the '}' or ']' that ends just before offset `end`. */
+void cg_binder_open(struct binder *b, bool map, size_t at);
+void cg_binder_close(struct binder *b, size_t end);
 
 extern const struct cg_vfail cg_fail_missing;
 extern const struct cg_vfail cg_fail_not_an_object;

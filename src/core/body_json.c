@@ -1,59 +1,10 @@
-/* Reading JSON with yajl for the body binder, and rendering JSON values as
- * Python prints what json.loads made of them (an error's input). */
+/* Rendering JSON values as Python prints what json.loads made of them (an
+ * error's input). */
 #include <math.h>
 #include <stdlib.h>
 
 #include "body_internal.h"
-
-/* ---- reading ---- */
-
-int cg_json_read(struct json_reader *r, struct cg_arena *a, const yajl_callbacks *cb, void *ctx, cg_str json,
-                 struct json_parse_error *err)
-{
-    size_t surrogate = cg_json_find_lone_surrogate(json);
-    if (surrogate != SIZE_MAX) {
-        err->pos = surrogate;
-        err->reason = CG_STR("lone surrogate in a \\u escape");
-        return -1;
-    }
-    r->h = yajl_alloc(cb, NULL, ctx);
-    if (!r->h)
-        cg_oom();
-    /* cg_json_is_valid_utf8 checks strings and keys more strictly than yajl. */
-    yajl_config(r->h, yajl_dont_validate_strings, 1);
-    yajl_status st = yajl_parse(r->h, (const unsigned char *)json.ptr, json.len);
-    size_t pos = yajl_get_bytes_consumed(r->h);
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(r->h);
-        pos = json.len; /* an error here is an unfinished document */
-    }
-    if (st != yajl_status_ok) {
-        err->pos = pos;
-        err->reason = st == yajl_status_client_canceled ? cg_str_c(r->stop) : cg_yajl_reason(a, r->h, json);
-    }
-    yajl_free(r->h);
-    r->h = NULL;
-    return st == yajl_status_ok ? 0 : -1;
-}
-
-size_t cg_json_read_offset(const struct json_reader *r)
-{
-    return yajl_get_bytes_consumed(r->h);
-}
-
-bool cg_json_is_valid_utf8(cg_str s)
-{
-    const unsigned char *p = (const unsigned char *)s.ptr;
-    for (size_t i = 0; i < s.len;) {
-        int n = cg_utf8_seq(p + i, s.len - i);
-        if (n < 0)
-            return false;
-        i += (size_t)n;
-    }
-    return true;
-}
-
-/* ---- rendering ---- */
+#include "json_scan.h"
 
 bool cg_json_is_integer_token(cg_str token)
 {
@@ -104,89 +55,82 @@ cg_str cg_json_render_scalar(struct cg_arena *a, const struct jvalue *v)
     return cg_buf_str(&out);
 }
 
-struct echo {
-    struct cg_arena *a;
-    struct cg_json j;
-};
-
-static int echo(void *ctx, const struct jvalue *v)
+static int echo(const struct cg_json_scan *s, const struct jvalue *v)
 {
-    struct echo *e = ctx;
-    echo_scalar(&e->j, e->a, v);
+    echo_scalar(s->ctx, s->arena, v);
     return 1;
 }
 
-static int echo_null(void *ctx)
+static int echo_null(const struct cg_json_scan *s)
 {
-    return echo(ctx, &(struct jvalue){ .kind = J_NULL });
+    return echo(s, &(struct jvalue){ .kind = J_NULL });
 }
 
-static int echo_boolean(void *ctx, int v)
+static int echo_boolean(const struct cg_json_scan *s, bool value)
 {
-    return echo(ctx, &(struct jvalue){ .kind = J_BOOL, .b = v });
+    return echo(s, &(struct jvalue){ .kind = J_BOOL, .b = value });
 }
 
-static int echo_number_cb(void *ctx, const char *s, size_t len)
+static int echo_number_token(const struct cg_json_scan *s, cg_str text)
 {
-    return echo(ctx, &(struct jvalue){ .kind = J_NUMBER, .text = { s, len } });
+    return echo(s, &(struct jvalue){ .kind = J_NUMBER, .text = text });
 }
 
-static int echo_string(void *ctx, const unsigned char *s, size_t len)
+static int echo_string(const struct cg_json_scan *s, cg_str value)
 {
-    return echo(ctx, &(struct jvalue){ .kind = J_STRING, .text = { (const char *)s, len } });
+    return echo(s, &(struct jvalue){ .kind = J_STRING, .text = value });
 }
 
-static int echo_key(void *ctx, const unsigned char *s, size_t len)
+static int echo_key(const struct cg_json_scan *s, cg_str name)
 {
-    cg_json_key_str(&((struct echo *)ctx)->j, (cg_str){ (const char *)s, len });
+    cg_json_key_str(s->ctx, name);
     return 1;
 }
 
-static int echo_start_map(void *ctx)
+static int echo_start_object(const struct cg_json_scan *s)
 {
-    cg_json_obj_begin(&((struct echo *)ctx)->j);
+    cg_json_obj_begin(s->ctx);
     return 1;
 }
 
-static int echo_end_map(void *ctx)
+static int echo_end_object(const struct cg_json_scan *s)
 {
-    cg_json_obj_end(&((struct echo *)ctx)->j);
+    cg_json_obj_end(s->ctx);
     return 1;
 }
 
-static int echo_start_array(void *ctx)
+static int echo_start_array(const struct cg_json_scan *s)
 {
-    cg_json_arr_begin(&((struct echo *)ctx)->j);
+    cg_json_arr_begin(s->ctx);
     return 1;
 }
 
-static int echo_end_array(void *ctx)
+static int echo_end_array(const struct cg_json_scan *s)
 {
-    cg_json_arr_end(&((struct echo *)ctx)->j);
+    cg_json_arr_end(s->ctx);
     return 1;
 }
 
-static const yajl_callbacks echo_callbacks = {
-    .yajl_null = echo_null,
-    .yajl_boolean = echo_boolean,
-    .yajl_number = echo_number_cb,
-    .yajl_string = echo_string,
-    .yajl_start_map = echo_start_map,
-    .yajl_map_key = echo_key,
-    .yajl_end_map = echo_end_map,
-    .yajl_start_array = echo_start_array,
-    .yajl_end_array = echo_end_array,
+static const struct cg_json_callbacks echo_callbacks = {
+    .null = echo_null,
+    .boolean = echo_boolean,
+    .number = echo_number_token,
+    .string = echo_string,
+    .key = echo_key,
+    .start_object = echo_start_object,
+    .end_object = echo_end_object,
+    .start_array = echo_start_array,
+    .end_array = echo_end_array,
 };
 
 cg_str cg_json_render(struct cg_arena *a, cg_str json)
 {
     struct cg_buf out;
-    struct echo e = { .a = a };
-    struct json_reader r = { 0 };
-    struct json_parse_error err;
+    struct cg_json j;
     cg_buf_init(&out, a);
-    cg_json_init(&e.j, &out);
-    /* Cannot fail: the body was read once already, with the same limits. */
-    cg_json_read(&r, a, &echo_callbacks, &e, json, &err);
+    cg_json_init(&j, &out);
+    /* Cannot fail: the body was read once already, with the same limit. */
+    struct cg_json_scan s = { .cb = &echo_callbacks, .ctx = &j, .arena = a, .max_depth = CG_JSON_MAX_DEPTH };
+    cg_json_scan(&s, json);
     return cg_buf_str(&out);
 }

@@ -121,6 +121,8 @@ static cg_str cookie_unquote(struct cg_arena *a, cg_str v)
 
 void cg_cookie_parse(struct cg_arena *a, cg_str header, struct cg_kv **kv, size_t *n)
 {
+    if (header.len == 0)
+        return; /* nothing to add; its ptr may be NULL, where no arithmetic is defined */
     size_t cap = *n + 1;
     for (size_t i = 0; i < header.len; i++)
         cap += header.ptr[i] == ';';

@@ -261,17 +261,17 @@ def test_nul_escape_in_a_string_round_trips(items):
 
 
 BAD_BODIES = [
-    ("raw-nul-in-string", b'{"name":"a\x00b","price":1}', "invalid character inside string."),
-    ("raw-nul-after-document", b'{"name":"a","price":1}\x00', "trailing garbage"),
-    ("invalid-utf8", b'{"name":"\xff\xfe","price":1}', "invalid bytes in UTF8 string."),
-    ("overlong-utf8-slash", b'{"name":"\xc0\xaf","price":1}', "invalid bytes in UTF8 string."),
-    ("utf8-encoded-surrogate", b'{"name":"\xed\xa0\x80","price":1}', "invalid bytes in UTF8 string."),
-    ("invalid-utf8-key", b'{"\xff":1,"name":"a","price":1}', "invalid bytes in UTF8 string."),
+    ("raw-nul-in-string", b'{"name":"a\x00b","price":1}', "control character in a string"),
+    ("raw-nul-after-document", b'{"name":"a","price":1}\x00', "trailing data"),
+    ("invalid-utf8", b'{"name":"\xff\xfe","price":1}', "invalid UTF-8"),
+    ("overlong-utf8-slash", b'{"name":"\xc0\xaf","price":1}', "invalid UTF-8"),
+    ("utf8-encoded-surrogate", b'{"name":"\xed\xa0\x80","price":1}', "invalid UTF-8"),
+    ("invalid-utf8-key", b'{"\xff":1,"name":"a","price":1}', "invalid UTF-8"),
     ("lone-low-surrogate-escape", b'{"name":"\\udc00","price":1}', "lone surrogate in a \\u escape"),
-    ("10k-arrays", b"[" * 10000 + b"]" * 10000, "maximum nesting depth exceeded"),
-    ("10k-objects", b'{"a":' * 10000 + b"1" + b"}" * 10000, "maximum nesting depth exceeded"),
-    ("10k-unclosed", b"[" * 10000, "maximum nesting depth exceeded"),
-    ("nan", b'{"name":"a","price":NaN}', "invalid char in json text."),
+    ("10k-arrays", b"[" * 10000 + b"]" * 10000, "nesting too deep"),
+    ("10k-objects", b'{"a":' * 10000 + b"1" + b"}" * 10000, "nesting too deep"),
+    ("10k-unclosed", b"[" * 10000, "nesting too deep"),
+    ("nan", b'{"name":"a","price":NaN}', "expected a value"),
 ]
 
 
@@ -284,7 +284,7 @@ def test_bad_json_is_422_json_invalid(items, body, reason):
 
 def test_nesting_is_refused_at_the_first_level_past_64(items):
     status, _, answer, _ = send(items, json_post(b"/api/items", b"[" * 10000 + b"]" * 10000))
-    assert status == 422 and json_invalid_detail(answer) == (65, "maximum nesting depth exceeded")
+    assert status == 422 and json_invalid_detail(answer) == (64, "nesting too deep")  # the 65th '['
     status, _, answer, _ = send(items, json_post(b"/api/items", b"[" * 64 + b"]" * 64))
     assert status == 422 and json.loads(answer)["detail"][0]["type"] == "model_attributes_type"
 
@@ -316,11 +316,11 @@ def test_huge_and_tiny_numbers(items, number, want_status, want):
     assert (doc["price"] if status == 201 else doc) == want
 
 
-# yajl alone would turn these into "?" or pair them with the next escape.
+# Python keeps these as they are, but UTF-8 has no form for them: refused at the escape.
 @pytest.mark.parametrize("text", [b"\\ud800", b"\\ud800x", b"\\ud800\\u0041", b"\\udc00"])
 def test_a_lone_surrogate_escape_is_refused(items, text):
     status, _, answer, _ = send(items, json_post(b"/api/items", b'{"name":"' + text + b'","price":1}'))
-    assert status == 422 and json_invalid_detail(answer)[0] > 0
+    assert status == 422 and json_invalid_detail(answer) == (9, "lone surrogate in a \\u escape")
 
 
 # ---- headers written by a handler ----

@@ -217,8 +217,8 @@ Test(nested, nesting_limit_bounds_recursive_models)
     }
     cr_assert_eq(n->children.n, 0);
     assert_422(bind_node(tree(CG_JSON_MAX_DEPTH / 2 + 1)),
-               "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",769],\"msg\":\"JSON decode error\","
-               "\"input\":{},\"ctx\":{\"error\":\"maximum nesting depth exceeded\"}}]}");
+               "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",768],\"msg\":\"JSON decode error\","
+               "\"input\":{},\"ctx\":{\"error\":\"nesting too deep\"}}]}");
 }
 
 static const char *repeated(const char *head, const char *item, size_t n, const char *tail)

@@ -85,6 +85,18 @@ Test(request, cookies)
     assert_str(kv[4].value, "A");
 }
 
+/* An empty Cookie header with no storage at all ({NULL, 0}: what joining
+ * one empty v2 cookie gives) adds nothing and keeps what was there. */
+Test(request, empty_cookie_header_without_storage)
+{
+    struct cg_kv kept = { CG_STR("a"), CG_STR("1") };
+    struct cg_kv *kv = &kept;
+    size_t n = 1;
+    cg_cookie_parse(arena, (cg_str){ NULL, 0 }, &kv, &n);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(kv, &kept);
+}
+
 Test(request, prepare_and_lookups)
 {
     struct cg_kv headers[] = {
