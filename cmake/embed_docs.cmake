@@ -2,8 +2,9 @@
 #
 # Compresses each file the docs pages use (gzip -9) and writes OUT.S, which
 # includes the compressed bytes with .incbin, and OUT.c, the table that
-# src/core/docs.c serves them from (name, type, size, ETag). Fails when the
-# compressed files together pass BUDGET bytes: they are in every binary.
+# src/core/docs.c serves them from (name, type, sizes, the ETags of the file
+# and of its gzip bytes). Fails when the compressed files together pass BUDGET
+# bytes: they are in every binary.
 set(assets
   "swagger-ui-bundle.js|swagger-ui-dist/swagger-ui-bundle.js"
   "swagger-ui.css|swagger-ui-dist/swagger-ui.css"
@@ -38,7 +39,8 @@ foreach(asset IN LISTS assets)
   string(APPEND asm "    .globl cg_docs_blob_${i}\n    .balign 16\ncg_docs_blob_${i}:\n"
                     "    .incbin \"${gz}\", 0, 4\n    .zero 4\n    .incbin \"${gz}\", 8\n")
   string(APPEND decls "extern const unsigned char cg_docs_blob_${i}[];\n")
-  string(APPEND rows "    { \"${name}\", \"${type}\", cg_docs_blob_${i}, ${gz_size}, ${size}, \"\\\"${etag}\\\"\" },\n")
+  string(APPEND rows "    { \"${name}\", \"${type}\", cg_docs_blob_${i}, ${gz_size}, ${size}, "
+                    "\"\\\"${etag}\\\"\", \"\\\"${etag}-gzip\\\"\" },\n")
   math(EXPR i "${i} + 1")
   math(EXPR total "${total} + ${gz_size}")
 endforeach()

@@ -14,6 +14,10 @@ for the TestClient) after changing a case or a pin:
 The app below and tests/integration/cors_app.c (and the app in
 tests/unit/test_cors.c) have the same routes with the same answers.
 
+"cgate_refuses" names the configs cgate refuses at start-up, with its error;
+their cases are Starlette's answers, kept as a record of what cgate does not
+do.
+
 Recorded per case: the status, the body and the response headers, names in
 lower case, in the order Starlette sent them, without content-length (cgate's
 transports add it). "preflight" marks the answers the middleware writes
@@ -72,6 +76,16 @@ CONFIGS = {
         "allow_headers": ["*"],
         "allow_credentials": True,
     },
+}
+
+# Configs cgate refuses on purpose, with its start-up error. Starlette takes
+# "*" with credentials and then echoes any origin beside
+# Access-Control-Allow-Credentials: true, so that every site may read what
+# the user's cookies unlock; the Fetch standard forbids "*" with credentials.
+# Their cases still record what Starlette answers (docs/middleware.md).
+CGATE_REFUSES = {
+    "wildcard_credentials": 'CORS allow_origins "*" with allow_credentials would let any site read '
+                            "what the user's cookies unlock; list the origins",
 }
 
 ALLOWED = "https://a.example"
@@ -193,7 +207,7 @@ def main():
             cases.append({"name": f"{config}.{name}", "config": config, **request, "expect": run_case(client, request)})
     # One case per line: a change to the table reads as a diff of cases.
     head = {"generated_by": "tests/cors_cases.py", "starlette": starlette.__version__,
-            "fastapi": fastapi.__version__, "configs": CONFIGS}
+            "fastapi": fastapi.__version__, "configs": CONFIGS, "cgate_refuses": CGATE_REFUSES}
     out = sys.stdout
     out.write("{\n")
     for key, value in head.items():

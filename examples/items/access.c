@@ -1,7 +1,8 @@
 /* Who may call the items API, and from which web origins: configured from
  * the environment once, before the app starts.
  *
- *   CORS_ALLOW_ORIGINS  comma-separated origins ("*" for any); unset: no CORS
+ *   CORS_ALLOW_ORIGINS  comma-separated origins, with credentials; "*" for
+ *                       any origin, without them; unset: no CORS
  *   ITEMS_API_TOKEN     a static bearer token for POST, PUT and DELETE
  *   ITEMS_JWT_SECRET    an HS256 secret (32 bytes or more) for JWTs instead
  *   ITEMS_JWKS_FILE     a JWK Set or PEM public key file for JWTs instead
@@ -111,6 +112,23 @@ static int split_origins(char *copy, const char **out)
     return 0;
 }
 
+/* Listed origins get credentials; "*" is any origin without them, as the
+ * Fetch standard has it (cg_cors_new refuses "*" with credentials). Both in
+ * one list is refused: which of the two was meant is not clear. */
+static int choose_credentials(const char *const *origins, bool *credentials)
+{
+    size_t n = 0, stars = 0;
+    for (; origins[n]; n++)
+        stars += strcmp(origins[n], "*") == 0;
+    if (stars && stars < n) {
+        cg_error("CORS_ALLOW_ORIGINS: \"*\" (any origin, without credentials) cannot be listed with origins "
+                 "(which get credentials): choose one");
+        return -1;
+    }
+    *credentials = stars == 0;
+    return 0;
+}
+
 static int configure_cors(struct cg_app *app)
 {
     const char *text = env("CORS_ALLOW_ORIGINS");
@@ -122,10 +140,14 @@ static int configure_cors(struct cg_app *app)
     if (!copy)
         cg_oom();
     char err[256];
+    bool credentials = false;
     int rc = split_origins(copy, origins);
+    if (rc == 0)
+        rc = choose_credentials(origins, &credentials);
     if (rc == 0) {
         struct cg_cors_opts opts = {
-            .allow_origins = origins, .allow_methods = methods, .allow_headers = headers, .allow_credentials = true,
+            .allow_origins = origins, .allow_methods = methods, .allow_headers = headers,
+            .allow_credentials = credentials,
         };
         rc = cg_app_use_cors(app, &opts, err, sizeof err);
         if (rc != 0)

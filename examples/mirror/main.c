@@ -13,9 +13,10 @@
  *   GET /sse/{n}             n Server-Sent Events "tick", ?delay_ms apart
  *   anything else            200 with the request as JSON:
  *     {"method", "path" (decoded), "query" {name: [values]},
- *      "headers" {lowercase name: [values]}, "cookies" {name: value},
+ *      "headers" {lowercase name: [values]}, "cookies" {name: last value},
  *      "body" (text, or base64 with "body_base64": true when not UTF-8),
- *      "source_ip", "source", "stage" (null when none), "root_path"}
+ *      "source_ip", "source", "stage" (null when none), "root_path",
+ *      "domain" (the host called, without its port; null when unknown)}
  *
  * Every answer carries the request id in x-request-id (on Lambda, the
  * invocation's id: the one in the START and REPORT log lines). */
@@ -67,8 +68,19 @@ static void write_multi_map(struct cg_json *j, struct cg_arena *a, const struct 
     cg_json_obj_end(j);
 }
 
-/* {name: value}; a repeated cookie name keeps its first value, as
- * cg_request_cookie() does. */
+/* The index of the last pair named as kv[i]. */
+static size_t last_named(const struct cg_kv *kv, size_t n, size_t i)
+{
+    size_t last = i;
+    for (size_t k = i + 1; k < n; k++)
+        if (cg_str_eq(kv[k].name, kv[i].name))
+            last = k;
+    return last;
+}
+
+/* {name: value}; a repeated cookie name keeps its last value, as
+ * cg_request_cookie() does and Starlette's request.cookies (a dict built from
+ * the pairs): the name where it first came, the value it last had. */
 static void write_cookies(struct cg_json *j, const struct cg_request *r)
 {
     cg_json_obj_begin(j);
@@ -76,7 +88,7 @@ static void write_cookies(struct cg_json *j, const struct cg_request *r)
         if (named_earlier(r->cookies, i, false))
             continue;
         cg_json_key_str(j, r->cookies[i].name);
-        cg_json_str(j, r->cookies[i].value);
+        cg_json_str(j, r->cookies[last_named(r->cookies, r->ncookies, i)].value);
     }
     cg_json_obj_end(j);
 }
@@ -131,6 +143,7 @@ static int echo(struct cg_ctx *c)
     write_string_or_null(j, "stage", r->stage);
     cg_json_key(j, "root_path");
     cg_json_str(j, r->root_path);
+    write_string_or_null(j, "domain", r->domain);
     cg_json_obj_end(j);
     return tag_request_id(c);
 }

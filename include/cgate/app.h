@@ -159,6 +159,14 @@ cg_str cg_app_openapi(struct cg_app *app);
 /* The core: route, bind, validate, run the handler, map failures. The
  * response lives in req->arena. Safe to call from several threads at once. */
 void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res);
+/* For a transport that has a request's head before its body (the local
+ * server): whether the app turns the request away whatever its body says:
+ * no route (404, or a trailing-slash redirect), a method the path does not
+ * take (405), or a caller the route's security refuses (401, 403). req
+ * holds the head and an empty body. When true, the transport sets
+ * req->body_withheld, answers with cg_app_handle without reading the body,
+ * and closes the connection. */
+bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req);
 
 /* ---- inside a handler ---- */
 struct cg_request *cg_req(struct cg_ctx *c);
@@ -215,6 +223,10 @@ struct cg_serve_opts {
     int max_connections;           /* per worker; default 10000 */
     unsigned header_timeout_ms;    /* default 10 s */
     unsigned body_timeout_ms;      /* between body reads, and for writes; default 30 s */
+    size_t max_body_memory;        /* request input buffered by all connections together,
+                                      past which a body gets 503; default 256 MB */
+    unsigned min_body_rate;        /* bytes/s a body must average after its first
+                                      body_timeout_ms, or 408; default 1024 */
     unsigned idle_timeout_ms;      /* keep-alive; default 5 s (as uvicorn) */
     bool quiet;                    /* no access log */
 };

@@ -24,7 +24,7 @@ struct cg_app;
 
 struct cg_cors_opts {
     /* Origins allowed, compared exactly ("https://a.example", no trailing
-     * slash); "*" allows any. Default: none. */
+     * slash); "*" allows any, without credentials. Default: none. */
     const char *const *allow_origins;
     /* Also allowed: origins the whole of which match this POSIX extended
      * regular expression (Starlette: re.fullmatch), e.g.
@@ -37,8 +37,9 @@ struct cg_cors_opts {
      * Accept, Accept-Language, Content-Language and Content-Type (any case);
      * "*" allows any. Default: only those four. */
     const char *const *allow_headers;
-    /* Access-Control-Allow-Credentials: true; the allowed origin is echoed
-     * instead of "*", as browsers require. */
+    /* Access-Control-Allow-Credentials: true, with the allowed origins
+     * listed or matched by the regex: "*" with credentials is refused, since
+     * it would let any site read what the user's cookies unlock. */
     bool allow_credentials;
     /* Answer Private Network Access preflights
      * (Access-Control-Request-Private-Network); refused (400) otherwise. */
@@ -55,7 +56,8 @@ struct cg_cors;
 
 /* NULL with a message in err when an option is invalid: a regular
  * expression that does not compile, a method or header name that is not an
- * HTTP token, a negative max_age. The options are copied. */
+ * HTTP token, "*" in allow_origins with allow_credentials, a negative
+ * max_age. The options are copied. */
 struct cg_cors *cg_cors_new(const struct cg_cors_opts *opts, char *err, size_t errlen);
 void cg_cors_free(struct cg_cors *cors);
 

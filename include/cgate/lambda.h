@@ -17,7 +17,9 @@
  * answering /next with an error), after logging why: the exit status. */
 int cg_lambda_run(const struct cg_app *app);
 
-/* Report a failed start-up to POST /runtime/init/error, before exiting. */
+/* Report a failed start-up to POST /runtime/init/error, before exiting:
+ * message is its cause (errorMessage, type Runtime.InitError). Waits about
+ * a second at most for the Runtime API's answer. */
 void cg_lambda_init_error(const char *message);
 
 /* One event from a file ("-" or NULL: stdin) through exactly the Lambda

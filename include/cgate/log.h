@@ -13,7 +13,7 @@ enum cg_log_level { CG_LOG_DEBUG, CG_LOG_INFO, CG_LOG_WARN, CG_LOG_ERROR };
 void cg_log_init(void);
 enum cg_log_level cg_log_threshold(void);
 /* The request id printed in this thread's log lines (Lambda: the invocation
- * id); an empty id clears it. Copied, at most 63 bytes. */
+ * id); an empty id clears it. Copied, at most 1023 bytes. */
 void cg_log_set_request_id(cg_str id);
 void cg_log(enum cg_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -58,6 +58,8 @@ struct cg_request {
     cg_str domain;
 
     struct cg_deferred *deferred; /* cg_request_defer's list, oldest first */
+    /* Answered without its body (see cg_app_refuses_head): no route runs. */
+    bool body_withheld;
 };
 
 /* Work to do once the response has left: after it is written to the socket
@@ -92,7 +94,8 @@ int cg_accept_encoding_q(cg_str accept_encoding, cg_str coding);
 /* The token of `Authorization: Bearer <token>` (scheme in any case); ptr
  * NULL when there is none or it is empty. */
 cg_str cg_bearer_token(const struct cg_request *r);
-/* First query value / cookie with this exact name; ptr NULL if absent. */
+/* The last query value / cookie with this exact name, as Starlette's
+ * request.query_params[name] and request.cookies[name]; ptr NULL if absent. */
 cg_str cg_request_query(const struct cg_request *r, const char *name);
 cg_str cg_request_cookie(const struct cg_request *r, const char *name);
 

@@ -229,9 +229,11 @@ static void build_request(struct cg_aws *aws, const struct cg_aws_request *req, 
     cg_buf_append_str(out, req->body);
 }
 
-/* "x-amzn-ErrorType: ThrottlingException:http://internal..." */
-static void on_header(void *ud, cg_str name, cg_str value)
+/* "x-amzn-ErrorType: ThrottlingException:http://internal..." (the code
+ * comes first: a cut value still has it) */
+static void on_header(void *ud, cg_str name, cg_str value, bool cut)
 {
+    (void)cut;
     struct cg_aws_response *res = ud;
     if (!cg_str_ieq(name, CG_STR("x-amzn-ErrorType")))
         return;

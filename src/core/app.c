@@ -435,6 +435,15 @@ void cg_next(struct cg_next *next, struct cg_request *req, struct cg_response *r
     mw->handle(mw->state, req, res, &inner);
 }
 
+bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req)
+{
+    cg_request_prepare(req);
+    struct route_lookup lookup;
+    if (!find_route(app, req->path, req->method_id, &lookup) || !lookup.route)
+        return true;
+    return !cg_route_admits(app, lookup.route, req);
+}
+
 void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
 {
     cg_request_prepare(req);

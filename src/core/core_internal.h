@@ -152,10 +152,14 @@ struct cg_ctx {
 
 /* {"detail": "..."} with this status, replacing whatever the response held. */
 void cg_response_detail(struct cg_response *res, int status, const char *detail);
+/* An HTTP token (RFC 9110 §5.6.2): a header name, a method. */
+bool cg_is_token(cg_str s);
 
 /* Bind and validate the route's parameters and body, then run its handler;
  * 422 on invalid input, 500 when the handler fails. */
 void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
                   struct cg_request *req, struct cg_response *res);
+/* Whether the route's security lets this caller in (always, without one). */
+bool cg_route_admits(const struct cg_app *app, const struct cg_route_rt *rt, struct cg_request *req);
 
 #endif

@@ -220,20 +220,25 @@ static cg_str cache_control(const struct cg_request *req, const char *etag)
     return versioned ? CG_STR("public, max-age=31536000, immutable") : CG_STR("no-cache");
 }
 
+/* The gzip bytes and the inflated file are two representations, and a strong
+ * ETag names one (RFC 9110 §8.8.3): each has its own, and a 304 carries the
+ * one its 200 would have (§15.4.5). */
 static int serve_asset(struct cg_ctx *c)
 {
     const struct cg_docs_asset *a = find_asset(cg_param_str(c, "file"));
     if (!a)
         return cg_http_error(c, 404, "Not Found");
-    if (etag_matches(cg_request_header(c->req, "if-none-match"), a->etag)) {
+    bool gzip = cg_accept_encoding_q(cg_request_header(c->req, "accept-encoding"), CG_STR("gzip")) > 0;
+    const char *etag = gzip ? a->gz_etag : a->etag;
+    if (etag_matches(cg_request_header(c->req, "if-none-match"), etag)) {
         cg_send_empty(c, 304);
-    } else if (cg_accept_encoding_q(cg_request_header(c->req, "accept-encoding"), CG_STR("gzip")) > 0) {
+    } else if (gzip) {
         cg_send(c, 200, a->content_type, a->gz, a->gz_len);
         cg_add_header(c, "content-encoding", CG_STR("gzip"));
     } else if (send_inflated(c, a) != 0) {
         return -1;
     }
-    cg_add_header(c, "etag", cg_str_c(a->etag));
+    cg_add_header(c, "etag", cg_str_c(etag));
     cg_add_header(c, "cache-control", cache_control(c->req, a->etag));
     return cg_add_header(c, "vary", CG_STR("accept-encoding"));
 }

@@ -13,6 +13,7 @@ struct cg_docs_asset {
     size_t gz_len;
     size_t len;               /* the file's own size */
     const char *etag;         /* "\"...\"": 16 hex digits of the file's SHA-256 */
+    const char *gz_etag;      /* "\"...-gzip\"": the gzip bytes are another representation */
 };
 
 extern const struct cg_docs_asset cg_docs_assets[];

@@ -203,12 +203,27 @@ static bool admit_caller(struct cg_ctx *c)
     return false;
 }
 
+bool cg_route_admits(const struct cg_app *app, const struct cg_route_rt *rt, struct cg_request *req)
+{
+    struct cg_response scratch;
+    cg_response_init(&scratch, req->arena);
+    struct cg_ctx c = { .app = app, .rt = rt, .req = req, .res = &scratch };
+    return admit_caller(&c);
+}
+
 void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
                   struct cg_request *req, struct cg_response *res)
 {
     struct cg_ctx c = { .app = app, .rt = rt, .req = req, .res = res };
     if (!admit_caller(&c))
         return;
+    /* Only a middleware that reroutes the request between the transport's
+     * cg_app_refuses_head and this run can get here: never hand a handler
+     * an empty body in place of the one the client is still sending. */
+    if (req->body_withheld) {
+        fail_internal(&c, "routed to a handler after cg_app_refuses_head refused it (a middleware rerouted it)");
+        return;
+    }
     c.values = cg_arena_zalloc(req->arena, (rt->nparams ? rt->nparams : 1) * sizeof *c.values);
     struct cg_verrors errs;
     cg_verrors_init(&errs, req->arena);

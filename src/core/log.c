@@ -8,6 +8,7 @@
  * their fields, and filters on "level". The threshold comes from LOG_LEVEL,
  * else AWS_LAMBDA_LOG_LEVEL. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,15 @@ static bool json_lines;
 static bool colour;
 static bool access_lines;
 /* The request being served by this thread (Lambda: the invocation), so that
- * every line a handler logs can be matched to its request. */
-static _Thread_local char request_id[64];
+ * every line a handler logs can be matched to its request. Room for the
+ * longest invocation id the Lambda runtime accepts (1 KB). */
+static _Thread_local char request_id[1024];
+/* The first error logged: when start-up fails it is the cause, which
+ * /init/error reports (main.c); the lines after it only add what failed
+ * with it ("start-up hook failed"). Written once, by whichever thread
+ * logs it. */
+static char first_error[LINE_MAX_BYTES];
+static atomic_flag first_error_taken = ATOMIC_FLAG_INIT;
 
 static const struct {
     const char *label; /* in text lines, padded */
@@ -199,12 +207,29 @@ static void log_json(enum cg_log_level level, const char *fmt, va_list ap)
     log_json_end(&b);
 }
 
+const char *log_first_error(void)
+{
+    return first_error;
+}
+
+static void keep_first_error(const char *fmt, va_list ap)
+{
+    if (atomic_flag_test_and_set(&first_error_taken))
+        return;
+    va_list copy;
+    va_copy(copy, ap);
+    vsnprintf(first_error, sizeof first_error, fmt, copy);
+    va_end(copy);
+}
+
 void cg_log(enum cg_log_level level, const char *fmt, ...)
 {
     if (level < threshold)
         return;
     va_list ap;
     va_start(ap, fmt);
+    if (level == CG_LOG_ERROR)
+        keep_first_error(fmt, ap);
     if (json_lines)
         log_json(level, fmt, ap);
     else

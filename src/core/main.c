@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/log_internal.h"
 
 static void usage(FILE *out, const char *prog, const struct cg_app *app)
 {
@@ -30,6 +31,10 @@ static void usage(FILE *out, const char *prog, const struct cg_app *app)
             "  --max-connections N   open connections per worker (default 10000)\n"
             "  --header-timeout MS   time to receive the headers (default 10000)\n"
             "  --body-timeout MS     time between body reads (default 30000)\n"
+            "  --max-body-memory BYTES  request input buffered by all connections\n"
+            "                        together; bodies past it get 503 (default 268435456)\n"
+            "  --min-body-rate BYTES  bytes/s a body must average once its first\n"
+            "                        --body-timeout has passed (default 1024)\n"
             "  --idle-timeout MS     keep-alive idle time (default 5000)\n"
             "  --quiet               no access log\n"
             "  -h, --help            this text\n"
@@ -76,6 +81,8 @@ static const struct option_def options[] = {
     OPT_NUM("--max-connections", NULL, 1, 1000000, max_connections),
     OPT_NUM("--header-timeout", NULL, 1, 3600000, header_timeout_ms),
     OPT_NUM("--body-timeout", NULL, 1, 3600000, body_timeout_ms),
+    OPT_NUM("--max-body-memory", NULL, 1 << 20, 1LL << 40, max_body_memory),
+    OPT_NUM("--min-body-rate", NULL, 1, 1 << 30, min_body_rate),
     OPT_NUM("--idle-timeout", NULL, 1, 3600000, idle_timeout_ms),
 };
 
@@ -148,13 +155,14 @@ static int parse_serve_args(int argc, char **argv, struct cg_serve_opts *opts)
 }
 
 /* The Lambda loop, or `invoke` (one event through the same path). A failed
- * start-up is reported to the Runtime API before exiting (runtime.md §1.5). */
+ * start-up is reported to the Runtime API before exiting (runtime.md §1.5),
+ * with its cause: the first error it logged. */
 static int run_lambda(struct cg_app *app, const char *prog, bool invoke, const char *event_file)
 {
     if (cg_app_start(app) != 0) {
         cg_error("%s: start-up failed", prog);
         if (!invoke)
-            cg_lambda_init_error("start-up failed");
+            cg_lambda_init_error(log_first_error());
         return 1;
     }
     int rc = invoke ? cg_lambda_invoke(app, event_file) : cg_lambda_run(app);

@@ -1,5 +1,6 @@
 #include "cgate/log.h"
 #include "cgate/response.h"
+#include "core/core_internal.h"
 
 void cg_response_init(struct cg_response *r, struct cg_arena *arena)
 {
@@ -25,12 +26,12 @@ static bool is_token_char(unsigned char c)
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static bool valid_name(cg_str name)
+bool cg_is_token(cg_str s)
 {
-    if (name.len == 0)
+    if (s.len == 0)
         return false;
-    for (size_t i = 0; i < name.len; i++)
-        if (!is_token_char((unsigned char)name.ptr[i]))
+    for (size_t i = 0; i < s.len; i++)
+        if (!is_token_char((unsigned char)s.ptr[i]))
             return false;
     return true;
 }
@@ -50,7 +51,7 @@ static bool valid_value(cg_str value)
 
 int cg_response_add_header(struct cg_response *r, cg_str name, cg_str value)
 {
-    if (!valid_name(name) || !valid_value(value)) {
+    if (!cg_is_token(name) || !valid_value(value)) {
         cg_error("refused response header %.*s: invalid name or a control character in its value",
                  (int)(name.len > 64 ? 64 : name.len), name.ptr ? name.ptr : "");
         return -1;

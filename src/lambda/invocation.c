@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "core/stream_internal.h"
 #include "lambda/lambda_internal.h"
@@ -58,9 +57,7 @@ int64_t cg_lambda_remaining_ms(const struct cg_request *req)
 {
     if (req->deadline_ms == 0)
         return INT64_MAX;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now); /* the deadline is wall-clock epoch ms */
-    int64_t left = req->deadline_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    int64_t left = req->deadline_ms - lambda_epoch_ms();
     return left > 0 ? left : 0;
 }
 

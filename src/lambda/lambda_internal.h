@@ -19,6 +19,7 @@
 
 #include "cgate/cgate.h"
 #include "cgate/lambda.h"
+#include "net/http1_internal.h"
 
 /* Lambda's limit on a buffered response (runtime.md §1.10). */
 #define LAMBDA_MAX_RESPONSE (6u * 1024 * 1024)
@@ -141,15 +142,31 @@ struct rapi_client {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     int fd;            /* -1 when not connected */
+    /* The request under way: its path (for messages) and the time, epoch
+     * ms, at which it is given up (0: never). */
+    const char *path;
+    int64_t give_up_at;
 };
 
 struct rapi_response {
     int status;
     struct cg_buf body; /* heap; reused between calls */
-    char request_id[128];
-    char trace_id[256];
+    /* The invocation's headers (runtime.md §1.2), whole: the response
+     * reader passes values of up to HTTP1_MAX_VALUE bytes. A longer request
+     * id is flagged, never cut, for an answer must go to the id Lambda
+     * sent; a longer trace id is dropped. */
+    char request_id[HTTP1_MAX_VALUE + 1];
+    bool request_id_too_long;
+    char trace_id[HTTP1_MAX_VALUE + 1];
     int64_t deadline_ms;
 };
+
+/* How long after an invocation's deadline a request for it may still wait
+ * for the Runtime API (see rapi_call). */
+#define RAPI_MARGIN_MS 1000
+
+/* Now on the clock of Lambda-Runtime-Deadline-Ms: Unix epoch milliseconds. */
+int64_t lambda_epoch_ms(void);
 
 /* Parse $AWS_LAMBDA_RUNTIME_API ("127.0.0.1:9001", "[::1]:9001"); no
  * connection yet. Returns 0, or -1 with a message. */
@@ -157,16 +174,22 @@ int rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t err
 void rapi_close(struct rapi_client *c);
 /* Send one request and read its response (headers: extra header lines, each
  * ending in CRLF, or NULL). A connection the server closed while idle is
- * reopened once. Returns 0 when a response arrived, -1 with a message. */
+ * reopened once. deadline_ms is the invocation's (epoch ms): the request
+ * is given up RAPI_MARGIN_MS after it, or after RAPI_MARGIN_MS once it has
+ * passed, and its connection closed. 0 waits as long as it takes, as
+ * GET /next must (it blocks until an event comes, runtime.md §1.2).
+ * Returns 0 when a response arrived, -1 with a message. */
 int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
-              struct rapi_response *res, char *err, size_t errlen);
+              int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen);
 
 /* A streamed request: the head (with Transfer-Encoding: chunked), then any
  * number of chunks, then the last chunk with optional trailer lines (each
- * ending in CRLF) and the response read. The connection is closed after
- * it; the next call opens another. Each returns 0, or -1 (with a message
- * for begin and end). */
-int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, char *err, size_t errlen);
+ * ending in CRLF) and the response read, all within the time deadline_ms
+ * allows (as for rapi_call). The connection is closed after it; the next
+ * call opens another. Each returns 0, or -1 (with a message for begin and
+ * end). */
+int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, int64_t deadline_ms, char *err,
+                      size_t errlen);
 int rapi_stream_write(struct rapi_client *c, const void *data, size_t len);
 int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err, size_t errlen);
 

@@ -1,19 +1,33 @@
 /* A small blocking HTTP/1.1 client for the Lambda Runtime API: plain TCP to
- * a numeric loopback address, one kept-alive connection per poller, no
- * timeouts (GET /next blocks until an event comes, runtime.md §1.2), and
+ * a numeric loopback address, one kept-alive connection per poller, and
  * llhttp to read the responses. No libcurl: the bootstrap must stay
- * self-contained (DESIGN.md). */
+ * self-contained (DESIGN.md).
+ *
+ * GET /next has no time limit: it blocks until an event comes (runtime.md
+ * §1.2), which may be hours. Every other request belongs to an invocation
+ * whose deadline Lambda gave (Lambda-Runtime-Deadline-Ms, "the date that
+ * the function times out in Unix time milliseconds": AWS, "Using the
+ * Lambda runtime API for custom runtimes"), and is given up a margin after
+ * it: past the deadline Lambda has timed the invocation out, and a Runtime
+ * API that still has not answered never will.
+ *
+ * The limit costs no system call per request: the socket's sends and
+ * receives return every SLICE_MS with nothing done (SO_SNDTIMEO,
+ * SO_RCVTIMEO), and the request then either calls again or gives up. So a
+ * request is given up at most SLICE_MS after its time; an idle /next calls
+ * recv again every SLICE_MS, which a frozen sandbox never notices. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lambda/lambda_internal.h"
-#include "net/http1_internal.h"
 
 int rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen)
 {
@@ -58,6 +72,57 @@ void rapi_close(struct rapi_client *c)
     c->fd = -1;
 }
 
+int64_t lambda_epoch_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* ---- time limits ---- */
+
+#define SLICE_MS 250 /* how often a blocked send or receive returns */
+
+/* A request is given up RAPI_MARGIN_MS after the invocation's deadline, or
+ * after RAPI_MARGIN_MS when it is sent late (a handler that overran, or
+ * /init/error, which passes the time it is sent); never with no deadline. */
+static void begin_request(struct rapi_client *c, const char *path, int64_t deadline_ms)
+{
+    c->path = path;
+    c->give_up_at = 0;
+    if (deadline_ms != 0) {
+        int64_t now = lambda_epoch_ms();
+        c->give_up_at = (deadline_ms > now ? deadline_ms : now) + RAPI_MARGIN_MS;
+    }
+}
+
+static bool out_of_time(const struct rapi_client *c)
+{
+    return c->give_up_at != 0 && lambda_epoch_ms() >= c->give_up_at;
+}
+
+/* After a send or receive failed with errno: whether to call again (a
+ * slice passed, or a signal came, and the request still has time). Once
+ * its time is up errno becomes ETIMEDOUT. */
+static bool keep_waiting(const struct rapi_client *c)
+{
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return false;
+    if (!out_of_time(c))
+        return true;
+    errno = ETIMEDOUT;
+    return false;
+}
+
+/* A request given up says so, whatever error its last read or write met. */
+static void report_timeout(const struct rapi_client *c, const char *method, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "no answer from the Runtime API to %s %s by %d ms past its deadline; given up", method,
+             c->path, RAPI_MARGIN_MS);
+}
+
+/* ---- sending ---- */
+
 static int connect_to(struct rapi_client *c, char *err, size_t errlen)
 {
     int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -73,6 +138,9 @@ static int connect_to(struct rapi_client *c, char *err, size_t errlen)
     }
     int one = 1; /* small requests, answered at once: no Nagle delay */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval slice = { .tv_sec = 0, .tv_usec = SLICE_MS * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof slice);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &slice, sizeof slice);
     c->fd = fd;
     return 0;
 }
@@ -88,11 +156,11 @@ static ssize_t send_some(int fd, const struct iovec *iov, int iovcnt)
     return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
-static int send_all(int fd, struct iovec *iov, int iovcnt)
+static int send_all(struct rapi_client *c, struct iovec *iov, int iovcnt)
 {
     while (iovcnt > 0) {
-        ssize_t n = send_some(fd, iov, iovcnt);
-        if (n < 0 && errno == EINTR)
+        ssize_t n = send_some(c->fd, iov, iovcnt);
+        if (n < 0 && keep_waiting(c))
             continue;
         if (n < 0)
             return -1;
@@ -165,7 +233,7 @@ static int send_request(struct rapi_client *c, const char *method, const char *p
         body.len = 0;
     }
     struct iovec iov[2] = { { h.data, h.len }, { (void *)body.ptr, body.len } };
-    if (send_all(c->fd, iov, body.len ? 2 : 1) != 0) {
+    if (send_all(c, iov, body.len ? 2 : 1) != 0) {
         snprintf(err, errlen, "cannot send %s %s to the Runtime API: %s", method, path, strerror(errno));
         return -1;
     }
@@ -176,27 +244,32 @@ static int send_request(struct rapi_client *c, const char *method, const char *p
 
 static ssize_t read_socket(void *stream, char *buf, size_t cap)
 {
-    return recv(*(int *)stream, buf, cap, 0);
+    struct rapi_client *c = stream;
+    ssize_t n;
+    while ((n = recv(c->fd, buf, cap, 0)) < 0 && keep_waiting(c))
+        ;
+    return n;
 }
 
-/* Cut to cap - 1 bytes, NUL-terminated. */
-static void copy_header(char *dst, size_t cap, cg_str value)
+/* value: at most HTTP1_MAX_VALUE bytes, so it fits whole (see rapi_response). */
+static void copy_header(char dst[HTTP1_MAX_VALUE + 1], cg_str value)
 {
-    size_t n = value.len < cap ? value.len : cap - 1;
-    memcpy(dst, value.ptr, n);
-    dst[n] = '\0';
+    memcpy(dst, value.ptr, value.len);
+    dst[value.len] = '\0';
 }
 
 /* The invocation's headers (runtime.md §1.2); names compared ignoring case. */
-static void on_header(void *ud, cg_str name, cg_str value)
+static void on_header(void *ud, cg_str name, cg_str value, bool cut)
 {
     struct rapi_response *res = ud;
-    if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Aws-Request-Id")))
-        copy_header(res->request_id, sizeof res->request_id, value);
-    else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Trace-Id")))
-        copy_header(res->trace_id, sizeof res->trace_id, value);
-    else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Deadline-Ms")))
+    if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Aws-Request-Id"))) {
+        copy_header(res->request_id, cut ? CG_STR("") : value);
+        res->request_id_too_long = cut;
+    } else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Trace-Id"))) {
+        copy_header(res->trace_id, cut ? CG_STR("") : value);
+    } else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Deadline-Ms"))) {
         res->deadline_ms = strtoll(value.ptr, NULL, 10);
+    }
 }
 
 /* Returns 0 with the response read, or -1; *received counts the bytes seen. */
@@ -204,10 +277,11 @@ static int read_response(struct rapi_client *c, struct rapi_response *res, bool 
                          char *err, size_t errlen)
 {
     res->request_id[0] = res->trace_id[0] = '\0';
+    res->request_id_too_long = false;
     res->deadline_ms = 0;
     struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
     const char *why = "";
-    enum http1_status st = http1_read_response(read_socket, &c->fd, &r, &why);
+    enum http1_status st = http1_read_response(read_socket, c, &r, &why);
     *received = r.received;
     res->status = r.status;
     *keep_alive = r.keep_alive;
@@ -220,8 +294,9 @@ static int read_response(struct rapi_client *c, struct rapi_response *res, bool 
 }
 
 int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
-              struct rapi_response *res, char *err, size_t errlen)
+              int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen)
 {
+    begin_request(c, path, deadline_ms);
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reused = c->fd >= 0;
         if (!reused && connect_to(c, err, errlen) != 0)
@@ -234,7 +309,11 @@ int rapi_call(struct rapi_client *c, const char *method, const char *path, const
                 rapi_close(c);
             return 0;
         }
-        rapi_close(c);
+        rapi_close(c); /* a late answer may still come on it: never reused */
+        if (out_of_time(c)) {
+            report_timeout(c, method, err, errlen);
+            return -1;
+        }
         /* The server may close a kept-alive connection while it is idle:
          * that fails before any answer, and a new connection is safe. */
         if (!reused || received > 0)
@@ -245,8 +324,10 @@ int rapi_call(struct rapi_client *c, const char *method, const char *path, const
 
 /* ---- streamed responses (runtime.md §1.8) ---- */
 
-int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, char *err, size_t errlen)
+int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, int64_t deadline_ms, char *err,
+                      size_t errlen)
 {
+    begin_request(c, path, deadline_ms);
     if (c->fd < 0 && connect_to(c, err, errlen) != 0)
         return -1;
     char head[2048];
@@ -258,7 +339,7 @@ int rapi_stream_begin(struct rapi_client *c, const char *path, const char *heade
         return -1;
     }
     struct iovec iov = { head, (size_t)n };
-    if (send_all(c->fd, &iov, 1) != 0) {
+    if (send_all(c, &iov, 1) != 0) {
         snprintf(err, errlen, "cannot stream to the Runtime API: %s", strerror(errno));
         rapi_close(c);
         return -1;
@@ -271,7 +352,7 @@ int rapi_stream_write(struct rapi_client *c, const void *data, size_t len)
     char size[20];
     int n = snprintf(size, sizeof size, "%zx\r\n", len);
     struct iovec iov[3] = { { size, (size_t)n }, { (void *)data, len }, { "\r\n", 2 } };
-    return c->fd >= 0 && len > 0 ? send_all(c->fd, iov, 3) : -1;
+    return c->fd >= 0 && len > 0 ? send_all(c, iov, 3) : -1;
 }
 
 int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err, size_t errlen)
@@ -287,10 +368,12 @@ int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_res
     size_t received = 0;
     bool keep_alive = false;
     int rc = -1;
-    if (c->fd < 0 || send_all(c->fd, &iov, 1) != 0)
+    if (c->fd < 0 || send_all(c, &iov, 1) != 0)
         snprintf(err, errlen, "cannot finish the stream to the Runtime API: %s", strerror(errno));
     else
         rc = read_response(c, res, &keep_alive, &received, err, errlen);
+    if (rc != 0 && out_of_time(c))
+        report_timeout(c, "POST", err, errlen);
     /* The Runtime API wants a fresh connection after a streamed response. */
     rapi_close(c);
     return rc;

@@ -37,13 +37,20 @@ static bool valid_request_id(const char *id)
 static int next_invocation(struct rapi_client *client, struct rapi_response *next)
 {
     char err[256];
-    if (rapi_call(client, "GET", API "/invocation/next", NULL, CG_STR(""), next, err, sizeof err) != 0) {
+    if (rapi_call(client, "GET", API "/invocation/next", NULL, CG_STR(""), 0, next, err, sizeof err) != 0) {
         cg_error("%s", err);
         return -1;
     }
     if (next->status != 200) {
         cg_error("the Runtime API answered %d to /invocation/next (%.*s); stopping", next->status,
                  (int)(next->body.len > 200 ? 200 : next->body.len), next->body.data ? next->body.data : "");
+        return -1;
+    }
+    /* Unanswerable: posting to a cut id would answer another invocation,
+     * or none. Lambda fails this one when the runtime exits. */
+    if (next->request_id_too_long) {
+        cg_error("the Runtime API sent a Lambda-Runtime-Aws-Request-Id over %d bytes, which cannot be read whole; "
+                 "stopping", HTTP1_MAX_VALUE);
         return -1;
     }
     if (!valid_request_id(next->request_id)) {
@@ -56,14 +63,15 @@ static int next_invocation(struct rapi_client *client, struct rapi_response *nex
 
 #define JSON_TYPE "Content-Type: application/json\r\n"
 
-/* POST a JSON body with its headers (JSON_TYPE first); anything but 202
+/* POST a JSON body with its headers (JSON_TYPE first), waiting for the
+ * answer until the deadline and a margin (rapi_call); anything but 202
  * Accepted is logged, and the loop goes on: the next /next tells whether the
  * Runtime API is still there. */
 static void post_json(struct rapi_client *client, const char *path, const char *headers, cg_str body,
-                      struct rapi_response *ack)
+                      int64_t deadline_ms, struct rapi_response *ack)
 {
-    char err[256];
-    if (rapi_call(client, "POST", path, headers, body, ack, err, sizeof err) != 0)
+    char err[512];
+    if (rapi_call(client, "POST", path, headers, body, deadline_ms, ack, err, sizeof err) != 0)
         cg_error("%s", err);
     else if (ack->status != 202)
         cg_error("the Runtime API answered %d to %s (%zu bytes): %.*s", ack->status, path, body.len,
@@ -74,7 +82,7 @@ static void post_json(struct rapi_client *client, const char *path, const char *
  * Lambda-Runtime-Function-Error-Type (runtime.md §1.4); the type must read
  * "Runtime.Xxx" or Lambda replaces it. */
 static void post_error(struct rapi_client *client, const char *path, const char *type, const char *message,
-                       struct cg_arena *a, struct rapi_response *ack)
+                       int64_t deadline_ms, struct cg_arena *a, struct rapi_response *ack)
 {
     struct cg_buf body;
     cg_buf_init(&body, a);
@@ -91,7 +99,7 @@ static void post_error(struct rapi_client *client, const char *path, const char 
     cg_json_obj_end(&j);
     char headers[160];
     snprintf(headers, sizeof headers, JSON_TYPE "Lambda-Runtime-Function-Error-Type: %s\r\n", type);
-    post_json(client, path, headers, cg_buf_str(&body), ack);
+    post_json(client, path, headers, cg_buf_str(&body), deadline_ms, ack);
 }
 
 /* X-Ray reads the trace header from the environment (runtime.md §1.7).
@@ -113,13 +121,14 @@ static void set_trace_env(const char *trace_id)
         installed = putenv(entry) == 0;
 }
 
-/* API "/invocation/ID" then what: "/response" or "/error"; with the id's size
- * (rapi_response) the whole path fits in 256 bytes. */
-static void invocation_path(char out[256], const char *request_id, const char *what)
+#define INVOCATION_PREFIX API "/invocation/"
+/* Room for the longest id (rapi_response) and "/response" or "/error". */
+#define INVOCATION_PATH_SIZE (sizeof(INVOCATION_PREFIX) + HTTP1_MAX_VALUE + sizeof("/response"))
+
+/* API "/invocation/ID" then what: "/response" or "/error". */
+static void invocation_path(char out[INVOCATION_PATH_SIZE], const char *request_id, const char *what)
 {
-    static const char prefix[] = API "/invocation/";
-    _Static_assert(sizeof prefix + sizeof ((struct rapi_response *)0)->request_id + sizeof "/response" <= 256,
-                   "an invocation path fits");
+    static const char prefix[] = INVOCATION_PREFIX;
     size_t id = strlen(request_id);
     memcpy(out, prefix, sizeof prefix - 1);
     memcpy(out + sizeof prefix - 1, request_id, id);
@@ -144,10 +153,10 @@ static void post_response(struct rapi_client *client, const char *path, struct l
         struct cg_buf out;
         cg_buf_init(&out, x->req.arena);
         lambda_exchange_encode(x, &out);
-        post_json(client, path, JSON_TYPE, cg_buf_str(&out), ack);
+        post_json(client, path, JSON_TYPE, cg_buf_str(&out), x->req.deadline_ms, ack);
         return;
     }
-    char err[256];
+    char err[512];
     if (lambda_post_streamed(client, path, x, ack, err, sizeof err) != 0)
         cg_error("%s", err);
     else if (ack->status != 202)
@@ -165,7 +174,7 @@ static void answer(struct poller *p, struct rapi_client *client, struct cg_arena
         .trace_id = cg_str_c(next->trace_id),
         .deadline_ms = next->deadline_ms,
     };
-    char err[256], path[256];
+    char err[256], path[INVOCATION_PATH_SIZE];
     struct lambda_exchange x;
     if (lambda_exchange_run(p->app, &inv, a, &x, err, sizeof err) == 0) {
         invocation_path(path, next->request_id, "/response");
@@ -178,7 +187,7 @@ static void answer(struct poller *p, struct rapi_client *client, struct cg_arena
      * runtime carries on with the next one. */
     cg_error("cannot handle this event: %s", err);
     invocation_path(path, next->request_id, "/error");
-    post_error(client, path, "Runtime.InvalidEvent", err, a, ack);
+    post_error(client, path, "Runtime.InvalidEvent", err, next->deadline_ms, a, ack);
 }
 
 static int poll_forever(struct poller *p)
@@ -278,7 +287,9 @@ void cg_lambda_init_error(const char *message)
     struct rapi_response ack = { 0 };
     cg_buf_init(&ack.body, NULL);
     struct cg_arena *arena = cg_arena_new();
-    post_error(&client, API "/init/error", "Runtime.InitError", message, arena, &ack);
+    /* No invocation, no deadline: the margin alone bounds the wait, and
+     * the runtime exits after it whatever the answer. */
+    post_error(&client, API "/init/error", "Runtime.InitError", message, lambda_epoch_ms(), arena, &ack);
     cg_arena_free(arena);
     cg_buf_free(&ack.body);
     rapi_close(&client);

@@ -89,7 +89,7 @@ int lambda_post_streamed(struct rapi_client *client, const char *path, struct la
     struct cg_buf prelude;
     cg_buf_init(&prelude, x->req.arena);
     lambda_prelude_encode(&x->reply, &x->res, &prelude);
-    if (rapi_stream_begin(client, path, STREAM_HEADERS, err, errlen) != 0)
+    if (rapi_stream_begin(client, path, STREAM_HEADERS, x->req.deadline_ms, err, errlen) != 0)
         return -1;
     const char *trailers = NULL;
     if (rapi_stream_write(client, prelude.data, prelude.len) != 0)

@@ -1,6 +1,8 @@
 /* CORS as Starlette's CORSMiddleware (starlette/middleware/cors.py, 1.10):
  * tests/cors_cases.py records its answers and the tests replay them here.
  *
+ * One difference on purpose: "*" with credentials is refused (check_opts).
+ *
  * Everything that does not depend on the request is computed by cg_cors_new:
  * the headers of every response, the preflight's fixed headers in Starlette's
  * order, the sorted set of allowed request headers. A request then costs a
@@ -31,7 +33,6 @@ struct cg_cors {
     bool allow_all_headers;
     bool allow_credentials;
     bool allow_private_network;
-    bool preflight_echoes_origin; /* rather than "*", which credentials forbid */
     bool has_regex;
     regex_t regex;
     cg_str *origins;
@@ -106,6 +107,15 @@ static int check_opts(const struct cg_cors_opts *o, char *err, size_t errlen)
         check_tokens("allow_headers", o->allow_headers, err, errlen) != 0 ||
         check_tokens("expose_headers", o->expose_headers, err, errlen) != 0)
         return -1;
+    /* Starlette takes "*" with credentials and then echoes any origin beside
+     * Access-Control-Allow-Credentials: true, so that every site may read
+     * what the user's cookies unlock. The Fetch standard forbids "*" with
+     * credentials; refusing it at start-up is the one safe answer. */
+    if (o->allow_credentials && list_has(o->allow_origins, "*")) {
+        snprintf(err, errlen, "CORS allow_origins \"*\" with allow_credentials would let any site read what the "
+                              "user's cookies unlock; list the origins");
+        return -1;
+    }
     if (o->max_age < 0 && o->max_age != CG_CORS_MAX_AGE_ZERO) {
         snprintf(err, errlen, "CORS max_age: %d is negative (CG_CORS_MAX_AGE_ZERO sends 0)", o->max_age);
         return -1;
@@ -175,7 +185,7 @@ static void set_preflight_headers(struct cg_cors *cors, int max_age)
     size_t *n = &cors->npreflight;
     add_fixed(h, n, CG_STR("vary"), CG_STR("Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
                                            "Access-Control-Request-Private-Network"));
-    if (!cors->preflight_echoes_origin)
+    if (cors->allow_all_origins)
         add_fixed(h, n, ALLOW_ORIGIN, CG_STR("*"));
     add_fixed(h, n, CG_STR("access-control-allow-methods"), join(cors->arena, cors->methods, cors->nmethods));
     int seconds = max_age == 0 ? DEFAULT_MAX_AGE : max_age == CG_CORS_MAX_AGE_ZERO ? 0 : max_age;
@@ -205,7 +215,6 @@ struct cg_cors *cg_cors_new(const struct cg_cors_opts *opts, char *err, size_t e
     cors->allow_all_headers = list_has(o->allow_headers, "*");
     cors->allow_credentials = o->allow_credentials;
     cors->allow_private_network = o->allow_private_network;
-    cors->preflight_echoes_origin = !cors->allow_all_origins || o->allow_credentials;
     cors->norigins = list_len(o->allow_origins);
     cors->origins = list_copy(cors->arena, o->allow_origins, cors->norigins);
     cors->nmethods = list_len(methods);
@@ -323,7 +332,7 @@ bool cg_cors_answer_preflight(const struct cg_cors *cors, const struct cg_reques
     size_t nfailures = 0;
     if (!origin_allowed(cors, res->arena, origin))
         failures[nfailures++] = CG_STR("origin");
-    else if (cors->preflight_echoes_origin)
+    else if (!cors->allow_all_origins)
         cg_response_add_header(res, ALLOW_ORIGIN, origin);
     if (!strs_have(cors->methods, cors->nmethods, method))
         failures[nfailures++] = CG_STR("method");
@@ -364,8 +373,8 @@ void cg_cors_add_headers(const struct cg_cors *cors, const struct cg_request *re
     if (origin.ptr) {
         for (size_t i = 0; i < cors->nsimple; i++)
             cg_response_set_header(res, cors->simple[i].name, cors->simple[i].value);
-        /* With credentials, "*" is no answer a browser accepts: echo the origin. */
-        if (cors->allow_all_origins ? cors->allow_credentials : origin_allowed(cors, res->arena, origin))
+        /* Any origin is answered "*" by the headers above; an allowed one, by name. */
+        if (!cors->allow_all_origins && origin_allowed(cors, res->arena, origin))
             cg_response_set_header(res, ALLOW_ORIGIN, origin);
     }
     append_vary_origin(res);

@@ -14,14 +14,18 @@
  * (errno set; EAGAIN or EWOULDBLOCK when a read timeout expired). */
 typedef ssize_t (*http1_read_fn)(void *stream, char *buf, size_t cap);
 
+/* The longest header value passed whole to on_header. */
+#define HTTP1_MAX_VALUE 1023
+
 struct http1_response {
     int status;
     bool keep_alive;
     size_t received;      /* bytes read, even when reading failed */
     struct cg_buf *body;  /* the body is appended here */
-    /* Called once per header (names as sent; values longer than 1 KB are
-     * cut, and followed by a NUL); may be NULL. */
-    void (*on_header)(void *ud, cg_str name, cg_str value);
+    /* Called once per header, names as sent, the value followed by a NUL.
+     * A value over HTTP1_MAX_VALUE bytes comes cut to that length, with
+     * `cut` set. May be NULL. */
+    void (*on_header)(void *ud, cg_str name, cg_str value, bool cut);
     void *ud;
 };
 

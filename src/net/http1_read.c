@@ -9,22 +9,25 @@ struct reading {
     struct http1_response *res;
     char field[128];
     size_t field_len;
-    char value[1024];
+    char value[HTTP1_MAX_VALUE + 1];
     size_t value_len;
+    bool value_cut;
     bool complete;
 };
 
 /* Header names and values may come in pieces; longer than the buffer they
- * are cut (no header this code reads is that long). Both stay
- * NUL-terminated. */
-static void append_piece(char *dst, size_t cap, size_t *len, const char *at, size_t n)
+ * are cut (no header name this code reads is that long; values say so).
+ * Both stay NUL-terminated. Returns false when cut. */
+static bool append_piece(char *dst, size_t cap, size_t *len, const char *at, size_t n)
 {
     size_t room = cap - 1 - *len;
-    if (n > room)
+    bool whole = n <= room;
+    if (!whole)
         n = room;
     memcpy(dst + *len, at, n);
     *len += n;
     dst[*len] = '\0';
+    return whole;
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
@@ -37,7 +40,8 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
 static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
     struct reading *r = p->data;
-    append_piece(r->value, sizeof r->value, &r->value_len, at, n);
+    if (!append_piece(r->value, sizeof r->value, &r->value_len, at, n))
+        r->value_cut = true;
     return 0;
 }
 
@@ -45,8 +49,10 @@ static int on_header_value_complete(llhttp_t *p)
 {
     struct reading *r = p->data;
     if (r->res->on_header)
-        r->res->on_header(r->res->ud, (cg_str){ r->field, r->field_len }, (cg_str){ r->value, r->value_len });
+        r->res->on_header(r->res->ud, (cg_str){ r->field, r->field_len }, (cg_str){ r->value, r->value_len },
+                          r->value_cut);
     r->field_len = r->value_len = 0;
+    r->value_cut = false;
     return 0;
 }
 

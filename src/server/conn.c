@@ -12,6 +12,7 @@
  * a reset, which can destroy the response before the client reads it. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/server_internal.h"
 
@@ -20,6 +21,7 @@
 #define LINGER_MS 2000
 
 static void conn_step(struct conn *c);
+static bool charge_input(struct conn *c);
 
 /* Read on every request: a worker busy in a handler hears of the shutdown
  * only afterwards, and that response should already say "close". */
@@ -35,6 +37,7 @@ void conn_release(struct conn *c)
     if (--c->open_handles > 0)
         return;
     cg_buf_free(&c->in);
+    charge_input(c);
     http_msg_free(&c->msg);
     cg_arena_free(c->arena);
     free(c);
@@ -60,7 +63,8 @@ static void conn_close(struct conn *c)
         c->next->prev = c->prev;
     w->nconns--;
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
-    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed); /* its descriptor is closed now */
+    accept_fd_freed(w);
 }
 
 static struct conn *conn_new(struct worker *w)
@@ -96,15 +100,31 @@ static void remember_peer(struct conn *c)
 
 /* ---- timeouts ---- */
 
+/* Until the next body read is due: body_timeout_ms, but never past the
+ * point where the body's average rate since its head falls under
+ * min_body_rate (after a first body_timeout_ms of grace). A gap limit alone
+ * lets a client that sends a byte now and then hold its connection and its
+ * buffer forever. */
+static unsigned body_time_left(const struct conn *c)
+{
+    const struct cg_serve_opts *o = &c->w->srv->opts;
+    uint64_t received = c->msg.body.len + c->msg.framing;
+    uint64_t deadline = c->msg.head_done_ms + o->body_timeout_ms + received * 1000 / o->min_body_rate;
+    uint64_t now = uv_now(&c->w->loop);
+    if (deadline <= now)
+        return 1; /* due now; 0 would mean no timeout */
+    return deadline - now < o->body_timeout_ms ? (unsigned)(deadline - now) : o->body_timeout_ms;
+}
+
 static unsigned phase_timeout(const struct conn *c, enum conn_phase phase)
 {
     const struct cg_serve_opts *o = &c->w->srv->opts;
     switch (phase) {
     case PHASE_IDLE: return o->idle_timeout_ms;
     case PHASE_HEAD: return o->header_timeout_ms;
+    case PHASE_BODY: return body_time_left(c);
     /* A client that stops reading its response is cut off like one that
      * stops sending its body. */
-    case PHASE_BODY:
     case PHASE_WRITE: return o->body_timeout_ms;
     case PHASE_LINGER: return LINGER_MS;
     case PHASE_STREAM: /* only a stalled write, see conn_watch_write */
@@ -158,6 +178,25 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void refuse_over_budget(struct conn *c);
+
+/* Every connection's input buffer counts against one budget shared by all
+ * workers, max_body_memory: without it, clients that never finish their
+ * bodies could pin max_body each, and the defaults allow 10,000 connections
+ * per worker. Returns false when this buffer has just grown past the size
+ * every connection may have, over the budget. */
+static bool charge_input(struct conn *c)
+{
+    atomic_size_t *used = c->w->srv->buffered;
+    size_t cap = c->in.cap, was = c->charged;
+    c->charged = cap;
+    if (cap < was) {
+        atomic_fetch_sub_explicit(used, was - cap, memory_order_relaxed);
+        return true;
+    }
+    size_t total = atomic_fetch_add_explicit(used, cap - was, memory_order_relaxed) + cap - was;
+    return cap == was || cap <= IN_BUF_KEEP || total <= c->w->srv->opts.max_body_memory;
+}
 
 static void start_reading(struct conn *c)
 {
@@ -195,8 +234,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (c->phase == PHASE_LINGER)
         return; /* discarded: c->in stays empty */
     c->in.len += (size_t)nread;
-    if (c->phase == PHASE_BODY)
+    bool within_budget = charge_input(c);
+    if (c->phase == PHASE_BODY) {
+        if (!within_budget) {
+            refuse_over_budget(c);
+            return;
+        }
         c->phase = PHASE_NONE; /* the body timeout counts from the last read */
+    }
     conn_step(c);
 }
 
@@ -211,7 +256,9 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 static void linger(struct conn *c)
 {
     enter_phase(c, PHASE_LINGER);
-    c->in.len = c->parsed = 0;
+    cg_buf_free(&c->in); /* what still arrives is discarded */
+    c->parsed = 0;
+    charge_input(c);
     if (c->eof || uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
         conn_close(c);
         return;
@@ -303,26 +350,16 @@ static void answer_error(struct conn *c, int status)
     log_access(c, &unparsed, status, bytes);
 }
 
-/* The Host header without its port: what the client called. */
-static cg_str host_name(cg_str host)
-{
-    size_t i = host.len;
-    while (i > 0 && host.ptr[i - 1] >= '0' && host.ptr[i - 1] <= '9')
-        i--;
-    bool has_port = i > 0 && i < host.len && host.ptr[i - 1] == ':';
-    /* "::1" alone is an address without a port; "[::1]:8000" has one. */
-    if (has_port && (memchr(host.ptr, ':', i - 1) == NULL || host.ptr[i - 2] == ']'))
-        host.len = i - 1;
-    return host;
-}
-
-static void dispatch(struct conn *c, struct cg_request *req)
+static void answer(struct conn *c, struct cg_request *req)
 {
     struct cg_response res;
-    http_request_fill(c, req);
-    req->domain = host_name(cg_request_header(req, "host"));
+    http_request_number(c, req);
     cg_response_init(&res, c->arena);
-    cg_app_handle(c->w->srv->app, req, &res);
+    /* OPTIONS * (RFC 9110 §9.3.7): the server is here; what each resource
+     * allows is the app's to say, on OPTIONS to its path. A 200 without
+     * content. */
+    if (!c->msg.about_server)
+        cg_app_handle(c->w->srv->app, req, &res);
     uv_update_time(&c->w->loop); /* the handler may have taken a while */
     if (res.status < 200 || res.status > 999) {
         cg_error("%.*s %.*s: a handler answered status %d; sent 500 instead", (int)req->method.len,
@@ -341,6 +378,27 @@ static void dispatch(struct conn *c, struct cg_request *req)
         *c->stream_req = *req;
         *c->stream_res = res;
     }
+}
+
+static void dispatch(struct conn *c, struct cg_request *req)
+{
+    http_request_fill(c, req);
+    answer(c, req);
+}
+
+/* The head of a request whose body is still to come. When the app turns it
+ * away whatever its body (404, 405, 401, 403), answer now and close: the
+ * client need not send, nor the server buffer, a body nobody reads. False
+ * when the body is wanted. */
+static bool answer_before_body(struct conn *c, struct cg_request *req)
+{
+    http_request_fill(c, req);
+    if (c->msg.about_server || !cg_app_refuses_head(c->w->srv->app, req))
+        return false; /* OPTIONS * is the server's to answer, see answer() */
+    req->body_withheld = true;
+    c->closing = true;
+    answer(c, req);
+    return true;
 }
 
 /* The head of a streamed response is queued (or failed): send its body.
@@ -392,7 +450,10 @@ static bool answer_requests(struct conn *c)
             answer_error(c, c->msg.error_status);
             break;
         }
-        dispatch(c, &req);
+        if (r == PARSE_REQUEST)
+            dispatch(c, &req);
+        else if (!answer_before_body(c, &req))
+            continue;
         deferred = req.deferred != NULL && !c->stream_res;
         n++;
     }
@@ -433,15 +494,11 @@ static void conn_step(struct conn *c)
     enter_phase(c, current_phase(c));
 }
 
-static void on_timeout(uv_timer_t *t)
+/* Answer a request whose head or body is still arriving, and close.
+ * Nothing is being written in these phases. */
+static void cut_off(struct conn *c, int status)
 {
-    struct conn *c = t->data;
-    if (c->phase != PHASE_HEAD && c->phase != PHASE_BODY) {
-        conn_close(c);
-        return;
-    }
-    /* Nothing is being written in these phases: the client gets a 408. */
-    answer_error(c, 408);
+    answer_error(c, status);
     switch (flush(c)) {
     case FLUSH_SENT: output_sent(c); break;
     case FLUSH_PENDING: enter_phase(c, PHASE_WRITE); break;
@@ -450,47 +507,34 @@ static void on_timeout(uv_timer_t *t)
     }
 }
 
-/* ---- accepting and draining ---- */
-
-static void free_handle(uv_handle_t *h)
+static void on_timeout(uv_timer_t *t)
 {
-    free(h);
+    struct conn *c = t->data;
+    if (c->phase == PHASE_HEAD || c->phase == PHASE_BODY)
+        cut_off(c, 408);
+    else
+        conn_close(c);
 }
 
-/* Over max_connections: answer 503 at once and close. */
-static void refuse_connection(struct worker *w)
+/* The input budget is spent: this body gets a 503 (logged at most once a
+ * second per worker, with the count). */
+static void refuse_over_budget(struct conn *c)
 {
-    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-                               "content-type: application/json\r\n"
-                               "content-length: 32\r\n"
-                               "connection: close\r\n\r\n"
-                               "{\"detail\":\"Service Unavailable\"}";
-    uv_tcp_t *t = cg_xmalloc(sizeof *t);
-    uv_tcp_init(&w->loop, t);
-    if (uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)t) == 0) {
-        uv_buf_t b = uv_buf_init((char *)busy, sizeof busy - 1);
-        uv_try_write((uv_stream_t *)t, &b, 1);
-    }
-    uv_close((uv_handle_t *)t, free_handle);
-    if (!w->full_reported)
-        cg_warn("worker %u: %d connections open, the limit; refusing more with 503 (logged once)", w->index,
-                w->nconns);
-    w->full_reported = true;
+    struct worker *w = c->w;
+    uint64_t refused = log_throttle_due(&w->over_budget, uv_now(&w->loop));
+    if (refused)
+        cg_warn("worker %u: request bodies hold %zu bytes, over --max-body-memory; %llu refused with 503",
+                w->index, atomic_load(w->srv->buffered), (unsigned long long)refused);
+    cut_off(c, 503);
 }
 
-void conn_on_accept(uv_stream_t *listener, int status)
+/* ---- opening and draining ---- */
+
+void conn_open(struct worker *w, int fd)
 {
-    struct worker *w = listener->data;
-    if (status < 0) {
-        cg_warn("accept: %s", uv_strerror(status));
-        return;
-    }
-    if (w->nconns >= w->srv->opts.max_connections) {
-        refuse_connection(w);
-        return;
-    }
     struct conn *c = conn_new(w);
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+    if (uv_tcp_open(&c->tcp, fd) != 0) {
+        close(fd);
         conn_close(c);
         return;
     }

@@ -1,21 +1,24 @@
 /* The request being received: llhttp callbacks record spans of the read
  * buffer; nothing is copied.
  *
- * llhttp runs in strict mode (no lenient flag is ever set), and we refuse
- * what it still lets through: obs-fold continuation lines, whitespace before
- * a header's colon, a missing or repeated Host, HTTP major versions other
- * than 1. The parser pauses twice per request: when the headers are complete
- * (to check the limits and the Expect header against the exact head size)
- * and when the message is complete (so that each pipelined request is
- * answered in turn). */
+ * llhttp runs in strict mode but for the version (any HTTP/d.d reaches
+ * check_head), and we refuse what it still lets through: obs-fold
+ * continuation lines, whitespace before a header's colon, a missing,
+ * repeated or malformed Host, HTTP major versions other than 1, transfer
+ * codings other than a final chunked, the asterisk form but for OPTIONS.
+ * The parser pauses twice per request: when the headers are complete (to
+ * check the limits and the Expect header against the exact head size) and
+ * when the message is complete (so that each pipelined request is answered
+ * in turn). */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core_internal.h"
 #include "server/server_internal.h"
-
-/* An input buffer this large is given back once it is empty. */
-#define IN_BUF_KEEP (64 * 1024)
 
 static struct conn *conn_of(llhttp_t *p)
 {
@@ -88,9 +91,13 @@ static size_t count_line_breaks(const struct conn *c, size_t from, size_t to)
 
 static int on_message_begin(llhttp_t *p)
 {
-    struct http_msg *m = &conn_of(p)->msg;
+    struct conn *c = conn_of(p);
+    struct http_msg *m = &c->msg;
     *m = (struct http_msg){
         .in_progress = true,
+        /* Where llhttp was given the bytes the message begins in; on_method
+         * makes it exact (llhttp skips line breaks before a request). */
+        .start = c->parsed,
         .headers = m->headers,
         .headers_cap = m->headers_cap,
         .started_ns = uv_hrtime(),
@@ -224,6 +231,10 @@ static const llhttp_settings_t settings = {
 void http_parser_setup(struct conn *c)
 {
     llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+    /* Strict llhttp refuses every version but 0.9, 1.0, 1.1 and 2.0; RFC
+     * 9110 §2.6 serves HTTP/1.2 and on as 1.1, and check_head answers other
+     * majors 505. (llhttp 8 has no setter for this flag.) */
+    c->parser.lenient_flags |= LENIENT_VERSION;
     c->parser.data = c;
 }
 
@@ -243,23 +254,160 @@ static cg_str trim_trailing_blanks(cg_str s)
     return s;
 }
 
+/* The Transfer-Encoding lines, read as one list (RFC 9110 §5.3). */
+struct codings {
+    bool present;
+    int chunked;       /* how many times chunked is listed */
+    bool chunked_last; /* the final coding is chunked */
+    bool others;       /* some coding other than chunked */
+};
+
+/* Empty list elements are ignored (RFC 9110 §5.6.1); a coding with
+ * parameters is not chunked. */
+static void add_codings(struct codings *t, cg_str list)
+{
+    const char *p = list.ptr, *end = list.ptr + list.len;
+    t->present = true;
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        cg_str coding = cg_str_trim((cg_str){ p, (size_t)(stop - p) });
+        p = comma ? comma + 1 : end;
+        if (coding.len == 0)
+            continue;
+        bool chunked = cg_str_ieq(coding, CG_STR("chunked"));
+        t->chunked += chunked;
+        t->others |= !chunked;
+        t->chunked_last = chunked;
+    }
+}
+
 /* The request headers the server itself acts on. */
 struct head_fields {
     int hosts;
+    cg_str host;   /* the last one */
     cg_str expect; /* ptr NULL when absent */
+    struct codings codings;
 };
 
 static struct head_fields scan_headers(const struct conn *c)
 {
-    struct head_fields f = { 0, { NULL, 0 } };
+    struct head_fields f = { 0 };
     for (size_t i = 0; i < c->msg.nheaders; i++) {
         cg_str name = span_str(c, c->msg.headers[i].name);
-        if (cg_str_ieq(name, CG_STR("host")))
+        cg_str value = trim_trailing_blanks(span_str(c, c->msg.headers[i].value));
+        if (cg_str_ieq(name, CG_STR("host"))) {
             f.hosts++;
-        else if (!f.expect.ptr && cg_str_ieq(name, CG_STR("expect")))
-            f.expect = trim_trailing_blanks(span_str(c, c->msg.headers[i].value));
+            f.host = value;
+        } else if (cg_str_ieq(name, CG_STR("transfer-encoding"))) {
+            add_codings(&f.codings, value);
+        } else if (!f.expect.ptr && cg_str_ieq(name, CG_STR("expect"))) {
+            f.expect = value;
+        }
     }
     return f;
+}
+
+/* RFC 3986 §2.2, §2.3: unreserved and sub-delims, the characters of a
+ * reg-name besides percent-encoding. */
+static bool is_reg_name_char(char ch)
+{
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return true;
+    return ch && strchr("-._~!$&'()*+,;=", ch);
+}
+
+static const char *skip_reg_name(const char *p, const char *end)
+{
+    while (p < end) {
+        if (*p == '%' && end - p >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]))
+            p += 3;
+        else if (is_reg_name_char(*p))
+            p++;
+        else
+            break;
+    }
+    return p;
+}
+
+/* "[" IPv6address "]", where p is; NULL when there is none. (RFC 3986's
+ * IPvFuture is refused: no such address version exists.) */
+static const char *skip_ipv6_literal(const char *p, const char *end)
+{
+    const char *close = memchr(p, ']', (size_t)(end - p));
+    char text[INET6_ADDRSTRLEN];
+    if (!close || close - p > (ptrdiff_t)sizeof text)
+        return NULL;
+    size_t len = (size_t)(close - p - 1);
+    memcpy(text, p + 1, len);
+    text[len] = '\0';
+    struct in6_addr addr;
+    return inet_pton(AF_INET6, text, &addr) == 1 ? close + 1 : NULL;
+}
+
+/* RFC 9112 §3.2: Host = uri-host [ ":" port ], uri-host being an IPv6
+ * address in brackets or a reg-name (IPv4 addresses included; RFC 3986
+ * §3.2.2) and port *DIGIT. Sets the length of uri-host: the domain. */
+static bool parse_host(cg_str host, size_t *name_len)
+{
+    const char *p = host.ptr, *end = host.ptr + host.len;
+    p = p < end && *p == '[' ? skip_ipv6_literal(p, end) : skip_reg_name(p, end);
+    if (!p)
+        return false;
+    *name_len = (size_t)(p - host.ptr);
+    if (p < end && *p == ':')
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+            ;
+    return p == end;
+}
+
+/* RFC 9112 §3.2: one Host in HTTP/1.1, at most one before, and a valid one. */
+static int check_host(struct http_msg *m, const struct head_fields *f)
+{
+    if (f->hosts > 1 || (f->hosts == 0 && !m->http10))
+        return 400;
+    if (f->hosts == 1 && !parse_host(f->host, &m->host_len))
+        return 400;
+    return 0;
+}
+
+/* Chunked is the only transfer coding the server implements. */
+static int check_transfer_codings(const struct http_msg *m, const struct codings *t)
+{
+    if (!t->present)
+        return 0;
+    /* RFC 9112 §6.1: in HTTP/1.0 the framing is then faulty (a 1.0
+     * recipient may read the body otherwise). */
+    if (m->http10)
+        return 400;
+    /* RFC 9112 §6.3: unless chunked is the final coding, the body's length
+     * cannot be known; §6.1: chunked is applied once at most. */
+    if (!t->chunked_last || t->chunked > 1)
+        return 400;
+    /* RFC 9112 §6.1: a coding the server does not understand. */
+    return t->others ? 501 : 0;
+}
+
+/* RFC 9112 §3.2.4: the asterisk form ("*") is for OPTIONS alone, and asks
+ * about the server rather than a resource (RFC 9110 §9.3.7). */
+static int check_asterisk_form(struct conn *c)
+{
+    if (!cg_str_eq(span_str(c, c->msg.target), CG_STR("*")))
+        return 0;
+    if (llhttp_get_method(&c->parser) != HTTP_OPTIONS)
+        return 400;
+    c->msg.about_server = true;
+    return 0;
+}
+
+static int check_expect(struct http_msg *m, cg_str expect)
+{
+    if (!expect.ptr)
+        return 0;
+    if (!cg_str_ieq(expect, CG_STR("100-continue")))
+        return 417;
+    m->expect_continue = !m->http10; /* RFC 9110 §10.1.1: ignored in HTTP/1.0 */
+    return 0;
 }
 
 /* 0, or the status that refuses the request. */
@@ -281,15 +429,14 @@ static int check_head(struct conn *c)
     m->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
     m->head_only = llhttp_get_method(p) == HTTP_HEAD;
     struct head_fields f = scan_headers(c);
-    /* RFC 9112 §3.2: one Host in HTTP/1.1, at most one before. */
-    if (f.hosts > 1 || (f.hosts == 0 && !m->http10))
-        return 400;
-    if (!f.expect.ptr)
-        return 0;
-    if (!cg_str_ieq(f.expect, CG_STR("100-continue")))
-        return 417;
-    m->expect_continue = !m->http10; /* RFC 9110 §10.1.1: ignored in HTTP/1.0 */
-    return 0;
+    int status = check_host(m, &f);
+    if (!status)
+        status = check_transfer_codings(m, &f.codings);
+    if (!status)
+        status = check_asterisk_form(c);
+    if (!status)
+        status = check_expect(m, f.expect);
+    return status;
 }
 
 /* All input went through llhttp and no message is complete. */
@@ -310,10 +457,28 @@ static enum parse_result input_exhausted(struct conn *c)
     size_t body_end = m->start + span_end(m->body);
     m->framing += c->in.len - body_end;
     c->in.len = c->parsed = body_end;
-    if (m->framing <= opts_of(c)->max_body)
+    if (m->framing > opts_of(c)->max_body) {
+        m->error_status = 413;
+        return PARSE_ERROR;
+    }
+    /* Once per request, the head is offered before the rest of the body. */
+    if (m->head_offered)
         return PARSE_NEED_MORE;
-    m->error_status = 413;
-    return PARSE_ERROR;
+    m->head_offered = true;
+    return PARSE_HEAD;
+}
+
+/* llhttp stops at the first byte that no method it knows goes on with. A
+ * method token followed by a space (or by nothing yet) is a well-formed
+ * request for a method the server does not implement: 501 (RFC 9110 §9.1). */
+static int unknown_method_status(const struct conn *c)
+{
+    const char *p = c->in.data + c->msg.start, *end = c->in.data + c->in.len;
+    while (p < end && (*p == '\r' || *p == '\n'))
+        p++; /* skipped by llhttp before a request */
+    const char *space = memchr(p, ' ', (size_t)(end - p));
+    cg_str method = { p, (size_t)((space ? space : end) - p) };
+    return cg_is_token(method) ? 501 : 400;
 }
 
 static enum parse_result parse_failed(struct conn *c, llhttp_errno_t err)
@@ -321,7 +486,7 @@ static enum parse_result parse_failed(struct conn *c, llhttp_errno_t err)
     /* A callback that refused the request set the status; llhttp reports
      * some callbacks' refusals under their own error codes. */
     if (!c->msg.error_status)
-        c->msg.error_status = 400;
+        c->msg.error_status = err == HPE_INVALID_METHOD ? unknown_method_status(c) : 400;
     cg_debug("refused a request from %s:%u (%d): %s", c->peer_addr, c->peer_port, c->msg.error_status,
              llhttp_get_error_reason(&c->parser) ? llhttp_get_error_reason(&c->parser) : llhttp_errno_name(err));
     return PARSE_ERROR;
@@ -354,6 +519,7 @@ enum parse_result http_parse_next(struct conn *c)
             c->msg.error_status = status;
             return PARSE_ERROR;
         }
+        c->msg.head_done_ms = uv_now(&c->w->loop);
         paused = true;
     }
 }
@@ -385,8 +551,10 @@ static void split_target(cg_str target, cg_str *raw_path, cg_str *query)
 
 /* "prefix-worker-counter", unique per process run. Built by hand: printf
  * would be a measurable share of a small request's cost. */
-static cg_str request_id(struct cg_arena *a, struct worker *w)
+void http_request_number(struct conn *c, struct cg_request *r)
 {
+    struct cg_arena *a = c->arena;
+    struct worker *w = c->w;
     char tail[48];
     char *end = tail + sizeof tail;
     char *p = http_decimal_backwards(end, ++w->requests);
@@ -398,13 +566,12 @@ static cg_str request_id(struct cg_arena *a, struct worker *w)
     memcpy(id, w->srv->id_prefix, prefix);
     memcpy(id + prefix, p, rest);
     id[prefix + rest] = '\0';
-    return (cg_str){ id, prefix + rest };
+    r->request_id = (cg_str){ id, prefix + rest };
 }
 
 void http_request_fill(struct conn *c, struct cg_request *r)
 {
     const struct http_msg *m = &c->msg;
-    struct worker *w = c->w;
     *r = (struct cg_request){
         .method = span_str(c, m->method),
         .body = span_str(c, m->body),
@@ -422,7 +589,9 @@ void http_request_fill(struct conn *c, struct cg_request *r)
     }
     r->headers = headers;
     r->nheaders = m->nheaders;
-    r->request_id = request_id(c->arena, w);
+    /* The Host value without its port (measured by check_host). */
+    r->domain = cg_kv_ifind(headers, m->nheaders, CG_STR("host"));
+    r->domain.len = m->host_len;
 }
 
 void http_discard_parsed(struct conn *c)

@@ -3,11 +3,13 @@
  * over them). The calling thread waits for SIGINT or SIGTERM, then asks every
  * worker to drain: stop accepting, finish the requests in flight, close. */
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,6 +34,10 @@ static void resolve_options(struct cg_serve_opts *o, const struct cg_serve_opts 
         o->body_timeout_ms = 30000;
     if (!o->idle_timeout_ms)
         o->idle_timeout_ms = 5000;
+    if (!o->max_body_memory)
+        o->max_body_memory = 256 * 1024 * 1024;
+    if (!o->min_body_rate)
+        o->min_body_rate = 1024;
 }
 
 static void make_id_prefix(char out[13])
@@ -140,12 +146,47 @@ static void log_listening(const struct server *srv, const struct sockaddr_storag
             srv->opts.workers, srv->opts.workers == 1 ? "" : "s");
 }
 
+/* ---- the open-file limit ---- */
+
+/* Descriptors besides the connections, an estimate: per worker its loop's
+ * epoll and wake-up descriptors, its listening socket and libuv's spare;
+ * for the process the standard streams, the log, the app's store and its
+ * clients (SQLite's files, DynamoDB's connections). */
+#define FDS_PER_WORKER 8
+#define FDS_SHARED 32
+
+/* Every connection takes a descriptor: raise the soft limit as far as the
+ * hard one allows, and say so when max_connections on every worker would
+ * still not fit. Past the limit accepting pauses (accept.c) rather than
+ * fails, so this is a warning. */
+static void fit_open_file_limit(const struct cg_serve_opts *o)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return;
+    if (lim.rlim_cur < lim.rlim_max) {
+        struct rlimit raised = { .rlim_cur = lim.rlim_max, .rlim_max = lim.rlim_max };
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            lim = raised;
+    }
+    uint64_t workers = (uint64_t)o->workers;
+    uint64_t reserve = FDS_SHARED + workers * FDS_PER_WORKER;
+    uint64_t needed = reserve + workers * (uint64_t)o->max_connections;
+    if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= needed)
+        return;
+    uint64_t fit = lim.rlim_cur > reserve ? (lim.rlim_cur - reserve) / workers : 0;
+    cg_warn("the open-file limit (%" PRIu64 ") is below the %" PRIu64 " descriptors that %" PRIu64
+            " worker%s x %d connections need, with %" PRIu64 " for the server; past it, new clients wait: "
+            "raise the hard limit (ulimit -Hn, LimitNOFILE=) or use --max-connections %" PRIu64 " or less",
+            (uint64_t)lim.rlim_cur, needed, workers, workers == 1 ? "" : "s", o->max_connections, reserve, fit);
+}
+
 /* ---- workers ---- */
 
 static void on_stop(uv_async_t *async)
 {
     struct worker *w = async->data;
-    uv_close((uv_handle_t *)&w->listener, NULL);
+    accept_close(w);
     uv_close((uv_handle_t *)&w->stop, NULL);
     conn_drain_all(w);
 }
@@ -154,26 +195,6 @@ static void worker_run(void *arg)
 {
     struct worker *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
-}
-
-static int worker_listen(struct worker *w, struct sockaddr_storage *addr)
-{
-    int fd = bind_socket(addr);
-    if (fd < 0)
-        return -1;
-    uv_tcp_init(&w->loop, &w->listener);
-    w->listener.data = w;
-    int rc = uv_tcp_open(&w->listener, fd);
-    if (rc != 0)
-        close(fd);
-    else
-        rc = uv_listen((uv_stream_t *)&w->listener, SOMAXCONN, conn_on_accept);
-    if (rc != 0) {
-        cg_error("cannot listen: %s", uv_strerror(rc));
-        uv_close((uv_handle_t *)&w->listener, NULL);
-        return -1;
-    }
-    return 0;
 }
 
 /* Everything is set up on this thread; the worker thread only runs the loop. */
@@ -187,7 +208,8 @@ static int worker_start(struct worker *w, const struct server *srv, unsigned ind
         cg_error("worker %u: %s", index, uv_strerror(rc));
         return -1;
     }
-    if (worker_listen(w, addr) != 0)
+    int fd = bind_socket(addr);
+    if (fd < 0 || accept_start(w, fd) != 0)
         goto fail;
     uv_async_init(&w->loop, &w->stop, on_stop);
     w->stop.data = w;
@@ -195,7 +217,7 @@ static int worker_start(struct worker *w, const struct server *srv, unsigned ind
     if (rc == 0)
         return 0;
     cg_error("worker %u: %s", index, uv_strerror(rc));
-    uv_close((uv_handle_t *)&w->listener, NULL);
+    accept_close(w);
     uv_close((uv_handle_t *)&w->stop, NULL);
 fail:
     uv_run(&w->loop, UV_RUN_DEFAULT); /* let the closed handles go */
@@ -225,8 +247,10 @@ static void wait_for_stop_signal(const sigset_t *signals)
 
 int cg_serve(struct cg_app *app, const struct cg_serve_opts *opts)
 {
-    struct server srv = { .app = app };
+    atomic_size_t buffered = 0;
+    struct server srv = { .app = app, .buffered = &buffered };
     resolve_options(&srv.opts, opts);
+    fit_open_file_limit(&srv.opts);
     make_id_prefix(srv.id_prefix);
     struct sockaddr_storage addr;
     if (resolve_address(srv.opts.host, srv.opts.port, &addr) != 0 ||

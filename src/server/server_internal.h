@@ -1,6 +1,7 @@
 /* Private interfaces of the local HTTP/1.1 server.
  *
  *   server.c      options, listening sockets, worker threads, signals
+ *   accept.c      accepting connections, pausing at the open-file limit
  *   conn.c        one connection: read -> parse -> dispatch -> write, timers
  *   http_parse.c  llhttp callbacks into the message being received
  *   http_write.c  responses serialised into the connection's write batch
@@ -27,21 +28,46 @@ struct server {
     atomic_bool stopping;      /* set on SIGINT/SIGTERM, before the workers hear of it */
     struct cg_serve_opts opts; /* every default resolved */
     char id_prefix[13];        /* random per process: request ids are prefix-worker-counter */
+    /* The input buffered by every connection of every worker, against
+     * opts.max_body_memory: the one counter the workers share. */
+    atomic_size_t *buffered;
 };
 
 struct conn;
+
+/* An event logged at most once a second, with the count since the line
+ * before: log_throttle_due counts one and returns that count when a line is
+ * due (starting the next count), 0 otherwise. */
+struct log_throttle {
+    uint64_t count, logged_ms;
+};
+
+static inline uint64_t log_throttle_due(struct log_throttle *t, uint64_t now_ms)
+{
+    t->count++;
+    if (now_ms - t->logged_ms < 1000)
+        return 0;
+    uint64_t n = t->count;
+    t->count = 0;
+    t->logged_ms = now_ms;
+    return n;
+}
 
 struct worker {
     const struct server *srv;
     unsigned index;
     uv_thread_t thread;
     uv_loop_t loop;
-    uv_tcp_t listener;
+    int listen_fd;
+    uv_poll_t listener;     /* readable: connections to accept (accept.c) */
+    uv_timer_t accept_pause; /* accept failed (out of descriptors): try again when it fires */
     uv_async_t stop;        /* sent by the main thread on SIGINT/SIGTERM */
     struct conn *conns;     /* open connections, for draining */
     int nconns;
     bool full_reported;     /* max_connections reached and logged */
+    struct log_throttle accept_failures; /* for the log: accept paused */
     uint64_t requests;      /* counter for request ids */
+    struct log_throttle over_budget; /* for the log: bodies refused for max_body_memory */
     time_t date_second;     /* the Date header, formatted once per second */
     char date[32];
 };
@@ -66,16 +92,20 @@ struct http_msg {
     bool keep_alive;
     bool http10;
     bool head_only;         /* HEAD: the response goes without its body */
+    bool about_server;      /* OPTIONS *: asks about the server, not a resource */
     bool expect_continue;   /* the client waits for "100 Continue" */
     bool continue_sent;
+    bool head_offered;      /* PARSE_HEAD returned: the body is still arriving */
     enum msg_event event;   /* why llhttp paused */
     int error_status;       /* set with HPE_USER by a callback */
     size_t start;           /* offset of its first byte in conn->in */
     struct span method, target, body;
+    size_t host_len;        /* of the Host value without its port: the domain */
     size_t framing;         /* chunk framing received and dropped */
     struct header_span *headers; /* heap, reused from request to request */
     size_t nheaders, headers_cap;
     uint64_t started_ns;    /* for the access log */
+    uint64_t head_done_ms;  /* loop time its head was accepted: the body's rate counts from it */
 };
 
 /* Requests answered per read batch; their responses go out in one write. */
@@ -105,6 +135,7 @@ struct conn {
     struct conn_stream *stream; /* the streamed body being sent, or NULL */
     struct cg_request *stream_req; /* a streamed response waiting for its head to be queued... */
     struct cg_response *stream_res; /* ... (in the arena) */
+    size_t charged;         /* of c->in's capacity, counted in server.buffered */
     int open_handles;
     bool reading, writing, closing, eof, closed;
     uint16_t peer_port;
@@ -115,8 +146,16 @@ struct conn {
 /* server.c: the numeric address as text in `out`; returns the port. */
 uint16_t address_text(const struct sockaddr_storage *a, char *out, size_t size);
 
-/* conn.c */
-void conn_on_accept(uv_stream_t *listener, int status);
+/* accept.c: accept connections on the listening socket `fd` (bound) from
+ * the worker's loop, until accept_close (which closes fd too). When a
+ * descriptor of the worker is freed, accepting resumes at once if it was
+ * paused for want of one. */
+int accept_start(struct worker *w, int fd);
+void accept_close(struct worker *w);
+void accept_fd_freed(struct worker *w);
+
+/* conn.c: serve a connection just accepted (fd: non-blocking). */
+void conn_open(struct worker *w, int fd);
 void conn_drain_all(struct worker *w);
 /* For stream.c: one of the connection's handles has closed (it is freed
  * with the last); time a pending write out (or stop); the stream is over,
@@ -132,17 +171,27 @@ void conn_stream_start(struct conn *c, const struct cg_request *req, const struc
 void conn_stream_cancel(struct conn *c);
 
 /* http_parse.c */
-enum parse_result { PARSE_NEED_MORE, PARSE_REQUEST, PARSE_ERROR };
+/* PARSE_HEAD: the head of a request whose body is still to come (all the
+ * input went through llhttp and the body is not complete). */
+enum parse_result { PARSE_NEED_MORE, PARSE_HEAD, PARSE_REQUEST, PARSE_ERROR };
+
+/* An input buffer this large is given back once it is empty; one no larger
+ * is never refused for the input budget (see conn.c). */
+#define IN_BUF_KEEP (64 * 1024)
 
 void http_parser_setup(struct conn *c);
 void http_msg_free(struct http_msg *m);
 /* Feed unparsed input to llhttp until a request is complete (PARSE_REQUEST:
- * c->msg holds it), more input is needed, or the input is refused
- * (PARSE_ERROR: c->msg.error_status says how to answer). */
+ * c->msg holds it), its head is complete and its body still to come
+ * (PARSE_HEAD: once per request; call again to go on), more input is
+ * needed, or the input is refused (PARSE_ERROR: c->msg.error_status says
+ * how to answer). */
 enum parse_result http_parse_next(struct conn *c);
-/* The complete request in c->msg as the core's request; slices point into
- * c->in and c->arena. */
+/* The request in c->msg (complete, or its head alone) as the core's
+ * request; slices point into c->in and c->arena. Numbering gives it the
+ * next request id of the worker. */
 void http_request_fill(struct conn *c, struct cg_request *r);
+void http_request_number(struct conn *c, struct cg_request *r);
 /* Drop input that no request needs any more. */
 void http_discard_parsed(struct conn *c);
 /* True when the request waits for "100 Continue" before sending its body. */

@@ -7,6 +7,11 @@ runtime's POSTs are recorded.
     # run the bootstrap with AWS_LAMBDA_RUNTIME_API=api.endpoint until it exits
     api.posts  # [Post(kind="response"|"error"|"init-error", request_id, headers, body, ...)]
 
+Each event's Lambda-Runtime-Deadline-Ms is timeout_ms (default 3000) after it
+is handed out; request ids may be of any length (add_event's request_id).
+A post may be answered with any status, or never (NO_ANSWER: recorded, then
+its connection is held open without a byte until the emulator closes).
+
 A streamed /response (Transfer-Encoding: chunked, runtime.md §1.8) is kept
 both decoded (body, trailers) and as it came on the wire (wire), with the
 arrival time of each chunk (chunk_times).
@@ -25,6 +30,7 @@ import threading
 import time
 
 PREFIX = "/2018-06-01/runtime"
+NO_ANSWER = None  # a status: the post is never answered
 INVOCATION = re.compile(PREFIX + r"/invocation/([^/]+)/(response|error)$")
 
 Post = collections.namedtuple("Post", "kind request_id headers body client wire trailers chunk_times",
@@ -54,11 +60,16 @@ def read_chunked(rfile):
 
 
 class RuntimeAPI:
-    def __init__(self, response_statuses=()):
-        """response_statuses: how to answer the successive /response posts
-        (202 once they are used up)."""
+    def __init__(self, response_statuses=(), error_statuses=(), init_error_statuses=(), timeout_ms=3000):
+        """*_statuses: how to answer the successive /response, /error and
+        /init/error posts, a status or NO_ANSWER (202 once they are used up);
+        timeout_ms: the function's timeout, which sets each deadline."""
         self.events = collections.deque()
-        self.response_statuses = collections.deque(response_statuses)
+        self.statuses = {kind: collections.deque(statuses) for kind, statuses in
+                         (("response", response_statuses), ("error", error_statuses),
+                          ("init-error", init_error_statuses))}
+        self.timeout_ms = timeout_ms
+        self.closed = threading.Event()  # releases the posts left unanswered
         self.posts = []
         self.next_clients = []  # (host, port) of each GET /next, to count connections
         self.lock = threading.Lock()
@@ -86,6 +97,7 @@ class RuntimeAPI:
             return [p for p in self.posts if p.kind == kind]
 
     def close(self):
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -115,7 +127,7 @@ def _handler(api):
             if item is None:
                 return self._send(410, b'{"errorMessage":"no more events"}')
             request_id, body = item
-            deadline = int(time.time() * 1000) + 3000
+            deadline = int(time.time() * 1000) + api.timeout_ms
             self._send(200, body, [
                 ("Content-Type", "application/json"),
                 ("Lambda-Runtime-Aws-Request-Id", request_id),
@@ -141,7 +153,11 @@ def _handler(api):
                 return self._send(404, b'{"errorMessage":"unknown path"}')
             with api.lock:
                 api.posts.append(Post(kind, request_id, headers, body, self.client_address, wire, trailers, times))
-                status = api.response_statuses.popleft() if kind == "response" and api.response_statuses else 202
+                statuses = api.statuses[kind]
+                status = statuses.popleft() if statuses else 202
+            if status is NO_ANSWER:
+                self.close_connection = True
+                return api.closed.wait()
             answer = b'{"status":"OK"}' if status == 202 else b'{"errorMessage":"refused by the emulator"}'
             self._send(status, answer, [("Content-Type", "application/json")])
 

@@ -4,8 +4,9 @@ closed cleanly when the framing can no longer be trusted, and a new
 connection is served right after. test_http.py holds the request-smuggling
 shapes, obs-fold, the head limits and the timeouts; this file adds NUL bytes,
 bare CR, percent-encoding, dot segments, JSON depth, huge numbers, invalid
-UTF-8, header injection from a handler, pipelining without reading, and the
-Lambda path.
+UTF-8, header injection from a handler, pipelining without reading, what the
+server does not implement (transfer codings, methods, versions) and bad Host
+values, and the Lambda path.
 
 What the answers follow: framing errors (the bytes of a request line or a
 header cannot be trusted) are 400 and close the connection; anything that
@@ -114,6 +115,135 @@ def test_broken_framing_is_400_and_closed(request, app, raw):
     status, _, body, open_after = send(srv, raw)
     assert (status, json.loads(body), open_after) == (400, {"detail": "Bad Request"}, False)
     assert_serving(srv)
+
+
+# ---- what the server does not implement, and the Host (issue 17) ----
+#
+# Each refusal closes the connection: the request pipelined behind the
+# refused one is never answered (its bytes might be part of a body framed
+# otherwise). Each status follows the RFC section given with its cases.
+
+PIPELINED = get(b"/anything/pipelined")
+
+
+def refused(srv, raw):
+    """(status, closed) for raw bytes with a request pipelined behind them;
+    closed: the server announced the close, then closed cleanly without
+    answering anything more."""
+    with srv.connect() as s:
+        s.sendall(raw + PIPELINED)
+        reader = HttpReader(s)
+        status, headers, _ = reader.response()
+        return status, headers.get("connection") == ["close"] and closed_cleanly(reader)
+
+
+def chunked_post(te_lines, version=b"HTTP/1.1"):
+    return b"POST /anything " + version + b"\r\nHost: test\r\n" + te_lines + b"\r\n" + chunked(b"abc")
+
+
+def with_host(host):
+    return b"GET /anything HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"
+
+
+def request_line(line):
+    return line + b"\r\nHost: test\r\n\r\n"
+
+
+REFUSED = [
+    # RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.
+    ("te-in-http10", chunked_post(b"Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n", b"HTTP/1.0"), 400),
+    # RFC 9112 §6.1: a transfer coding the server does not implement (chunked is the only one).
+    ("te-gzip-chunked", chunked_post(b"Transfer-Encoding: gzip, chunked\r\n"), 501),
+    ("te-gzip-line-chunked-line", chunked_post(b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"), 501),
+    # RFC 9112 §6.3: chunked not the final coding (or no coding at all): the length is unknown.
+    ("te-empty", chunked_post(b"Transfer-Encoding:\r\n"), 400),
+    ("te-identity", chunked_post(b"Transfer-Encoding: identity\r\n"), 400),
+    ("te-chunked-gzip", chunked_post(b"Transfer-Encoding: chunked, gzip\r\n"), 400),
+    # RFC 9112 §6.1: chunked at most once.
+    ("te-chunked-twice", chunked_post(b"Transfer-Encoding: chunked, chunked\r\n"), 400),
+    ("te-chunked-lines-twice", chunked_post(b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), 400),
+    # RFC 9112 §3.2: Host is uri-host [":" port] (RFC 3986 §3.2.2, §3.2.3).
+    ("host-space-slash-at", with_host(b"a b/c@d"), 400),
+    ("host-slash", with_host(b"a/b"), 400),
+    ("host-userinfo", with_host(b"user@a"), 400),
+    ("host-port-not-digits", with_host(b"a:b"), 400),
+    ("host-two-ports", with_host(b"a:80:80"), 400),
+    ("host-bare-ipv6", with_host(b"::1"), 400),
+    ("host-unclosed-bracket", with_host(b"[::1"), 400),
+    ("host-after-bracket", with_host(b"[::1]x"), 400),
+    ("host-not-ipv6", with_host(b"[fe80::zz]"), 400),
+    ("host-bad-percent", with_host(b"a%zz"), 400),
+    ("host-backslash", with_host(b"a\\b"), 400),
+    ("host-ipvfuture", with_host(b"[v1.fe:80]"), 400),  # RFC 3986 §3.2.2 syntax, but no such version exists
+    # RFC 9110 §9.1: a method the server does not implement (methods are case-sensitive).
+    ("method-foo", request_line(b"FOO /anything HTTP/1.1"), 501),
+    ("method-query", request_line(b"QUERY /anything HTTP/1.1"), 501),
+    ("method-lowercase", request_line(b"get /anything HTTP/1.1"), 501),
+    ("method-longer-than-known", request_line(b"GETX /anything HTTP/1.1"), 501),
+    ("method-not-a-token", request_line(b"G@T /anything HTTP/1.1"), 400),
+    ("method-empty", request_line(b" /anything HTTP/1.1"), 400),
+    # RFC 9110 §15.6.6: another major version.
+    ("http-3", request_line(b"GET /anything HTTP/3.0"), 505),
+    ("http-4.5", request_line(b"GET /anything HTTP/4.5"), 505),
+    ("http-1.x", request_line(b"GET /anything HTTP/1.x"), 400),
+    # RFC 9112 §3.2.4: the asterisk form is for OPTIONS only.
+    ("asterisk-get", request_line(b"GET * HTTP/1.1"), 400),
+    ("asterisk-post", b"POST * HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n", 400),
+]
+
+
+@pytest.mark.parametrize("raw,want", [(raw, want) for _, raw, want in REFUSED], ids=[name for name, _, _ in REFUSED])
+def test_unimplemented_and_invalid_heads_are_refused_and_closed(mirror, raw, want):
+    assert refused(mirror, raw) == (want, True)
+    assert_serving(mirror)
+
+
+def test_chunked_is_understood_in_any_case_and_with_blanks(mirror):
+    status, _, body, open_after = send(mirror, chunked_post(b"Transfer-Encoding:  Chunked \r\n"))
+    assert (status, json.loads(body)["body"], open_after) == (200, "abc", True)
+
+
+HOSTS = [
+    (b"example.com:8000", "example.com"),
+    (b"EXAMPLE.com", "EXAMPLE.com"),
+    (b"127.0.0.1:80", "127.0.0.1"),
+    (b"[::1]:8000", "[::1]"),
+    (b"[::ffff:127.0.0.1]", "[::ffff:127.0.0.1]"),
+    (b"host:", "host"),  # an empty port (RFC 3986 §3.2.3)
+    (b"a-b_c~d.%41!$&'()*+,;=", "a-b_c~d.%41!$&'()*+,;="),
+    (b"", ""),  # RFC 9112 §3.2: empty when the target has no authority
+]
+
+
+@pytest.mark.parametrize("host,domain", HOSTS, ids=[h.decode() or "empty" for h, _ in HOSTS])
+def test_a_valid_host_is_served_and_gives_the_domain(mirror, host, domain):
+    status, _, body, open_after = send(mirror, with_host(host))
+    assert (status, json.loads(body)["domain"], open_after) == (200, domain, True)
+
+
+def test_http10_without_host_has_no_domain(mirror):
+    status, _, body, _ = send(mirror, b"GET /anything HTTP/1.0\r\n\r\n")
+    assert (status, json.loads(body)["domain"]) == (200, None)
+
+
+@pytest.mark.parametrize("minor", [b"2", b"9"])
+def test_a_higher_http1_minor_version_is_served_as_http11(mirror, minor):
+    """RFC 9110 §2.6: answered with the highest version the server has,
+    with HTTP/1.1's rules (the connection stays open)."""
+    with mirror.connect() as s:
+        s.sendall(get(b"/anything", version=b"HTTP/1." + minor) + PIPELINED)
+        reader = HttpReader(s)
+        status, headers, _ = reader.response()
+        assert (status, "connection" in headers) == (200, False)
+        status, _, body = reader.response()
+        assert (status, json.loads(body)["path"]) == (200, "/anything/pipelined")
+
+
+def test_options_asterisk_is_answered_by_the_server(mirror):
+    """RFC 9110 §9.3.7: OPTIONS * asks about the server, not a resource: a
+    200 without content, and the connection stays open."""
+    status, headers, body, open_after = send(mirror, request_line(b"OPTIONS * HTTP/1.1"))
+    assert (status, headers["content-length"], body, open_after) == (200, ["0"], b"", True)
 
 
 # ---- sizes ----

@@ -123,3 +123,21 @@ def test_cors_from_the_environment(start_server, tmp_path):
     plain = start_server("items", env={"ITEMS_DB": str(tmp_path / "d.db")})
     status, hdrs, _ = call(plain, "GET", "/api/health", headers={"Origin": "https://a.example"})
     assert "access-control-allow-origin" not in hdrs
+
+
+def test_cors_any_origin_goes_without_credentials(start_server, tmp_path):
+    """`*` is any origin as the Fetch standard has it: `Access-Control-Allow-Origin: *`
+    and no credentials, never the origin echoed beside `Allow-Credentials: true`."""
+    srv = start_server("items", env={"ITEMS_DB": str(tmp_path / "c.db"), "CORS_ALLOW_ORIGINS": "*"})
+    status, hdrs, _ = call(srv, "GET", "/api/health", headers={"Origin": "https://evil.example", "Cookie": "s=1"})
+    assert (status, hdrs["access-control-allow-origin"]) == (200, "*")
+    assert "access-control-allow-credentials" not in hdrs
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "DELETE",
+                 "Access-Control-Request-Headers": "authorization"}
+    status, hdrs, _ = call(srv, "OPTIONS", "/api/items/1", headers=preflight)
+    assert (status, hdrs["access-control-allow-origin"], hdrs["access-control-allow-headers"]) == \
+        (200, "*", "authorization")
+    assert "access-control-allow-credentials" not in hdrs
+    with pytest.raises(RuntimeError, match=r"CORS_ALLOW_ORIGINS: \"\*\" \(any origin, without credentials\) "
+                                           r"cannot be listed with origins"):
+        start_server("items", env={"ITEMS_DB": str(tmp_path / "d.db"), "CORS_ALLOW_ORIGINS": "https://a.example, *"})

@@ -5,12 +5,15 @@ import json
 import os
 import socket
 import subprocess
+import time
 
 import pytest
 
 from conftest import BIN_DIR
+from runtime_api import NO_ANSWER
 
 ITEMS = os.path.join(BIN_DIR, "items")
+API = "/2018-06-01/runtime"
 
 
 def v2_event(method="GET", path="/api/health", **extra):
@@ -40,8 +43,8 @@ def run_items(env=None, args=(), stdin=None, timeout=30):
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
-def run_runtime(api, env=None):
-    return run_items(env={"AWS_LAMBDA_RUNTIME_API": api.endpoint, **(env or {})})
+def run_runtime(api, env=None, timeout=30):
+    return run_items(env={"AWS_LAMBDA_RUNTIME_API": api.endpoint, **(env or {})}, timeout=timeout)
 
 
 def gateway_response(post):
@@ -135,14 +138,88 @@ def test_runtime_api_must_be_numeric():
     assert code != 0 and "is not a numeric address and port" in err, err
 
 
-def test_start_up_failure_posts_init_error(runtime_api):
+@pytest.mark.parametrize("env, cause", [
+    ({"ITEMS_DB": "/nonexistent/dir/x.db"}, "cannot open the item store ITEMS_DB=/nonexistent/dir/x.db: "),
+    ({"ITEMS_STORE": "postgres"}, 'ITEMS_STORE=postgres is not supported ("sqlite" or "dynamodb")'),
+], ids=["unopenable-db", "unknown-store"])
+def test_start_up_failure_posts_init_error_with_its_cause(runtime_api, env, cause):
     api = runtime_api()
-    code, _, err = run_items(env={"AWS_LAMBDA_RUNTIME_API": api.endpoint, "ITEMS_DB": "/nonexistent/dir/x.db"})
+    code, _, err = run_items(env={"AWS_LAMBDA_RUNTIME_API": api.endpoint, **env})
     assert code != 0
     [post] = api.posts
     assert post.kind == "init-error"
     assert post.headers["lambda-runtime-function-error-type"] == "Runtime.InitError"
-    assert json.loads(post.body)["errorType"] == "Runtime.InitError"
+    body = json.loads(post.body)
+    assert body["errorType"] == "Runtime.InitError"
+    # the first error of start-up, not the generic lines logged after it
+    assert body["errorMessage"].startswith(cause), body
+
+
+# ---- request ids of any length, and a Runtime API that never answers ----
+
+# Lambda's ids are UUIDs; nothing in the Runtime API bounds them.
+LONG_ID = ("8476a536-e9f4-11e8-9739-2dfe598c3fcd." * 5)[:150]
+
+
+def test_a_long_request_id_is_answered_at_its_exact_id(runtime_api):
+    api = runtime_api()
+    good = api.add_event(v2_event(), request_id=LONG_ID)
+    bad = api.add_event("not an event", request_id=LONG_ID[::-1])
+    code, _, err = run_runtime(api, env={"CG_ACCESS_LOG": "on"})
+    assert [(p.kind, p.request_id) for p in api.posts] == [("response", good), ("error", bad)]
+    # and the log lines carry it whole
+    lines = [json.loads(line) for line in err.splitlines()]
+    assert [line["requestId"] for line in lines if line.get("status") == 200] == [good], err
+    assert [line["requestId"] for line in lines if "cannot handle" in line["message"]] == [bad], err
+
+
+def test_a_request_id_past_the_header_limit_is_refused(runtime_api):
+    """Past the 1 KB the response reader keeps of a header value the id
+    cannot be read whole: nothing is posted to a cut one."""
+    api = runtime_api()
+    api.add_event(v2_event(), request_id="a" * 2000)
+    code, _, err = run_runtime(api)
+    assert code != 0 and api.posts == []
+    assert "Lambda-Runtime-Aws-Request-Id over 1023 bytes" in err, err
+
+
+TIMEOUT_MS = 500
+MARGIN_S = 1.0  # runtime_client.c: RAPI_MARGIN_MS
+
+
+def function_url_event():
+    event = v2_event()
+    event["requestContext"]["domainName"] = "abc.lambda-url.us-east-1.on.aws"
+    return event
+
+
+@pytest.mark.parametrize("statuses, first_event, mode", [
+    ({"response_statuses": (NO_ANSWER,)}, v2_event(), "buffered"),
+    ({"response_statuses": (NO_ANSWER,)}, function_url_event(), "response_stream"),
+    ({"error_statuses": (NO_ANSWER,)}, "not an event", "buffered"),
+], ids=["response", "streamed-response", "error"])
+def test_an_unanswered_post_is_given_up_after_the_deadline(runtime_api, statuses, first_event, mode):
+    """The runtime waits for the answer until the invocation's deadline and
+    a margin, then goes on to the next event on a new connection."""
+    api = runtime_api(timeout_ms=TIMEOUT_MS, **statuses)
+    ids = [api.add_event(first_event), api.add_event(v2_event())]
+    started = time.monotonic()
+    code, _, err = run_runtime(api, env={"CG_INVOKE_MODE": mode}, timeout=15)
+    elapsed = time.monotonic() - started
+    assert [p.request_id for p in api.posts] == ids
+    assert f"no answer from the Runtime API to POST {API}/invocation/{ids[0]}/" in err, err
+    assert "answered 410 to /invocation/next" in err, err
+    assert TIMEOUT_MS / 1000 + MARGIN_S - 0.2 < elapsed < TIMEOUT_MS / 1000 + MARGIN_S + 3, elapsed
+    assert len(set(api.next_clients)) == 2  # the connection left waiting is closed
+
+
+def test_an_unanswered_init_error_does_not_keep_the_runtime(runtime_api):
+    api = runtime_api(init_error_statuses=(NO_ANSWER,))
+    started = time.monotonic()
+    code, _, err = run_items(env={"AWS_LAMBDA_RUNTIME_API": api.endpoint, "ITEMS_STORE": "postgres"}, timeout=15)
+    assert code != 0 and [p.kind for p in api.posts] == ["init-error"]
+    assert time.monotonic() - started < MARGIN_S + 3
+    assert f"no answer from the Runtime API to POST {API}/init/error" in err, err
 
 
 def test_invoke_prints_the_response(tmp_path):

@@ -94,6 +94,16 @@ def test_encoded_path_query_headers_and_cookies(gateway):
     assert gateway.wait_for_output(REPORT % headers["x-request-id"][0].encode()), gateway.output
 
 
+def test_header_values_are_trimmed_as_the_local_server_trims_them(gateway, local_mirror):
+    """RFC 9110 §5.5: the spaces and tabs around a field value are not part of
+    it, so `Content-Type: application/json<TAB>` is JSON behind the gateway too."""
+    padded = "X-Pad: \t padded \t\r\nContent-Type: application/json\t\r\n"
+    mount = FORMATS[gateway.format][3]
+    for srv, path in [(gateway, mount + "/anything"), (local_mirror, "/anything")]:
+        doc = json.loads(raw_get(srv, path, more_headers=padded).partition(b"\r\n\r\n")[2])
+        assert (doc["headers"]["x-pad"], doc["headers"]["content-type"]) == (["padded"], ["application/json"]), srv
+
+
 def test_two_set_cookies_come_out(gateway):
     status, headers, _ = get(gateway.api + "/cookies/set?a=1&b=2")
     assert status == 200 and headers["set-cookie"] == ["a=1", "b=2"]
@@ -386,10 +396,10 @@ def streaming():
     stop(gw)
 
 
-def raw_get(gw, path, version="1.1"):
+def raw_get(gw, path, version="1.1", more_headers=""):
     """Everything the gateway sends for one request, until it closes."""
     with gw.connect(timeout=10) as s:
-        s.sendall(f"GET {path} HTTP/{version}\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        s.sendall(f"GET {path} HTTP/{version}\r\nHost: x\r\nConnection: close\r\n{more_headers}\r\n".encode())
         return recv_until_closed(s)
 
 

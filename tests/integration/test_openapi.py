@@ -108,7 +108,7 @@ def test_assets_are_gzip_with_long_cache_when_versioned(items):
     assert headers["content-encoding"] == "gzip" and headers["vary"] == "accept-encoding"
     assert headers["content-type"] == "text/javascript; charset=utf-8"
     assert headers["cache-control"] == "public, max-age=31536000, immutable"
-    assert headers["etag"] == '"%s"' % js.split("?v=")[1]
+    assert headers["etag"] == '"%s-gzip"' % js.split("?v=")[1]
     plain = gzip.decompress(body)
     assert b"SwaggerUIBundle" in plain
 
@@ -129,6 +129,21 @@ def test_assets_are_gzip_with_long_cache_when_versioned(items):
     assert request(items, js.split("?")[0])[1]["cache-control"] == "no-cache"
     assert request(items, "/docs/static/nothing.js")[0] == 404
     assert request(items, js, method="HEAD")[0] == 200
+
+
+def test_each_representation_has_its_own_etag(items):
+    """RFC 9110 §8.8.3: a strong ETag names one representation, so the gzip
+    bytes and the plain ones have two; If-None-Match matches each its own."""
+    _, _, page = request(items, "/docs")
+    [css] = [u for u in asset_urls(page.decode()) if "swagger-ui.css" in u]
+    version = css.split("?v=")[1]
+    gz, plain = ({"Accept-Encoding": "gzip"}, f'"{version}-gzip"'), ({}, f'"{version}"')
+    for (accept, tag), (_, other) in [(gz, plain), (plain, gz)]:
+        status, headers, _ = request(items, css, accept)
+        assert (status, headers["etag"], headers["vary"]) == (200, tag, "accept-encoding")
+        status, headers, body = request(items, css, {**accept, "If-None-Match": f"W/{tag}"})
+        assert (status, body, headers["etag"], headers["vary"]) == (304, b"", tag, "accept-encoding")
+        assert request(items, css, {**accept, "If-None-Match": other})[0] == 200, "the other representation's"
 
 
 def v2_event(path, stage):

@@ -47,3 +47,7 @@ cg_integration_test(logging)
 # SQLite (lock, full disk), DynamoDB (throttling) and SIGTERM under load.
 cg_integration_test(bad_input)
 cg_integration_test(faults)
+# More clients than the open-file limit allows, over two workers (prlimit).
+cg_integration_test(fd_limit)
+# Bodies: answered from the head when refused, a memory budget, a minimum rate.
+cg_integration_test(body_limits)

@@ -128,6 +128,14 @@ static void check_case(const struct cg_app *app, yajl_val c)
     cr_expect_str_eq(headers, starlette_headers, "%s: headers\n%sStarlette:\n%s", name, headers, starlette_headers);
 }
 
+/* The start-up error of a config that cgate refuses on purpose (the table's
+ * "cgate_refuses"), or NULL: its cases keep Starlette's answers as a record. */
+static const char *refusal(yajl_val table, const char *config)
+{
+    const char *path[] = { "cgate_refuses", config, NULL };
+    return YAJL_GET_STRING(yajl_tree_get(table, path, yajl_t_string));
+}
+
 Test(cors, every_case_of_the_table_answers_as_starlette)
 {
     char err[256];
@@ -140,9 +148,13 @@ Test(cors, every_case_of_the_table_answers_as_starlette)
     size_t napps = 0;
     for (size_t i = 0; i < cases->u.array.len; i++) {
         yajl_val c = cases->u.array.values[i];
-        check_case(app_for(table, YAJL_GET_STRING(field(c, "config")), names, apps, &napps), c);
+        const char *config = YAJL_GET_STRING(field(c, "config"));
+        if (!refusal(table, config))
+            check_case(app_for(table, config, names, apps, &napps), c);
     }
-    cr_expect_eq(napps, field(table, "configs")->u.object.len, "every config has its cases");
+    yajl_val refused = field(table, "cgate_refuses");
+    cr_expect_eq(napps, field(table, "configs")->u.object.len - (refused ? refused->u.object.len : 0),
+                 "every config has its cases");
     for (size_t i = 0; i < napps; i++) {
         cg_app_stop(apps[i]);
         cg_app_free(apps[i]);
@@ -173,6 +185,29 @@ Test(cors, invalid_options_are_refused_with_a_message_naming_them)
                      "CORS expose_headers: \"X-A\r\n\" is not an HTTP token");
     cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .max_age = -5 }),
                      "CORS max_age: -5 is negative (CG_CORS_MAX_AGE_ZERO sends 0)");
+}
+
+/* Starlette echoes any origin with Access-Control-Allow-Credentials: true,
+ * which lets every site read what the user's cookies unlock. */
+Test(cors, any_origin_with_credentials_is_refused)
+{
+    static const char *const any[] = { "*", NULL }, *const some_and_any[] = { "https://a.example", "*", NULL };
+    const char *why = "CORS allow_origins \"*\" with allow_credentials would let any site read what the "
+                      "user's cookies unlock; list the origins";
+    cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .allow_origins = any, .allow_credentials = true }), why);
+    cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .allow_origins = some_and_any, .allow_credentials = true }),
+                     why);
+    char err[256];
+    yajl_val table = cors_table_load(CG_CORS_CASES, err, sizeof err);
+    cr_assert(table, "%s", err);
+    yajl_val refused = field(table, "cgate_refuses");
+    cr_assert(YAJL_IS_OBJECT(refused) && refused->u.object.len > 0, "the table marks what cgate refuses");
+    for (size_t i = 0; i < refused->u.object.len; i++) {
+        const char *config = refused->u.object.keys[i];
+        cr_expect_null(cors_app_new(table, config, err, sizeof err), "%s: accepted", config);
+        cr_expect_str_eq(err, refusal(table, config), "%s", config);
+    }
+    yajl_tree_free(table);
 }
 
 Test(cors, the_middleware_is_added_before_start_only)

@@ -242,6 +242,22 @@ Test(lambda_events, function_url_path_is_encoded)
     expect_str(req.path, "/a/b/ ");
 }
 
+/* A function URL has no stages, yet its event says "$default", the placeholder
+ * AWS documents for requestContext.stage (Lambda developer guide, "Invoking
+ * Lambda function URLs", request payload format): req->stage passes it on. */
+Test(lambda_events, function_url_stage_is_the_default_placeholder)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','routeKey':'$default','rawPath':'/my/path','requestContext':{"
+                              "'http':{'method':'GET'},'domainName':'x.lambda-url.us-west-2.on.aws',"
+                              "'routeKey':'$default','stage':'$default'}}",
+                              ""),
+                 0, "%s", err);
+    expect_str(req.source, "function-url");
+    expect_str(req.stage, "$default");
+    expect_str(req.root_path, "");
+    expect_str(req.path, "/my/path");
+}
+
 Test(lambda_events, empty_or_missing_path_is_root)
 {
     cr_assert_eq(decode_event("{'httpMethod':'GET','path':'','requestContext':{}}", ""), 0);

@@ -87,16 +87,18 @@ static void add_field(struct cg_arena *a, struct cg_kv **list, size_t *n, size_t
     (*list)[(*n)++] = (struct cg_kv){ cg_arena_strdup(a, name), cg_arena_strdup(a, value) };
 }
 
+/* The spaces and tabs around a field value are not part of it (RFC 9110
+ * §5.5); llhttp leaves the trailing ones, which the local server and API
+ * Gateway drop: `Content-Type: application/json<TAB>` must stay JSON. */
 static int on_header_value_complete(llhttp_t *p)
 {
     struct http_conn *c = conn_of(p);
     struct http_request *r = &c->req;
+    cg_str value = cg_str_trim(cg_buf_str(&c->value));
     if (c->in_trailers)
-        add_field(r->arena, &r->trailers, &r->ntrailers, &c->trailers_cap, cg_buf_str(&c->name),
-                  cg_buf_str(&c->value));
+        add_field(r->arena, &r->trailers, &r->ntrailers, &c->trailers_cap, cg_buf_str(&c->name), value);
     else
-        add_field(r->arena, &r->headers, &r->nheaders, &c->headers_cap, cg_buf_str(&c->name),
-                  cg_buf_str(&c->value));
+        add_field(r->arena, &r->headers, &r->nheaders, &c->headers_cap, cg_buf_str(&c->name), value);
     c->name.len = c->value.len = 0;
     return 0;
 }
