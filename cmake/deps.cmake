@@ -6,13 +6,6 @@ pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv)
 find_package(OpenSSL 3.0 REQUIRED) # libssl-dev: SigV4 and TLS to AWS (src/aws)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 
-# yajl: Debian ships no .pc file; link the static archive (no runtime .so).
-find_path(YAJL_INCLUDE_DIR yajl/yajl_parse.h REQUIRED)
-find_library(YAJL_LIBRARY NAMES libyajl_s.a yajl_s yajl REQUIRED)
-add_library(yajl INTERFACE)
-target_include_directories(yajl INTERFACE ${YAJL_INCLUDE_DIR})
-target_link_libraries(yajl INTERFACE ${YAJL_LIBRARY})
-
 # llhttp: a pkg-config package where one exists, else the C sources Debian's
 # node-llhttp ships under /usr/share/llhttp, compiled here (not vendored).
 pkg_check_modules(LLHTTP IMPORTED_TARGET llhttp)

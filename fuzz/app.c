@@ -4,9 +4,9 @@
  * covers the decoded values too. */
 #include <inttypes.h>
 
+#include "cgate/cgate.h"
 #include "cgate/compress.h"
 #include "cgate/cors.h"
-#include "core/core_internal.h"
 #include "fuzz.h"
 #include "app.h"
 

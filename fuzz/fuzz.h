@@ -41,8 +41,17 @@ _Noreturn void fuzz_fail(const char *cond, const char *fmt, ...) __attribute__((
 /* base64url without padding (JWS), in the arena. */
 cg_str fuzz_base64url(struct cg_arena *a, cg_str bytes);
 
-/* True when s is exactly one JSON text, its strings valid UTF-8 (yajl). */
-bool fuzz_json_valid(cg_str s);
+/* The reference JSON reader (json_reference.c): written apart from
+ * core/json_scan.c, as the oracle of the targets that check JSON. True when
+ * json is exactly one JSON text (RFC 8259, strings of valid UTF-8, no lone
+ * surrogates, at most FUZZ_JSON_MAX_DEPTH containers open at once). With
+ * tokens, records each token with fuzz_put_token. */
+#define FUZZ_JSON_MAX_DEPTH 1000
+bool fuzz_json_reference(cg_str json, struct cg_buf *tokens);
+bool fuzz_json_valid(cg_str json);
+/* A token as bytes: its kind ('{', '}', '[', ']', 'z' null, 't', 'f', and
+ * 's' string, 'k' key, 'n' number followed by the text's length and bytes). */
+void fuzz_put_token(struct cg_buf *b, char kind, cg_str text);
 
 /* Log only errors: the targets refuse most inputs, and a line per input on
  * stderr would cost more than the code under test. */

@@ -11,8 +11,9 @@
  * bytes; cg_utf8_valid agrees with the JSON writer's own UTF-8 reading. */
 #include <stdlib.h>
 
+#include "cgate/cgate.h"
 #include "fuzz.h"
-#include "core/validate_internal.h"
+#include "core/json_write.h"
 #include "lambda/lambda_internal.h"
 
 static struct cg_arena *arena;

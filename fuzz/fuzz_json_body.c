@@ -11,7 +11,10 @@
  * back with cg_json_write_model, is valid JSON. */
 #include <stdlib.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/body.h"
+#include "core/body_bind.h"
+#include "core/model.h"
 #include "fuzz.h"
 #include "app.h"
 

@@ -3,7 +3,8 @@
 #
 # The target starts from a copy of its seeds in BUILD_DIR/corpus/TARGET
 # (fuzz/corpus/TARGET, the reproducers in fuzz/crashes/TARGET-*, and for
-# lambda_event the AWS fixtures in ../shared/fixtures/events when present),
+# lambda_event the repository's event fixtures, tests/fixtures/events, plus
+# the AWS samples of CG_SHARED_FIXTURES when that folder exists),
 # so that what it learns stays in the build directory. Crashes go to
 # BUILD_DIR/crashes/. Prints one line of figures and appends it to
 # BUILD_DIR/summary.txt; exits non-zero when the fuzzer found anything (a
@@ -28,9 +29,14 @@ cp "$src/fuzz/corpus/$target/"* "$corpus/"
 for f in "$src/fuzz/crashes/$target"-*; do
     [ -e "$f" ] && cp "$f" "$corpus/"
 done
-fixtures=$src/../shared/fixtures/events
-if [ "$target" = lambda_event ] && [ -d "$fixtures" ]; then
-    find "$fixtures" -name '*.json' -exec cp {} "$corpus/" \;
+# Fixture names repeat across folders: each seed is named by its path.
+if [ "$target" = lambda_event ]; then
+    for fixtures in "$src/tests/fixtures/events" "${CG_SHARED_FIXTURES:-$src/../shared/fixtures}/events"; do
+        [ -d "$fixtures" ] || continue
+        find "$fixtures" -name '*.json' | while read -r f; do
+            cp "$f" "$corpus/seed-$(echo "${f#"$fixtures"/}" | tr / -)"
+        done
+    done
 fi
 
 # The app's own error lines (a refused header, a handler failing on

@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <yajl/yajl_parse.h>
-
 #include "cgate/codec.h"
 #include "fuzz.h"
 
@@ -58,19 +56,10 @@ cg_str fuzz_base64url(struct cg_arena *a, cg_str bytes)
     return cg_buf_str(&text);
 }
 
-bool fuzz_json_valid(cg_str s)
-{
-    yajl_handle h = yajl_alloc(NULL, NULL, NULL);
-    bool ok = yajl_parse(h, (const unsigned char *)s.ptr, s.len) == yajl_status_ok &&
-              yajl_complete_parse(h) == yajl_status_ok;
-    yajl_free(h);
-    return ok;
-}
-
 void fuzz_quiet_logs(void)
 {
     setenv("LOG_LEVEL", "error", 1);
-    cg_log_init();
+    cg_log_init(CG_LOG_TEXT);
 }
 
 const char *fuzz_data_path(char *buf, size_t size, const char *name)

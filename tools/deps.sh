@@ -4,7 +4,7 @@
 # and fails.
 set -eu
 
-build="cmake ninja-build gcc pkg-config libuv1-dev libyajl-dev libsqlite3-dev node-llhttp libssl-dev zlib1g-dev libbrotli-dev"
+build="cmake ninja-build gcc pkg-config libuv1-dev libsqlite3-dev node-llhttp libssl-dev zlib1g-dev libbrotli-dev"
 # npm fetches the docs pages' files (docs-ui/); Debian's npm only when there is none.
 command -v npm >/dev/null 2>&1 || build="$build npm"
 # clang with libFuzzer for the fuzz targets (fuzz/); `make test` runs them briefly.
@@ -19,7 +19,7 @@ cross=""
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
     cross="arm64"
     package="$package gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
-    for pkg in libuv1-dev libyajl-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev; do
+    for pkg in libuv1-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev; do
         package="$package $pkg:arm64"
     done
 fi

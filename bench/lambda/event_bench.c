@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     if (!event)
         return 1;
     setenv("ITEMS_DB", ":memory:", 1);
-    cg_log_init();
+    cg_log_init(CG_LOG_TEXT);
     struct cg_app *app = items_app_new();
     int rc = 1;
     if (app && cg_app_start(app) == 0) {

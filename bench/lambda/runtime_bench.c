@@ -1,5 +1,5 @@
 /* runtime_bench: a Lambda Runtime API emulator built for measurement
- * (../shared/research/runtime.md §1). One thread, blocking sockets on
+ * (docs/design/runtime-api.md). One thread, blocking sockets on
  * 127.0.0.1, HTTP/1.1 keep-alive; poll() only picks whichever of the
  * listener, the connections and the bootstrap itself (a pidfd) is ready.
  *
@@ -16,7 +16,7 @@
  *       memory (VmHWM, read just before SIGKILL).
  *
  * The bootstrap inherits this environment plus the variables Lambda sets
- * (runtime.md §1.11); its stdout and stderr go to this program's stderr.
+ * (runtime-api.md §11); its stdout and stderr go to this program's stderr.
  * Every answer must be a gateway response with statusCode 200: an /error
  * post, another status, a bad request or the bootstrap dying is a failure,
  * and any failure makes the exit status 1. Usage errors exit 2. */
@@ -47,7 +47,7 @@ extern char **environ;
 #define API             "/2018-06-01/runtime"
 #define MAX_CONNS       16
 #define MAX_HEAD        16384
-#define MAX_BODY        (6u * 1024 * 1024 + 100) /* Lambda's payload limit (runtime.md §1.10) */
+#define MAX_BODY        (6u * 1024 * 1024 + 100) /* Lambda's payload limit (runtime-api.md §10) */
 #define WARMUP          500                      /* warm mode: invocations before the clock starts */
 #define COLD_TIMEOUT_S  60                       /* one cold start, or a warm-up, interpreters included */
 #define FUNCTION_ARN    "arn:aws:lambda:eu-west-1:210987654321:function:bench"
@@ -435,7 +435,7 @@ static void emulator_reset(struct emulator *em)
 
 /* ---- the bootstrap ---- */
 
-/* What Lambda sets for a custom runtime (runtime.md §1.11). */
+/* What Lambda sets for a custom runtime (runtime-api.md §11). */
 static void set_lambda_environment(const struct emulator *em)
 {
     char cwd[4096];

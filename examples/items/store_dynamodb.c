@@ -99,23 +99,17 @@ static void write_item(struct cg_json *j, const struct item *it)
     cg_json_obj_end(j);
 }
 
-static cg_str copy_attr(struct cg_arena *a, yajl_val item, const char *name)
+/* An item of a response, copied into the request's arena: the response
+ * is freed before the handler answers. */
+static int read_item(struct cg_arena *a, const struct cg_json_value *item, struct item *out)
 {
-    const char *s = cg_ddb_attr(item, name, "S");
-    return s ? cg_arena_strdup(a, cg_str_c(s)) : (cg_str){ NULL, 0 };
-}
-
-static int read_item(struct cg_arena *a, yajl_val item, struct item *out)
-{
-    const char *id = cg_ddb_attr(item, "id", "N"), *price = cg_ddb_attr(item, "price", "N");
-    out->name = copy_attr(a, item, "name");
-    out->description = copy_attr(a, item, "description");
-    if (!id || !price || !out->name.ptr) {
+    cg_str name = cg_ddb_attr_s(item, "name"), description = cg_ddb_attr_s(item, "description");
+    if (!name.ptr || !cg_ddb_attr_int(item, "id", &out->id) || !cg_ddb_attr_double(item, "price", &out->price)) {
         snprintf(last_error, sizeof last_error, "an item in the table lacks id, name or price");
         return STORE_ERROR;
     }
-    out->id = strtoll(id, NULL, 10);
-    out->price = strtod(price, NULL);
+    out->name = cg_arena_strdup(a, name);
+    out->description = description.ptr ? cg_arena_strdup(a, description) : (cg_str){ NULL, 0 };
     return STORE_OK;
 }
 
@@ -144,11 +138,8 @@ static int next_id(struct ddb_store *s, int64_t *id)
     cg_json_cstr(&r.json, "UPDATED_NEW");
     struct cg_ddb_result res;
     int rc = cg_ddb_send(s->ddb, &r, &res);
-    const char *last = rc == CG_DDB_OK ? cg_ddb_attr(cg_ddb_member(res.doc, "Attributes"), "last_id", "N") : NULL;
-    if (last)
-        *id = strtoll(last, NULL, 10);
     int result = rc == CG_DDB_OK ? STORE_OK : fail("next id", rc, &res);
-    if (rc == CG_DDB_OK && !last) {
+    if (rc == CG_DDB_OK && !cg_ddb_attr_int(cg_json_member(res.doc, "Attributes"), "last_id", id)) {
         snprintf(last_error, sizeof last_error, "next id: the answer has no last_id");
         result = STORE_ERROR;
     }
@@ -200,7 +191,7 @@ static int ddb_get(struct store *base, struct cg_arena *a, int64_t id, struct it
     cg_json_bool(&r.json, true);
     struct cg_ddb_result res;
     int rc = cg_ddb_send(s->ddb, &r, &res);
-    yajl_val item = rc == CG_DDB_OK ? cg_ddb_member(res.doc, "Item") : NULL;
+    const struct cg_json_value *item = cg_json_member(res.doc, "Item");
     int result = rc != CG_DDB_OK ? fail("get item", rc, &res) : item ? read_item(a, item, out) : STORE_NOT_FOUND;
     cg_ddb_result_free(&res);
     return result;
@@ -223,7 +214,8 @@ static int ddb_remove(struct store *base, int64_t id)
 
 /* One Query page of up to `limit` items of the partition, after `start`
  * (a LastEvaluatedKey, or NULL for the first page). */
-static int query_page(struct ddb_store *s, int64_t limit, yajl_val start, struct cg_ddb_result *res)
+static int query_page(struct ddb_store *s, int64_t limit, const struct cg_json_value *start,
+                      struct cg_ddb_result *res)
 {
     struct cg_ddb_request r;
     cg_ddb_begin(&r, "Query", s->table);
@@ -240,7 +232,7 @@ static int query_page(struct ddb_store *s, int64_t limit, yajl_val start, struct
     cg_json_int(&r.json, limit);
     if (start) {
         cg_json_key(&r.json, "ExclusiveStartKey");
-        cg_ddb_write_value(&r.json, start);
+        cg_json_write_value(&r.json, start);
     }
     int rc = cg_ddb_send(s->ddb, &r, res);
     return rc == CG_DDB_OK ? STORE_OK : fail("list items", rc, res);
@@ -257,16 +249,17 @@ static int ddb_list(struct store *base, struct cg_arena *a, int64_t limit, int64
     int rc = STORE_OK;
     do {
         struct cg_ddb_result prev = page;
-        rc = query_page(s, to_skip + limit - (int64_t)count, cg_ddb_member(prev.doc, "LastEvaluatedKey"), &page);
+        rc = query_page(s, to_skip + limit - (int64_t)count, cg_json_member(prev.doc, "LastEvaluatedKey"), &page);
         cg_ddb_result_free(&prev);
-        yajl_val found = cg_ddb_member(page.doc, "Items");
-        for (size_t i = 0; rc == STORE_OK && YAJL_IS_ARRAY(found) && i < found->u.array.len; i++) {
+        const struct cg_json_value *found = cg_json_member(page.doc, "Items");
+        size_t nfound = found && found->type == CG_JSON_ARRAY ? found->len : 0;
+        for (size_t i = 0; rc == STORE_OK && i < nfound; i++) {
             if (to_skip > 0)
                 to_skip--;
             else
-                rc = read_item(a, found->u.array.values[i], &out[count++]);
+                rc = read_item(a, &found->items[i], &out[count++]);
         }
-    } while (rc == STORE_OK && (int64_t)count < limit && cg_ddb_member(page.doc, "LastEvaluatedKey"));
+    } while (rc == STORE_OK && (int64_t)count < limit && cg_json_member(page.doc, "LastEvaluatedKey"));
     cg_ddb_result_free(&page);
     *items = out;
     *n = count;

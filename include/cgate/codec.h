@@ -1,6 +1,7 @@
 /* Byte encodings shared by the transports and handy in handlers: base64 (how
- * gateways carry binary bodies) and UTF-8 validation (whether a body can
- * travel as JSON text). */
+ * gateways carry binary bodies, and JWTs their parts) and UTF-8 validation
+ * (whether a body can travel as JSON text). The core's: src/core/base64.c,
+ * src/core/utf8.c. */
 #ifndef CGATE_CODEC_H
 #define CGATE_CODEC_H
 

@@ -1,23 +1,24 @@
 /* DynamoDB over its JSON protocol (X-Amz-Target: DynamoDB_20120810.<Op>):
  * any operation, with the request written by the JSON writer and the
- * response parsed by yajl. docs/aws.md shows GetItem, PutItem with a
- * condition, UpdateItem, DeleteItem, Query and Scan with pagination.
+ * response read into a tree of cgate's JSON values (json.h). docs/aws.md
+ * shows GetItem, PutItem with a condition, UpdateItem, DeleteItem, Query
+ * and Scan with pagination.
  *
  *   struct cg_ddb_request r;
  *   cg_ddb_begin(&r, "GetItem", "Items");          // {"TableName":"Items"
  *   cg_json_key(&r.json, "Key"); ...                // the other members
  *   struct cg_ddb_result res;
  *   int rc = cg_ddb_send(ddb, &r, &res);            // CG_DDB_OK or an error below
- *   yajl_val item = cg_ddb_member(res.doc, "Item");
+ *   const struct cg_json_value *item = cg_json_member(res.doc, "Item");
+ *   cg_str name = cg_ddb_attr_s(item, "name");     // {"name": {"S": "..."}}
  *   cg_ddb_result_free(&res);
  *
  * A client is safe to share between threads (see aws.h). */
 #ifndef CGATE_DYNAMODB_H
 #define CGATE_DYNAMODB_H
 
+#include <stdbool.h>
 #include <stdint.h>
-
-#include <yajl/yajl_tree.h>
 
 #include "aws.h"
 #include "json.h"
@@ -53,9 +54,12 @@ struct cg_ddb_request {
 void cg_ddb_begin(struct cg_ddb_request *r, const char *operation, const char *table);
 
 struct cg_ddb_result {
-    yajl_val doc;       /* the response object; NULL after an error */
-    char message[320];  /* after an error: "<code>: <message>" */
+    /* The response object, and everything in it, until cg_ddb_result_free;
+     * NULL after an error. */
+    const struct cg_json_value *doc;
+    char message[320]; /* after an error: "<code>: <message>" */
     int attempts;
+    struct cg_arena *arena; /* private: holds doc */
 };
 
 /* Send the request and parse the answer. Returns CG_DDB_OK with res->doc
@@ -64,17 +68,22 @@ int cg_ddb_send(struct cg_ddb *ddb, struct cg_ddb_request *r, struct cg_ddb_resu
 void cg_ddb_result_free(struct cg_ddb_result *res);
 const char *cg_ddb_status_name(int status);
 
-/* Attribute values: {"S": "text"} and {"N": "12"}. */
+/* Attribute values written into a request: {"S": "text"} and {"N": "12"}.
+ * A value read from a response (a LastEvaluatedKey sent back as the
+ * ExclusiveStartKey) is written whole by cg_json_write_value. */
 void cg_ddb_write_s(struct cg_json *j, cg_str s);
 void cg_ddb_write_n(struct cg_json *j, int64_t n);
-/* Any value of a response (a LastEvaluatedKey) written into a request, as
- * an ExclusiveStartKey. */
-void cg_ddb_write_value(struct cg_json *j, yajl_val v);
 
-/* obj[name], or NULL. */
-yajl_val cg_ddb_member(yajl_val obj, const char *name);
-/* The string inside item[name][type] ("S" or "N"), or NULL. */
-const char *cg_ddb_attr(yajl_val item, const char *name, const char *type);
+/* Attributes of an item read from a response (a map of attribute values,
+ * such as "Item", "Attributes" or an entry of "Items"); item may be NULL.
+ *
+ * The text of item[name] when it is a string, {"S": "text"}; else
+ * { NULL, 0 }. It lives as long as the result. */
+cg_str cg_ddb_attr_s(const struct cg_json_value *item, const char *name);
+/* True, with *out set, when item[name] is a number, {"N": "12"}, that is an
+ * integer in int64_t's range, or any number for the double. */
+bool cg_ddb_attr_int(const struct cg_json_value *item, const char *name, int64_t *out);
+bool cg_ddb_attr_double(const struct cg_json_value *item, const char *name, double *out);
 
 /* Wait until DescribeTable says ACTIVE (polling), for up to timeout_ms. */
 int cg_ddb_wait_active(struct cg_ddb *ddb, const char *table, int timeout_ms, struct cg_ddb_result *res);

@@ -8,7 +8,11 @@
  * request_id, domain, authorizer (JWT claims, a Lambda authorizer's
  * context, IAM identity) and the raw event. Locally they hold what the
  * connection gives: client_addr is the peer, domain the Host header,
- * request_id the server's own id, stage, authorizer and event are absent. */
+ * request_id the server's own id, stage, authorizer and event are absent.
+ *
+ * Where the code runs and the Lambda details are kept by the Lambda
+ * transport (library cgate_lambda, which every app links); the credentials
+ * and the error shape are the core's. */
 #ifndef CGATE_GATEWAY_H
 #define CGATE_GATEWAY_H
 
@@ -80,10 +84,5 @@ bool cg_cold_start(void);
  * after the dynamic loader) until it first asked the Runtime API for an
  * event; negative until then, and always outside the Runtime API loop. */
 double cg_init_duration_ms(void);
-
-/* For the Runtime API loop: before each GET /invocation/next (the first
- * call ends the init phase), and when an invocation starts on this thread. */
-void cg_lambda_note_next(void);
-void cg_lambda_note_invocation(void);
 
 #endif

@@ -113,13 +113,32 @@ struct cg_model {
     size_t nfields;
 };
 
+/* Compile-time checks of the field macros below: a member whose C type
+ * does not bind as the declared kind would be written with the bytes of
+ * another type, so the declaration must not compile. CG_STATIC_CHECK_ is 0
+ * when cond holds; otherwise the compiler stops with msg. */
+#define CG_STATIC_CHECK_(cond, msg) (0 * sizeof(struct { _Static_assert(cond, msg); char c_; }))
+/* The cg_type a member of type T binds as; 0 for a type none binds as. */
+#define CG_KIND_OF_(T, member)                                                          \
+    _Generic(((T *)0)->member, cg_str: CG_STRING, int64_t: CG_INT, double: CG_NUMBER, \
+             bool: CG_BOOL, int: CG_ENUM, default: 0)
+#define CG_MEMBER_KIND_(T, member, kind)                                                              \
+    (enum cg_type)((kind) + CG_STATIC_CHECK_(CG_KIND_OF_(T, member) == (kind),                       \
+                                             "the C type of the member does not bind as the declared kind: " \
+                                             "CG_STRING needs cg_str, CG_INT int64_t, CG_NUMBER double, " \
+                                             "CG_BOOL bool, CG_ENUM int"))
+#define CG_MEMBER_IS_(T, member, type, msg) CG_STATIC_CHECK_(_Generic(((T *)0)->member, type: 1, default: 0), msg)
+
 /* A required field, or an optional string (absent or null -> ptr NULL). */
 #define CG_FIELD(T, member, kind, ...) \
-    { .name = #member, .offset = offsetof(T, member), .type = (kind), __VA_ARGS__ }
+    { .name = #member, .offset = offsetof(T, member), .type = CG_MEMBER_KIND_(T, member, kind), __VA_ARGS__ }
 /* An optional number/int/bool: `present` is a bool member set when given. */
-#define CG_FIELD_OPT(T, member, present, kind, ...)                              \
-    { .name = #member, .offset = offsetof(T, member), .type = (kind), .optional = true, \
-      .present_offset = 1 + offsetof(T, present), __VA_ARGS__ }
+#define CG_FIELD_OPT(T, member, present, kind, ...)                                                       \
+    { .name = #member, .offset = offsetof(T, member), .type = CG_MEMBER_KIND_(T, member, kind),          \
+      .optional = true,                                                                                  \
+      .present_offset = 1 + offsetof(T, present) +                                                      \
+                        CG_MEMBER_IS_(T, present, bool, "CG_FIELD_OPT: the presence member must be a bool"), \
+      __VA_ARGS__ }
 /* A nested object, an embedded struct of the model's type:
  *   CG_FIELD_MODEL(struct order, owner, &address_model)
  * Optional, with a bool member set when given:
@@ -127,15 +146,21 @@ struct cg_model {
 #define CG_FIELD_MODEL(T, member, m, ...)                                              \
     { .name = #member, .offset = offsetof(T, member), .model = (m),                   \
       .member_size = sizeof(((T *)0)->member), __VA_ARGS__ }
-#define CG_FIELD_MODEL_OPT(T, member, present, m, ...)                                 \
-    CG_FIELD_MODEL(T, member, m, .optional = true, .present_offset = 1 + offsetof(T, present), __VA_ARGS__)
+#define CG_FIELD_MODEL_OPT(T, member, present, m, ...)                                                    \
+    CG_FIELD_MODEL(T, member, m, .optional = true,                                                        \
+                   .present_offset = 1 + offsetof(T, present) +                                           \
+                                     CG_MEMBER_IS_(T, present, bool,                                      \
+                                                   "CG_FIELD_MODEL_OPT: the presence member must be a bool"), \
+                   __VA_ARGS__)
 /* A JSON array in a struct cg_list member, of scalars with per-item
  * constraints or of a model; .optional = true allows absent or null:
  *   CG_FIELD_LIST(struct order, tags, CG_STRING, CG_MAX_LEN(20), CG_MIN_ITEMS(1))
  *   CG_FIELD_MODEL_LIST(struct order, lines, &line_model, CG_MAX_ITEMS(100)) */
-#define CG_FIELD_LIST(T, member, kind, ...)                                            \
-    { .name = #member, .offset = offsetof(T, member), .type = (kind), .list = true,   \
-      .member_size = sizeof(((T *)0)->member), __VA_ARGS__ }
+#define CG_FIELD_LIST(T, member, kind, ...)                                                       \
+    { .name = #member, .offset = offsetof(T, member), .type = (kind), .list = true,              \
+      .member_size = sizeof(((T *)0)->member) +                                                  \
+                     CG_MEMBER_IS_(T, member, struct cg_list, "a list field needs a struct cg_list member"), \
+      __VA_ARGS__ }
 #define CG_FIELD_MODEL_LIST(T, member, m, ...) CG_FIELD_LIST(T, member, 0, .model = (m), __VA_ARGS__)
 #define CG_MIN_ITEMS(n) .min_items = (n)
 #define CG_MAX_ITEMS(n) .max_items = (n)

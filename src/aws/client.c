@@ -19,9 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <yajl/yajl_tree.h>
-
 #include "aws/aws_internal.h"
+#include "cgate/json.h"
 #include "net/http1_internal.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000
@@ -247,16 +246,15 @@ static void error_code_from_body(struct cg_aws_response *res)
 {
     if (res->error_code[0] || res->body.len == 0)
         return;
-    cg_buf_putc(&res->body, '\0');
-    res->body.len--;
-    yajl_val doc = yajl_tree_parse(res->body.data, NULL, 0);
-    const char *path[] = { "__type", NULL };
-    const char *type = YAJL_GET_STRING(yajl_tree_get(doc, path, yajl_t_string));
-    if (type) {
-        const char *hash = strrchr(type, '#');
-        snprintf(res->error_code, sizeof res->error_code, "%s", hash ? hash + 1 : type);
-    }
-    yajl_tree_free(doc);
+    struct cg_arena *a = cg_arena_new();
+    const struct cg_json_value *doc = cg_json_parse(a, cg_buf_str(&res->body), CG_JSON_MAX_DEPTH, NULL);
+    cg_str type = cg_json_as_str(cg_json_member(doc, "__type"));
+    size_t code = type.len;
+    while (code > 0 && type.ptr[code - 1] != '#')
+        code--;
+    if (type.ptr)
+        snprintf(res->error_code, sizeof res->error_code, "%.*s", (int)(type.len - code), type.ptr + code);
+    cg_arena_free(a);
 }
 
 enum outcome { GOT_RESPONSE, NO_RESPONSE, NO_RESPONSE_FROM_IDLE };

@@ -6,7 +6,7 @@
  * Names: an IP literal is used as is; anything else goes through
  * getaddrinfo. That needs glibc's resolver, which since glibc 2.34 lives in
  * libc.so.6 itself, so a bootstrap linked dynamically against libc alone
- * (the plan in DESIGN.md) resolves names on Lambda. A fully static glibc
+ * (docs/design/bootstrap.md) resolves names on Lambda. A fully static glibc
  * build cannot load it: such a build must use an IP-literal endpoint. */
 #include <arpa/inet.h>
 #include <errno.h>

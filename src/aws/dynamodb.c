@@ -1,5 +1,6 @@
 /* DynamoDB's JSON 1.0 protocol on top of cg_aws_call: POST / with the
  * operation in X-Amz-Target, errors as {"__type":"...#Code","message":..}. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,28 +96,37 @@ static enum cg_ddb_status status_of(const char *code)
 }
 
 /* DynamoDB says "message"; some errors say "Message". */
-static void describe_error(yajl_val doc, const char *code, int http_status, struct cg_ddb_result *res)
+static void describe_error(const struct cg_json_value *doc, const char *code, int http_status,
+                           struct cg_ddb_result *res)
 {
-    const char *msg = cg_ddb_member(doc, "message") ? YAJL_GET_STRING(cg_ddb_member(doc, "message"))
-                                                    : YAJL_GET_STRING(cg_ddb_member(doc, "Message"));
-    snprintf(res->message, sizeof res->message, "%s: %s (HTTP %d)", *code ? code : "error",
-             msg ? msg : "no message", http_status);
+    cg_str msg = cg_json_as_str(cg_json_member(doc, "message"));
+    if (!msg.ptr)
+        msg = cg_json_as_str(cg_json_member(doc, "Message"));
+    if (!msg.ptr)
+        msg = CG_STR("no message");
+    snprintf(res->message, sizeof res->message, "%s: %.*s (HTTP %d)", *code ? code : "error", (int)msg.len, msg.ptr,
+             http_status);
 }
 
-/* Parse the answer of a call that got one. */
+/* Parse the answer of a call that got one: the tree, and the body its
+ * strings point into, in the result's arena. */
 static int read_answer(struct cg_aws_response *ar, struct cg_ddb_result *res)
 {
-    cg_buf_putc(&ar->body, '\0'); /* yajl_tree wants a C string */
-    char why[128] = "";
-    yajl_val doc = yajl_tree_parse(ar->body.data, why, sizeof why);
+    res->arena = cg_arena_new();
+    cg_str body = cg_arena_strdup(res->arena, cg_buf_str(&ar->body));
+    struct cg_json_error why;
+    const struct cg_json_value *doc = cg_json_parse(res->arena, body, CG_JSON_MAX_DEPTH, &why);
     if (ar->status != 200) {
         describe_error(doc, ar->error_code, ar->status, res);
-        yajl_tree_free(doc);
+        cg_ddb_result_free(res);
         return ar->error_code[0] ? status_of(ar->error_code) : CG_DDB_FAILED;
     }
-    if (!YAJL_IS_OBJECT(doc)) {
-        snprintf(res->message, sizeof res->message, "the answer is not a JSON object: %s", why);
-        yajl_tree_free(doc);
+    if (!doc || doc->type != CG_JSON_OBJECT) {
+        if (doc)
+            why = (struct cg_json_error){ "not an object", 0 };
+        snprintf(res->message, sizeof res->message, "the answer is not a JSON object: %s at byte %zu", why.reason,
+                 why.pos);
+        cg_ddb_result_free(res);
         return CG_DDB_FAILED;
     }
     res->doc = doc;
@@ -154,7 +164,8 @@ int cg_ddb_send(struct cg_ddb *ddb, struct cg_ddb_request *r, struct cg_ddb_resu
 
 void cg_ddb_result_free(struct cg_ddb_result *res)
 {
-    yajl_tree_free(res->doc);
+    cg_arena_free(res->arena);
+    res->arena = NULL;
     res->doc = NULL;
 }
 
@@ -178,44 +189,52 @@ void cg_ddb_write_n(struct cg_json *j, int64_t n)
     cg_json_obj_end(j);
 }
 
-void cg_ddb_write_value(struct cg_json *j, yajl_val v)
+/* The text inside item[name][type]; { NULL, 0 } when there is none. */
+static cg_str attr_text(const struct cg_json_value *item, const char *name, const char *type)
 {
-    if (YAJL_IS_OBJECT(v)) {
-        cg_json_obj_begin(j);
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            cg_json_key(j, v->u.object.keys[i]);
-            cg_ddb_write_value(j, v->u.object.values[i]);
-        }
-        cg_json_obj_end(j);
-    } else if (YAJL_IS_ARRAY(v)) {
-        cg_json_arr_begin(j);
-        for (size_t i = 0; i < v->u.array.len; i++)
-            cg_ddb_write_value(j, v->u.array.values[i]);
-        cg_json_arr_end(j);
-    } else if (YAJL_IS_STRING(v)) {
-        cg_json_cstr(j, YAJL_GET_STRING(v));
-    } else if (YAJL_IS_NUMBER(v)) {
-        cg_json_raw(j, cg_str_c(YAJL_GET_NUMBER(v))); /* as it came: no precision lost */
-    } else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
-        cg_json_bool(j, YAJL_IS_TRUE(v));
-    } else {
-        cg_json_null(j);
-    }
+    return cg_json_as_str(cg_json_member(cg_json_member(item, name), type));
 }
 
-yajl_val cg_ddb_member(yajl_val obj, const char *name)
+cg_str cg_ddb_attr_s(const struct cg_json_value *item, const char *name)
 {
-    if (!YAJL_IS_OBJECT(obj))
-        return NULL;
-    for (size_t i = 0; i < obj->u.object.len; i++)
-        if (strcmp(obj->u.object.keys[i], name) == 0)
-            return obj->u.object.values[i];
-    return NULL;
+    return attr_text(item, name, "S");
 }
 
-const char *cg_ddb_attr(yajl_val item, const char *name, const char *type)
+/* An N attribute as a C string for strtoll and strtod; DynamoDB's numbers
+ * have at most 38 digits. */
+static bool attr_number(const struct cg_json_value *item, const char *name, char *digits, size_t size)
 {
-    return YAJL_GET_STRING(cg_ddb_member(cg_ddb_member(item, name), type));
+    cg_str text = attr_text(item, name, "N");
+    if (!text.ptr || text.len == 0 || text.len >= size)
+        return false;
+    memcpy(digits, text.ptr, text.len);
+    digits[text.len] = '\0';
+    return true;
+}
+
+bool cg_ddb_attr_int(const struct cg_json_value *item, const char *name, int64_t *out)
+{
+    char digits[64], *end;
+    if (!attr_number(item, name, digits, sizeof digits))
+        return false;
+    errno = 0;
+    long long n = strtoll(digits, &end, 10);
+    if (*end || errno)
+        return false;
+    *out = n;
+    return true;
+}
+
+bool cg_ddb_attr_double(const struct cg_json_value *item, const char *name, double *out)
+{
+    char digits[64], *end;
+    if (!attr_number(item, name, digits, sizeof digits))
+        return false;
+    double n = strtod(digits, &end);
+    if (*end)
+        return false;
+    *out = n;
+    return true;
 }
 
 /* ---- tables ---- */
@@ -234,9 +253,9 @@ int cg_ddb_wait_active(struct cg_ddb *ddb, const char *table, int timeout_ms, st
         int rc = cg_ddb_send(ddb, &r, res);
         if (rc != CG_DDB_OK)
             return rc;
-        const char *path[] = { "Table", "TableStatus", NULL };
+        cg_str table_status = cg_json_as_str(cg_json_member(cg_json_member(res->doc, "Table"), "TableStatus"));
         char status[32];
-        snprintf(status, sizeof status, "%s", YAJL_GET_STRING(yajl_tree_get(res->doc, path, yajl_t_string)) ?: "");
+        snprintf(status, sizeof status, "%.*s", (int)table_status.len, table_status.ptr ? table_status.ptr : "");
         if (strcmp(status, "ACTIVE") == 0)
             return CG_DDB_OK;
         cg_ddb_result_free(res);

@@ -4,7 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/app_internal.h"
+#include "core/docs.h"
+#include "core/handler.h"
+#include "core/model.h"
+#include "core/openapi.h"
+#include "core/patterns.h"
+#include "core/response_internal.h"
 
 struct cg_app *cg_app_new(const struct cg_app_opts *opts)
 {

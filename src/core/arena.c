@@ -1,4 +1,9 @@
-/* Per-request arena: a list of chunks; allocations bump a pointer. */
+/* Per-request arena: a list of chunks; allocations bump a pointer.
+ *
+ * Under AddressSanitizer the bytes of a chunk that no allocation holds are
+ * poisoned: a write past an allocation, or a read of memory the arena gave
+ * out before a reset, is a report rather than silence (malloc's own
+ * redzones never see inside a chunk). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +14,23 @@
 
 #define ARENA_CHUNK 8192
 #define ARENA_ALIGN 16
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#elif defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#endif
+
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define poison(p, n) ((void)(p), (void)(n))
+#define unpoison(p, n) ((void)(p), (void)(n))
+#endif
 
 struct chunk {
     struct chunk *next;
@@ -51,6 +73,7 @@ static struct chunk *chunk_new(size_t size, struct chunk *next)
     c->next = next;
     c->size = size;
     c->used = 0;
+    poison(c->data, size);
     return c;
 }
 
@@ -92,6 +115,7 @@ void cg_arena_reset(struct cg_arena *a)
         c = next;
     }
     first->used = 0;
+    poison(first->data, first->size);
     a->head = first;
     a->last = NULL;
 }
@@ -101,9 +125,9 @@ static size_t align_up(size_t n)
     return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
-void *cg_arena_alloc(struct cg_arena *a, size_t size)
+void *cg_arena_alloc(struct cg_arena *a, size_t asked)
 {
-    size = align_up(size ? size : 1);
+    size_t size = align_up(asked ? asked : 1);
     struct chunk *c = a->head;
     if (c->size - c->used < size) {
         size_t want = size > ARENA_CHUNK / 4 ? size : ARENA_CHUNK;
@@ -113,6 +137,7 @@ void *cg_arena_alloc(struct cg_arena *a, size_t size)
             c->next = chunk_new(want, c->next);
             c->next->used = size;
             a->last = NULL;
+            unpoison(c->next->data, asked);
             return c->next->data;
         }
         c = a->head = chunk_new(want, c);
@@ -120,6 +145,7 @@ void *cg_arena_alloc(struct cg_arena *a, size_t size)
     void *p = c->data + c->used;
     c->used += size;
     a->last = p;
+    unpoison(p, asked);
     return p;
 }
 
@@ -138,6 +164,8 @@ void *cg_arena_realloc(struct cg_arena *a, void *p, size_t old_size, size_t new_
     if (p == a->last) {
         size_t start = (size_t)((char *)p - c->data);
         if (start + align_up(new_size) <= c->size) {
+            poison((char *)p + new_size, c->used - start > new_size ? c->used - start - new_size : 0);
+            unpoison(p, new_size);
             c->used = start + align_up(new_size ? new_size : 1);
             return p;
         }

@@ -3,8 +3,11 @@
  * scanner refuses whatever is not strict JSON in valid UTF-8 (NaN too, which
  * json.loads takes, and \u escapes of lone surrogates, which UTF-8 cannot
  * hold); the binder's errors only count if the whole body is JSON. */
-#include "body_internal.h"
-#include "json_scan.h"
+#include "cgate/cgate.h"
+#include "core/body.h"
+#include "core/body_bind.h"
+#include "core/json_scan.h"
+#include "core/json_write.h"
 
 static int on_scalar(const struct cg_json_scan *s, const struct jvalue *v)
 {

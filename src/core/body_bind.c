@@ -9,7 +9,10 @@
  * handed to the parent when the container closes, so that they come out in
  * pydantic's order: fields as declared, items by index, nested errors in
  * place. A repeated key counts once, its last value, as with json.loads. */
-#include "body_internal.h"
+#include "cgate/cgate.h"
+#include "core/body_bind.h"
+#include "core/body_value.h"
+#include "core/model.h"
 
 /* Past CG_BODY_MAX_ERRORS errors, or inputs adding up to this many bytes,
  * the body's remaining errors are left out: a body of bad items cannot make

@@ -3,8 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "body_internal.h"
-#include "json_scan.h"
+#include "cgate/cgate.h"
+#include "core/body_json.h"
+#include "core/json_scan.h"
 
 bool cg_json_is_integer_token(cg_str token)
 {

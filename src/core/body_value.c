@@ -4,7 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "body_internal.h"
+#include "cgate/cgate.h"
+#include "core/body_value.h"
 
 static const struct cg_vfail int_from_float =
     CG_VFAIL("int_from_float", "Input should be a valid integer, got a number with a fractional part");

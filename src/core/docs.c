@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <zlib.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/docs.h"
 #include "core/docs_assets.h"
+#include "core/openapi.h"
 
 #define DEFAULT_CDN "https://cdn.jsdelivr.net/npm"
 /* Assets served under a page's path: "{docs_url}/static/{file}". */

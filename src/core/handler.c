@@ -3,26 +3,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/body.h"
+#include "core/handler.h"
+#include "core/response_internal.h"
 
 static const char *const param_sources[] = {
     [CG_IN_PATH] = "path", [CG_IN_QUERY] = "query", [CG_IN_HEADER] = "header", [CG_IN_COOKIE] = "cookie",
 };
-
-void cg_response_detail(struct cg_response *res, int status, const char *detail)
-{
-    res->status = status;
-    res->body.len = 0;
-    if (!cg_status_allows_body(status))
-        return;
-    cg_response_set_header(res, CG_STR("content-type"), CG_STR("application/json"));
-    struct cg_json j;
-    cg_json_init(&j, &res->body);
-    cg_json_obj_begin(&j);
-    cg_json_key(&j, "detail");
-    cg_json_cstr(&j, detail);
-    cg_json_obj_end(&j);
-}
 
 /* The value of a parameter in the request, or ptr NULL when absent. Path
  * values come from the matched template, in template order. */

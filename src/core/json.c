@@ -4,47 +4,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
-#include "core/core_internal.h"
-#include "validate_internal.h"
-
-/* ---- UTF-8 ---- */
-
-int cg_utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    int len;
-    unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        else if (c == 0xed)
-            hi = 0x9f; /* surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xf4)
-            hi = 0x8f; /* beyond U+10FFFF */
-    } else {
-        return -1;
-    }
-    for (int i = 1; i < len; i++) {
-        if ((size_t)i >= n || s[i] < lo || s[i] > hi)
-            return -i;
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return len;
-}
+#include "cgate/cgate.h"
+#include "core/int64.h"
+#include "core/json_write.h"
+#include "core/utf8.h"
 
 /* ---- strings ---- */
 
@@ -381,61 +346,4 @@ void cg_json_raw(struct cg_json *j, cg_str json)
 {
     start_item(j);
     cg_buf_append_str(j->out, json);
-}
-
-/* yajl's short message without its "parse error: " prefix and newline. */
-cg_str cg_yajl_reason(struct cg_arena *a, yajl_handle h, cg_str json)
-{
-    unsigned char *text = yajl_get_error(h, 0, (const unsigned char *)json.ptr, json.len);
-    cg_str msg = cg_str_c((const char *)text);
-    const char *sep = strstr(msg.ptr, ": ");
-    if (sep) {
-        msg.len -= (size_t)(sep + 2 - msg.ptr);
-        msg.ptr = sep + 2;
-    }
-    while (msg.len && (msg.ptr[msg.len - 1] == '\n' || msg.ptr[msg.len - 1] == ' '))
-        msg.len--;
-    msg = cg_arena_strdup(a, msg);
-    yajl_free_error(h, text);
-    return msg;
-}
-
-/* The value of the 4 hex digits at p[at], or UINT32_MAX when they are not. */
-static uint32_t hex4(cg_str s, size_t at)
-{
-    if (at + 4 > s.len)
-        return UINT32_MAX;
-    uint32_t v = 0;
-    for (size_t i = at; i < at + 4; i++) {
-        char c = s.ptr[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return UINT32_MAX;
-        v = v << 4 | (uint32_t)d;
-    }
-    return v;
-}
-
-size_t cg_json_find_lone_surrogate(cg_str json)
-{
-    for (size_t i = 0; i + 1 < json.len; i++) {
-        if (json.ptr[i] != '\\')
-            continue;
-        if (json.ptr[i + 1] != 'u') {
-            i++; /* an escaped character: "\\u" is no escape of a u */
-            continue;
-        }
-        uint32_t v = hex4(json, i + 2);
-        if (v >= 0xDC00 && v <= 0xDFFF)
-            return i;
-        if (v >= 0xD800 && v <= 0xDBFF) {
-            bool escape_follows = i + 7 < json.len && json.ptr[i + 6] == '\\' && json.ptr[i + 7] == 'u';
-            uint32_t low = escape_follows ? hex4(json, i + 8) : UINT32_MAX;
-            if (low < 0xDC00 || low > 0xDFFF)
-                return i;
-            i += 6; /* past the high half; the loop steps over the low one */
-        }
-        i++;
-    }
-    return SIZE_MAX;
 }

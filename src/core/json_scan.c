@@ -8,6 +8,7 @@
  *
  * Strings are the bulk of most JSON text, and usually plain ASCII: their
  * bytes are skipped sixteen or eight at a time until one that needs a look. */
+#include "cgate/cgate.h"
 #include "core/json_scan.h"
 
 #ifdef __SSE2__
@@ -15,7 +16,7 @@
 #endif
 
 #include "cgate/buf.h"
-#include "core/validate_internal.h"
+#include "core/utf8.h"
 
 #define ONES  0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL

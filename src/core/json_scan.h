@@ -16,7 +16,10 @@
  *
  * Nesting is tracked in a stack of one bit per open container, never by
  * recursion: its first 256 levels live in the scanner, deeper ones in the
- * arena, so that a caller may allow any depth. */
+ * arena, so that a caller may allow any depth.
+ *
+ * The tree mode of cgate/json.h (cg_json_parse, json_tree.c) is this
+ * scanner with callbacks that keep every token. */
 #ifndef CGATE_JSON_SCAN_H
 #define CGATE_JSON_SCAN_H
 

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgate/gateway.h"
 #include "cgate/json.h"
 #include "core/log_internal.h"
 
@@ -32,7 +31,7 @@ static bool access_lines;
  * longest invocation id the Lambda runtime accepts (1 KB). */
 static _Thread_local char request_id[1024];
 /* The first error logged: when start-up fails it is the cause, which
- * /init/error reports (main.c); the lines after it only add what failed
+ * /init/error reports (src/main/main.c); the lines after it only add what failed
  * with it ("start-up hook failed"). Written once, by whichever thread
  * logs it. */
 static char first_error[LINE_MAX_BYTES];
@@ -105,9 +104,9 @@ static void read_access_setting(void)
         cg_warn("CG_ACCESS_LOG=%s is not on or off; access lines stay %s", value, access_lines ? "on" : "off");
 }
 
-void cg_log_init(void)
+void cg_log_init(enum cg_log_format format)
 {
-    json_lines = cg_is_lambda();
+    json_lines = format == CG_LOG_JSON;
     /* no-color.org: any non-empty NO_COLOR switches colour off. */
     const char *no_colour = getenv("NO_COLOR");
     colour = !json_lines && isatty(STDERR_FILENO) && !(no_colour && *no_colour);
@@ -207,7 +206,7 @@ static void log_json(enum cg_log_level level, const char *fmt, va_list ap)
     log_json_end(&b);
 }
 
-const char *log_first_error(void)
+const char *cg_log_first_error(void)
 {
     return first_error;
 }

@@ -12,9 +12,6 @@ bool log_is_json(void);
 bool log_has_colour(void);
 /* Whether cg_access_log writes anything (CG_ACCESS_LOG; log.c). */
 bool log_wants_access_lines(void);
-/* The message of the first error the process logged, "" before any: after
- * a failed start-up, its cause. */
-const char *log_first_error(void);
 
 /* Open a JSON line in b (heap): {"timestamp":..,"level":..,"requestId":..
  * (requestId left out when empty); the caller adds its fields and calls

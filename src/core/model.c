@@ -1,7 +1,9 @@
 /* Models outside request binding: the start-up checks of their tables, and
  * writing a struct as JSON with only the model's fields, as FastAPI's
  * response_model filtering does. */
-#include "body_internal.h"
+#include "cgate/cgate.h"
+#include "core/model.h"
+#include "core/patterns.h"
 
 /* Deeper chains of distinct nested models are refused at start-up. */
 #define MAX_MODEL_NESTING 32

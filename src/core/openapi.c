@@ -10,7 +10,9 @@
 #include <ctype.h>
 #include <stdio.h>
 
-#include "openapi_internal.h"
+#include "cgate/cgate.h"
+#include "core/openapi.h"
+#include "core/schema.h"
 
 /* Temporary state of one build. */
 struct build {

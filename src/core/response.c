@@ -1,6 +1,9 @@
-#include "cgate/log.h"
-#include "cgate/response.h"
-#include "core/core_internal.h"
+/* Responses: headers as handlers and middleware set them, and the
+ * framework's own error body. */
+#include <string.h>
+
+#include "cgate/cgate.h"
+#include "core/response_internal.h"
 
 void cg_response_init(struct cg_response *r, struct cg_arena *arena)
 {
@@ -12,6 +15,21 @@ void cg_response_init(struct cg_response *r, struct cg_arena *arena)
     r->arena = arena;
     cg_buf_init(&r->body, arena);
     r->stream = (struct cg_stream_body){ 0 };
+}
+
+void cg_response_detail(struct cg_response *res, int status, const char *detail)
+{
+    res->status = status;
+    res->body.len = 0;
+    if (!cg_status_allows_body(status))
+        return;
+    cg_response_set_header(res, CG_STR("content-type"), CG_STR("application/json"));
+    struct cg_json j;
+    cg_json_init(&j, &res->body);
+    cg_json_obj_begin(&j);
+    cg_json_key(&j, "detail");
+    cg_json_cstr(&j, detail);
+    cg_json_obj_end(&j);
 }
 
 /* RFC 9110 token characters. */

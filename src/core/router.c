@@ -6,7 +6,8 @@
  * Starlette does, so the first route that matches wins. */
 #include <stdio.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/router.h"
 
 static int compile_error(char *err, size_t errlen, const struct cg_route *route, const char *why)
 {

@@ -5,8 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "openapi_internal.h"
-#include "validate_internal.h"
+#include "cgate/cgate.h"
+#include "core/int64.h"
+#include "core/schema.h"
 
 static const char *const type_names[] = {
     [CG_STRING] = "string", [CG_INT] = "integer", [CG_NUMBER] = "number",

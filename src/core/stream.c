@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/app_internal.h"
+#include "core/response_internal.h"
 #include "core/stream_internal.h"
 
 int cg_stream_response(struct cg_ctx *c, int status, const char *content_type, cg_stream_fn fn, void *arg)

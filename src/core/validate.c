@@ -1,118 +1,14 @@
-/* Validation: the 422 error list, the pattern registry, and the conversion
- * of text values (path, query, header, cookie) with pydantic v2's lax rules
- * and messages. */
+/* Validation: the conversion of text values (path, query, header, cookie)
+ * with pydantic v2's lax rules and messages, and the constraints' checks. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "validate_internal.h"
-
-/* ---- the error list ---- */
-
-void cg_verrors_init(struct cg_verrors *e, struct cg_arena *arena)
-{
-    *e = (struct cg_verrors){ .arena = arena };
-}
-
-void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str msg, cg_str input, cg_str ctx)
-{
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 4;
-        e->items = cg_arena_realloc(e->arena, e->items, e->cap * sizeof *e->items, cap * sizeof *e->items);
-        e->cap = cap;
-    }
-    e->items[e->n++] = (struct cg_verror){ type, loc, msg, input, ctx };
-}
-
-void cg_verrors_append(struct cg_verrors *to, const struct cg_verrors *from)
-{
-    for (size_t i = 0; i < from->n; i++) {
-        const struct cg_verror *e = &from->items[i];
-        cg_verrors_add(to, e->type, e->loc, e->msg, e->input, e->ctx);
-    }
-}
-
-static void write_verror(struct cg_json *j, const struct cg_verror *v)
-{
-    cg_json_obj_begin(j);
-    cg_json_key(j, "type");
-    cg_json_cstr(j, v->type);
-    cg_json_key(j, "loc");
-    cg_json_raw(j, v->loc);
-    cg_json_key(j, "msg");
-    cg_json_str(j, v->msg);
-    cg_json_key(j, "input");
-    cg_json_raw(j, v->input);
-    if (v->ctx.len) {
-        cg_json_key(j, "ctx");
-        cg_json_raw(j, v->ctx);
-    }
-    cg_json_obj_end(j);
-}
-
-void cg_verrors_write(const struct cg_verrors *e, struct cg_buf *out)
-{
-    struct cg_json j;
-    cg_json_init(&j, out);
-    cg_json_obj_begin(&j);
-    cg_json_key(&j, "detail");
-    cg_json_arr_begin(&j);
-    for (size_t i = 0; i < e->n; i++)
-        write_verror(&j, &e->items[i]);
-    cg_json_arr_end(&j);
-    cg_json_obj_end(&j);
-}
-
-/* ---- patterns ---- */
-
-struct pattern {
-    const char *source; /* the key: the address of the declared string */
-    regex_t re;
-    struct pattern *next;
-};
-
-static struct pattern *patterns;
-
-static struct pattern *find_pattern(const char *source)
-{
-    for (struct pattern *p = patterns; p; p = p->next)
-        if (p->source == source)
-            return p;
-    return NULL;
-}
-
-int cg_pattern_compile(const char *pattern, char *err, size_t errlen)
-{
-    if (find_pattern(pattern))
-        return 0;
-    struct pattern *p = cg_xmalloc(sizeof *p);
-    int rc = regcomp(&p->re, pattern, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        regerror(rc, &p->re, err, errlen);
-        free(p);
-        return -1;
-    }
-    p->source = pattern;
-    p->next = patterns;
-    patterns = p;
-    return 0;
-}
-
-const regex_t *cg_pattern_get(const char *pattern)
-{
-    struct pattern *p = find_pattern(pattern);
-    return p ? &p->re : NULL;
-}
-
-void cg_patterns_free(void)
-{
-    while (patterns) {
-        struct pattern *p = patterns;
-        patterns = p->next;
-        regfree(&p->re);
-        free(p);
-    }
-}
+#include "cgate/cgate.h"
+#include "core/json_write.h"
+#include "core/patterns.h"
+#include "core/utf8.h"
+#include "core/validate.h"
 
 /* Like re.search: anywhere in the text. REG_STARTEND bounds the slice, so it
  * needs no NUL and may hold NUL bytes. */

@@ -1,7 +1,8 @@
 /* A parsed event -> the core request. Each source has its own rules for the
- * path, the query, the headers and the client address (adapters.md §4);
- * the two decoders below follow the two payload shapes and share the
- * helpers that implement those rules. */
+ * path, the query, the headers and the client address
+ * (docs/design/gateway-events.md, whose rules the bare § numbers cite); the
+ * two decoders below follow the two payload shapes and share the helpers
+ * that implement those rules. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ static bool contains(cg_str s, cg_str needle)
     return false;
 }
 
-/* Detection order of adapters.md §4.1 #1, with the events that are not HTTP
+/* Detection order of gateway-events.md §1.1, with the events that are not HTTP
  * requests first: authorizer and WebSocket events carry httpMethod or
  * version just as HTTP events do. */
 static int detect_source(const struct lambda_event *ev, enum lambda_source *out, char *err, size_t errlen)
@@ -69,7 +70,7 @@ static int detect_source(const struct lambda_event *ev, enum lambda_source *out,
 
 static cg_str path_or_root(cg_str path)
 {
-    return path.len ? path : CG_STR("/"); /* "" and missing mean "/" (§4.2 #5) */
+    return path.len ? path : CG_STR("/"); /* "" and missing mean "/" (§2.4) */
 }
 
 /* REST, ALB and function URLs deliver the path percent-encoded, as sent. */
@@ -79,7 +80,7 @@ static void set_encoded_path(struct decoding *d, cg_str raw)
     d->req->path = cg_percent_decode(d->arena, d->req->raw_path, false);
 }
 
-/* HTTP APIs deliver it decoded: re-escape it for the raw form (§4.2 #4). */
+/* HTTP APIs deliver it decoded: re-escape it for the raw form (§2.3). */
 static void set_decoded_path(struct decoding *d, cg_str decoded)
 {
     d->req->path = path_or_root(decoded);
@@ -109,7 +110,7 @@ static cg_str after(cg_str s, size_t n)
 
 /* Move `prefix` ("/prod", "/api/v1") from the front of the path to root_path,
  * on whole segments only: "/api" strips "/api/x" and "/api" (leaving "/"),
- * never "/apiary" (§4.2 #7). The raw path loses the same segments; when they
+ * never "/apiary" (§3.1, §3.3). The raw path loses the same segments; when they
  * do not decode to the prefix (an escaped '/' inside), nothing is stripped. */
 static void strip_mount(struct decoding *d, cg_str prefix)
 {
@@ -130,7 +131,7 @@ static void strip_mount(struct decoding *d, cg_str prefix)
 }
 
 /* HTTP APIs put a named stage in rawPath ("/dev/items"); $default is not
- * (§4.2 #4). It is the app's mount point, never part of its routes. */
+ * (§3.1). It is the app's mount point, never part of its routes. */
 static void strip_stage(struct decoding *d)
 {
     cg_str stage = d->ev->f[EV_CTX_STAGE];
@@ -196,7 +197,7 @@ static void add_header(struct cg_request *req, cg_str name, cg_str value)
 }
 
 /* Payload 2.0 moves the cookies to cookies[]; they become one Cookie header
- * joined with "; " (§4.4 #16). Function URLs also leave a cookie header in
+ * joined with "; " (§5.3). Function URLs also leave a cookie header in
  * place: it is replaced, not appended to. */
 static void add_cookie_header(struct decoding *d)
 {
@@ -220,7 +221,7 @@ static cg_str last_header(const struct cg_request *req, const char *name)
 }
 
 /* ALB has no source-address field: the peer it saw is the last entry of
- * X-Forwarded-For, the only one a client cannot forge (§4.4 #21). */
+ * X-Forwarded-For, the only one a client cannot forge (§5.6). */
 static cg_str forwarded_client(const struct cg_request *req)
 {
     cg_str xff = last_header(req, "x-forwarded-for");
@@ -232,7 +233,7 @@ static cg_str forwarded_client(const struct cg_request *req)
     return cg_str_trim((cg_str){ xff.ptr + start, xff.len - start });
 }
 
-/* SAM's HTTP API events say "192.168.0.1/32" (§4.4 #21). */
+/* SAM's HTTP API events say "192.168.0.1/32" (§5.6). */
 static cg_str without_prefix_length(cg_str ip)
 {
     const char *slash = ip.len ? memchr(ip.ptr, '/', ip.len) : NULL;
@@ -250,16 +251,16 @@ static void decode_payload_v1(struct decoding *d)
     set_encoded_path(d, ev->f[EV_PATH]);
     if (d->reply->source != SRC_ALB)
         mount_from_context_path(d);
-    /* multiValueHeaders has every value; headers only the last (§4.4 #14). */
+    /* multiValueHeaders has every value; headers only the last (§5.1). */
     copy_headers(d, multi_or_single(&ev->mv_headers, &ev->headers), false);
     const struct kv_list *query = multi_or_single(&ev->mv_query, &ev->query);
     if (d->reply->source == SRC_ALB) {
-        /* ALB passes the query as sent, undecoded (§4.3 #12). */
+        /* ALB passes the query as sent, undecoded (§4.3). */
         req->query_string = join_query(d, query, false);
         req->client_addr = forwarded_client(req);
         d->reply->multi_value = ev->mv_headers.present || ev->mv_query.present;
     } else {
-        /* REST has decoded the values already (§4.3 #10): keep them as the
+        /* REST has decoded the values already (§4.1): keep them as the
          * query, and re-encode them for the query string. */
         req->query = query->items;
         req->nquery = query->n;
@@ -280,7 +281,7 @@ static void decode_payload_v2(struct decoding *d)
         set_decoded_path(d, ev->f[EV_RAW_PATH]);
         strip_stage(d);
     }
-    /* Verbatim: queryStringParameters comma-joins repeats (§4.3 #11). */
+    /* Verbatim: queryStringParameters comma-joins repeats (§4.2). */
     req->query_string = ev->f[EV_RAW_QUERY];
     copy_headers(d, &ev->headers, ev->cookies.n > 0);
     if (ev->cookies.n)
@@ -302,8 +303,8 @@ static int decode_body(struct decoding *d, char *err, size_t errlen)
     return 0;
 }
 
-/* Scheme and port from X-Forwarded-Proto/-Port (§4.4 #22); a Host header
- * from requestContext.domainName when the event has none (§4.4 #18). */
+/* Scheme and port from X-Forwarded-Proto/-Port (§5.7); a Host header
+ * from requestContext.domainName when the event has none (§5.5). */
 static void set_origin(struct decoding *d)
 {
     struct cg_request *req = d->req;

@@ -268,8 +268,9 @@ static int on_boolean(const struct cg_json_scan *s, bool value)
     return 1;
 }
 
-/* null is a normal value everywhere in these events (adapters.md §4.4 #17,
- * #20): it means absent. Numbers are never needed. Neither has a callback. */
+/* null is a normal value everywhere in these events (gateway-events.md
+ * §1.3, §6.1): it means absent. Numbers are never needed. Neither has a
+ * callback. */
 static const struct cg_json_callbacks callbacks = {
     .boolean = on_boolean,
     .string = on_string,

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/stream_internal.h"
 #include "lambda/lambda_internal.h"
 
 int lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,

@@ -1,15 +1,17 @@
 /* Private interfaces of the Lambda adapter.
  *
- *   event_parse.c      event JSON -> struct lambda_event (yajl callbacks, one pass)
+ *   event_parse.c      event JSON -> struct lambda_event (json_scan callbacks, one pass)
  *   event_decode.c     struct lambda_event -> struct cg_request, one decoder per source
  *   response_encode.c  struct cg_response -> the gateway's response JSON
- *   codec.c            base64, UTF-8 validation, percent-encoding
+ *   url_escape.c       percent-encoding of decoded paths and query components
  *   invocation.c       one event through decode, app and encode; `APP invoke`
  *   runtime_client.c   blocking HTTP/1.1 client for the Runtime API (llhttp)
  *   runtime_loop.c     the pollers: /next, /response, /error, /init/error
+ *   environment.c      AWS_LAMBDA_* read once, cold start and init duration
  *
- * Rules cited as "adapters.md §4.x #n" are in ../shared/research/adapters.md;
- * "runtime.md §1.x" in ../shared/research/runtime.md. */
+ * Rules cited as "gateway-events.md §n.m" and "runtime-api.md §n" are in
+ * docs/design/; bare "§n.m" in the event and response files means
+ * gateway-events.md. */
 #ifndef CGATE_LAMBDA_INTERNAL_H
 #define CGATE_LAMBDA_INTERNAL_H
 
@@ -17,12 +19,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "cgate/cgate.h"
-#include "cgate/lambda.h"
+#include "core/transport.h"
+#include "lambda/response_body.h"
 #include "net/http1_internal.h"
-
-/* Lambda's limit on a buffered response (runtime.md §1.10). */
-#define LAMBDA_MAX_RESPONSE (6u * 1024 * 1024)
 
 enum lambda_source { SRC_APIGW_REST, SRC_APIGW_HTTP, SRC_FUNCTION_URL, SRC_ALB };
 
@@ -89,16 +88,11 @@ int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct 
  * becomes a logged 500 instead. */
 void lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
 
-/* A streamed response's HTTP integration prelude (runtime.md §1.9): the
+/* A streamed response's HTTP integration prelude (runtime-api.md §9): the
  * head as JSON, then the eight NUL bytes that end it. */
 void lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
 
-/* Text-like media types (adapters.md §4.5 #29): text/ anything, JSON, XML,
- * JavaScript, YAML, forms, NDJSON and the +json/+xml/+yaml suffixes. Bodies of every
- * other type travel base64. */
-bool lambda_is_text_type(cg_str content_type);
-
-/* codec.c (base64 and UTF-8 are public: cgate/codec.h) */
+/* url_escape.c (base64 and UTF-8 are the core's, public: cgate/codec.h) */
 enum url_escape {
     ESC_PATH,      /* a decoded path back to wire form: '/' kept, valid %XX kept */
     ESC_COMPONENT, /* a query name or value: all but unreserved characters */
@@ -151,7 +145,7 @@ struct rapi_client {
 struct rapi_response {
     int status;
     struct cg_buf body; /* heap; reused between calls */
-    /* The invocation's headers (runtime.md §1.2), whole: the response
+    /* The invocation's headers (runtime-api.md §2), whole: the response
      * reader passes values of up to HTTP1_MAX_VALUE bytes. A longer request
      * id is flagged, never cut, for an answer must go to the id Lambda
      * sent; a longer trace id is dropped. */
@@ -177,7 +171,7 @@ void rapi_close(struct rapi_client *c);
  * reopened once. deadline_ms is the invocation's (epoch ms): the request
  * is given up RAPI_MARGIN_MS after it, or after RAPI_MARGIN_MS once it has
  * passed, and its connection closed. 0 waits as long as it takes, as
- * GET /next must (it blocks until an event comes, runtime.md §1.2).
+ * GET /next must (it blocks until an event comes, runtime-api.md §2).
  * Returns 0 when a response arrived, -1 with a message. */
 int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
               int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen);
@@ -192,6 +186,12 @@ int rapi_stream_begin(struct rapi_client *c, const char *path, const char *heade
                       size_t errlen);
 int rapi_stream_write(struct rapi_client *c, const void *data, size_t len);
 int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err, size_t errlen);
+
+/* environment.c: the cold-start state, kept by the Runtime API loop. Before
+ * each GET /invocation/next (the first call ends the init phase), and when
+ * an invocation starts on this thread (cg_cold_start, cg_init_duration_ms). */
+void cg_lambda_note_next(void);
+void cg_lambda_note_invocation(void);
 
 /* runtime_stream.c: CG_INVOKE_MODE, read once at start (-1 with a message
  * naming the setting when it is not a mode); whether an answer to this

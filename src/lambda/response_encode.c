@@ -1,15 +1,15 @@
 /* The core response -> the JSON object the gateway expects back
- * (adapters.md §4.5). The three shapes differ in how they carry repeated
- * headers, above all Set-Cookie, which must never be comma-joined (§4.5 #28):
+ * (docs/design/gateway-events.md §7, whose rules the bare § numbers cite).
+ * The three shapes differ in how they carry repeated headers, above all
+ * Set-Cookie, which must never be comma-joined (§7.4):
  *
  *   REST      "headers" for names sent once, "multiValueHeaders" for repeats
  *   HTTP API  "headers" with repeats joined by ",", Set-Cookie in "cookies"
  *   ALB       "multiValueHeaders" when the target group is in multi-value
  *             mode, else "headers", where each Set-Cookie gets a differently
- *             cased name (the only way to send several, §4.5 #26) */
+ *             cased name (the only way to send several, §7.3) */
 #include <ctype.h>
 
-#include "core/core_internal.h"
 #include "lambda/lambda_internal.h"
 
 enum header_shape {
@@ -25,7 +25,7 @@ static bool is_set_cookie(cg_str name)
     return cg_str_ieq(name, CG_STR("set-cookie"));
 }
 
-/* API Gateway does not take chunked responses (§4.5 #30). */
+/* API Gateway does not take chunked responses (§7.6). */
 static bool is_dropped(cg_str name)
 {
     return cg_str_ieq(name, CG_STR("transfer-encoding"));
@@ -252,7 +252,7 @@ void lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_res
 }
 
 /* Past the limit the Runtime API would refuse the response and the client
- * would get a bare 502 (§4.6 #34): answer a proper 500 instead. */
+ * would get a bare 502 (§8.2): answer a proper 500 instead. */
 static void encode_too_large(const struct lambda_reply *reply, struct cg_arena *a, size_t size, struct cg_buf *out)
 {
     cg_error("the response (%zu bytes as JSON) is over Lambda's %u-byte limit; answering 500", size,

@@ -1,11 +1,11 @@
 /* A small blocking HTTP/1.1 client for the Lambda Runtime API: plain TCP to
  * a numeric loopback address, one kept-alive connection per poller, and
  * llhttp to read the responses. No libcurl: the bootstrap must stay
- * self-contained (DESIGN.md).
+ * self-contained (docs/design/bootstrap.md §4).
  *
- * GET /next has no time limit: it blocks until an event comes (runtime.md
- * §1.2), which may be hours. Every other request belongs to an invocation
- * whose deadline Lambda gave (Lambda-Runtime-Deadline-Ms, "the date that
+ * GET /next has no time limit: it blocks until an event comes
+ * (docs/design/runtime-api.md §2), which may be hours. Every other request
+ * belongs to an invocation whose deadline Lambda gave (Lambda-Runtime-Deadline-Ms, "the date that
  * the function times out in Unix time milliseconds": AWS, "Using the
  * Lambda runtime API for custom runtimes"), and is given up a margin after
  * it: past the deadline Lambda has timed the invocation out, and a Runtime
@@ -258,7 +258,7 @@ static void copy_header(char dst[HTTP1_MAX_VALUE + 1], cg_str value)
     dst[value.len] = '\0';
 }
 
-/* The invocation's headers (runtime.md §1.2); names compared ignoring case. */
+/* The invocation's headers (runtime-api.md §2); names compared ignoring case. */
 static void on_header(void *ud, cg_str name, cg_str value, bool cut)
 {
     struct rapi_response *res = ud;
@@ -322,7 +322,7 @@ int rapi_call(struct rapi_client *c, const char *method, const char *path, const
     return -1;
 }
 
-/* ---- streamed responses (runtime.md §1.8) ---- */
+/* ---- streamed responses (runtime-api.md §8) ---- */
 
 int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, int64_t deadline_ms, char *err,
                       size_t errlen)

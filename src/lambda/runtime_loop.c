@@ -1,4 +1,4 @@
-/* The custom runtime (runtime.md §1): each poller asks the Runtime API for
+/* The custom runtime (docs/design/runtime-api.md): each poller asks the Runtime API for
  * the next event, runs it through the app and posts the response, on its own
  * connection and with its own arena, so that AWS_LAMBDA_MAX_CONCURRENCY
  * pollers share nothing but the read-only app. */
@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "cgate/gateway.h"
 #include "lambda/lambda_internal.h"
 
 #define API "/2018-06-01/runtime"
-#define MAX_POLLERS 1024 /* Lambda's limit on threads per sandbox (runtime.md §1.10) */
+#define MAX_POLLERS 1024 /* Lambda's limit on threads per sandbox (runtime-api.md §10) */
 
 struct poller {
     const struct cg_app *app;
@@ -79,7 +78,7 @@ static void post_json(struct rapi_client *client, const char *path, const char *
 }
 
 /* {"errorMessage":..,"errorType":..,"stackTrace":[]} with the type also in
- * Lambda-Runtime-Function-Error-Type (runtime.md §1.4); the type must read
+ * Lambda-Runtime-Function-Error-Type (runtime-api.md §4); the type must read
  * "Runtime.Xxx" or Lambda replaces it. */
 static void post_error(struct rapi_client *client, const char *path, const char *type, const char *message,
                        int64_t deadline_ms, struct cg_arena *a, struct rapi_response *ack)
@@ -102,7 +101,7 @@ static void post_error(struct rapi_client *client, const char *path, const char 
     post_json(client, path, headers, cg_buf_str(&body), deadline_ms, ack);
 }
 
-/* X-Ray reads the trace header from the environment (runtime.md §1.7).
+/* X-Ray reads the trace header from the environment (runtime-api.md §7).
  * setenv would leak the old value on every invocation (glibc never frees
  * it): one buffer is handed to putenv once and rewritten in place. */
 static void set_trace_env(const char *trace_id)
@@ -226,7 +225,7 @@ static void *poller_thread(void *arg)
     return NULL;
 }
 
-/* AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances, runtime.md §1.13). */
+/* AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances, runtime-api.md §12). */
 static int concurrency(void)
 {
     const char *env = getenv("AWS_LAMBDA_MAX_CONCURRENCY");

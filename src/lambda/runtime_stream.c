@@ -1,4 +1,4 @@
-/* Streamed answers to the Runtime API (runtime.md §1.8–1.9), for function
+/* Streamed answers to the Runtime API (runtime-api.md §8–9), for function
  * URLs and REST APIs whose integration streams: CG_INVOKE_MODE=
  * response_stream, as the function's InvokeMode says. The body is the HTTP
  * integration prelude (the head as JSON and eight NUL bytes), then the
@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stream_internal.h"
 #include "lambda/lambda_internal.h"
 
 #define STREAM_HEADERS                                                        \

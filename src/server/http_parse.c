@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core_internal.h"
 #include "server/server_internal.h"
 
 static struct conn *conn_of(llhttp_t *p)

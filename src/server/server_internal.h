@@ -21,7 +21,7 @@
 #include <llhttp.h>
 #include <uv.h>
 
-#include "cgate/cgate.h"
+#include "core/transport.h"
 
 struct server {
     struct cg_app *app;

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stream_internal.h"
 #include "server/server_internal.h"
 
 #define MAX_QUEUED (256 * 1024)

@@ -15,52 +15,51 @@
 
 #include <cgate/dynamodb.h>
 
-static const char *field(yajl_val spec, const char *name)
+/* spec[name] as a C string in the arena; "" when absent. */
+static const char *field(struct cg_arena *a, const struct cg_json_value *spec, const char *name)
 {
-    const char *s = YAJL_GET_STRING(cg_ddb_member(spec, name));
-    return s ? s : "";
+    return cg_arena_strdup(a, cg_json_as_str(cg_json_member(spec, name))).ptr;
 }
 
-/* [[name, value], ...] as pairs pointing into the spec. */
-static struct cg_kv *pairs(yajl_val spec, const char *name, size_t *n)
+/* [[name, value], ...] as pairs in the arena. */
+static struct cg_kv *pairs(struct cg_arena *a, const struct cg_json_value *spec, const char *name, size_t *n)
 {
-    yajl_val arr = cg_ddb_member(spec, name);
-    *n = YAJL_IS_ARRAY(arr) ? arr->u.array.len : 0;
-    struct cg_kv *kv = calloc(*n + 1, sizeof *kv);
+    const struct cg_json_value *arr = cg_json_member(spec, name);
+    *n = arr && arr->type == CG_JSON_ARRAY ? arr->len : 0;
+    struct cg_kv *kv = cg_arena_zalloc(a, (*n + 1) * sizeof *kv);
     for (size_t i = 0; i < *n; i++) {
-        yajl_val pair = arr->u.array.values[i];
-        kv[i].name = cg_str_c(YAJL_GET_STRING(pair->u.array.values[0]));
-        kv[i].value = cg_str_c(YAJL_GET_STRING(pair->u.array.values[1]));
+        const struct cg_json_value *pair = &arr->items[i];
+        if (pair->len == 2)
+            kv[i] = (struct cg_kv){ cg_json_as_str(&pair->items[0]), cg_json_as_str(&pair->items[1]) };
     }
     return kv;
 }
 
 static int sign(const char *json)
 {
-    char why[128];
-    yajl_val spec = yajl_tree_parse(json, why, sizeof why);
+    struct cg_arena *a = cg_arena_new();
+    struct cg_json_error why;
+    const struct cg_json_value *spec = cg_json_parse(a, cg_str_c(json), CG_JSON_MAX_DEPTH, &why);
     if (!spec) {
-        fprintf(stderr, "bad spec: %s\n", why);
+        fprintf(stderr, "bad spec: %s at byte %zu\n", why.reason, why.pos);
+        cg_arena_free(a);
         return 2;
     }
-    struct cg_aws_request req = { .method = field(spec, "method"), .path = cg_str_c(field(spec, "path")),
-                                  .body = cg_str_c(field(spec, "body")) };
-    struct cg_kv *query = pairs(spec, "query", &req.nquery), *headers = pairs(spec, "headers", &req.nheaders);
-    req.query = query;
-    req.headers = headers;
-    const char *token = YAJL_GET_STRING(cg_ddb_member(spec, "token"));
-    struct cg_aws_credentials creds = { cg_str_c(field(spec, "key")), cg_str_c(field(spec, "secret")),
-                                        token ? cg_str_c(token) : (cg_str){ NULL, 0 } };
+    struct cg_aws_request req = { .method = field(a, spec, "method"), .path = cg_str_c(field(a, spec, "path")),
+                                  .body = cg_str_c(field(a, spec, "body")) };
+    req.query = pairs(a, spec, "query", &req.nquery);
+    req.headers = pairs(a, spec, "headers", &req.nheaders);
+    struct cg_aws_credentials creds = { cg_str_c(field(a, spec, "key")), cg_str_c(field(a, spec, "secret")),
+                                        cg_json_as_str(cg_json_member(spec, "token")) };
+    int64_t when = 0;
+    cg_json_as_int(cg_json_member(spec, "time"), &when);
     struct cg_buf out;
     cg_buf_init(&out, NULL);
-    time_t when = (time_t)YAJL_GET_INTEGER(cg_ddb_member(spec, "time"));
-    cg_aws_sign(&creds, field(spec, "region"), field(spec, "service"), cg_str_c(field(spec, "host")), when, &req,
-                &out);
+    cg_aws_sign(&creds, field(a, spec, "region"), field(a, spec, "service"), cg_str_c(field(a, spec, "host")),
+                (time_t)when, &req, &out);
     fwrite(out.data, 1, out.len, stdout);
     cg_buf_free(&out);
-    free(query);
-    free(headers);
-    yajl_tree_free(spec);
+    cg_arena_free(a);
     return 0;
 }
 
@@ -145,17 +144,17 @@ static int ddb_scan(const char *table, int limit)
         cg_ddb_begin(&r, "Scan", table);
         cg_json_key(&r.json, "Limit");
         cg_json_int(&r.json, limit);
-        yajl_val start = cg_ddb_member(page.doc, "LastEvaluatedKey");
+        const struct cg_json_value *start = cg_json_member(page.doc, "LastEvaluatedKey");
         if (start) {
             cg_json_key(&r.json, "ExclusiveStartKey");
-            cg_ddb_write_value(&r.json, start);
+            cg_json_write_value(&r.json, start);
         }
         cg_ddb_result_free(&page);
         rc = cg_ddb_send(ddb, &r, &page);
-        yajl_val found = cg_ddb_member(page.doc, "Items");
-        items += YAJL_IS_ARRAY(found) ? found->u.array.len : 0;
+        const struct cg_json_value *found = cg_json_member(page.doc, "Items");
+        items += found && found->type == CG_JSON_ARRAY ? found->len : 0;
         pages++;
-    } while (rc == CG_DDB_OK && cg_ddb_member(page.doc, "LastEvaluatedKey"));
+    } while (rc == CG_DDB_OK && cg_json_member(page.doc, "LastEvaluatedKey"));
     if (rc == CG_DDB_OK)
         printf("%zu %zu\n", items, pages);
     else

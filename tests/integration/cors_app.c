@@ -59,7 +59,7 @@ static const struct cg_route routes[] = {
     CG_GET("/fail", fail),
 };
 
-yajl_val cors_table_load(const char *path, char *err, size_t errlen)
+const struct cg_json_value *cors_table_load(struct cg_arena *a, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -67,68 +67,67 @@ yajl_val cors_table_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     struct cg_buf text;
-    cg_buf_init(&text, NULL);
+    cg_buf_init(&text, a);
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         cg_buf_append(&text, chunk, n);
     fclose(f);
-    cg_buf_putc(&text, '\0');
-    char why[256];
-    yajl_val table = yajl_tree_parse(text.data, why, sizeof why);
-    cg_buf_free(&text);
+    struct cg_json_error why;
+    const struct cg_json_value *table = cg_json_parse(a, cg_buf_str(&text), CG_JSON_MAX_DEPTH, &why);
     if (!table)
-        snprintf(err, errlen, "%s: %s", path, why);
+        snprintf(err, errlen, "%s: %s at byte %zu", path, why.reason, why.pos);
     return table;
+}
+
+/* A string of the table as a C string in the arena; NULL when absent. */
+static const char *c_string(struct cg_arena *a, const struct cg_json_value *v)
+{
+    cg_str s = cg_json_as_str(v);
+    return s.ptr ? cg_arena_strdup(a, s).ptr : NULL;
 }
 
 /* A JSON array of strings as a NULL-terminated list (in the arena); NULL
  * when absent, as the option's default. */
-static const char *const *string_list(struct cg_arena *a, yajl_val config, const char *key)
+static const char *const *string_list(struct cg_arena *a, const struct cg_json_value *config, const char *key)
 {
-    const char *path[] = { key, NULL };
-    yajl_val v = yajl_tree_get(config, path, yajl_t_array);
-    if (!v)
+    const struct cg_json_value *v = cg_json_member(config, key);
+    if (!v || v->type != CG_JSON_ARRAY)
         return NULL;
-    size_t n = v->u.array.len;
-    const char **list = cg_arena_alloc(a, (n + 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++)
-        list[i] = YAJL_GET_STRING(v->u.array.values[i]);
-    list[n] = NULL;
+    const char **list = cg_arena_alloc(a, (v->len + 1) * sizeof *list);
+    for (size_t i = 0; i < v->len; i++)
+        list[i] = c_string(a, &v->items[i]);
+    list[v->len] = NULL;
     return list;
 }
 
-static bool flag(yajl_val config, const char *key)
+static bool flag(const struct cg_json_value *config, const char *key)
 {
-    const char *path[] = { key, NULL };
-    return YAJL_IS_TRUE(yajl_tree_get(config, path, yajl_t_any));
+    const struct cg_json_value *v = cg_json_member(config, key);
+    return v && v->type == CG_JSON_TRUE;
 }
 
-static void read_opts(struct cg_arena *a, yajl_val config, struct cg_cors_opts *o)
+static void read_opts(struct cg_arena *a, const struct cg_json_value *config, struct cg_cors_opts *o)
 {
-    const char *regex_path[] = { "allow_origin_regex", NULL };
-    const char *max_age_path[] = { "max_age", NULL };
-    yajl_val max_age = yajl_tree_get(config, max_age_path, yajl_t_number);
+    int64_t max_age;
+    bool has_max_age = cg_json_as_int(cg_json_member(config, "max_age"), &max_age);
     *o = (struct cg_cors_opts){
         .allow_origins = string_list(a, config, "allow_origins"),
-        .allow_origin_regex = YAJL_GET_STRING(yajl_tree_get(config, regex_path, yajl_t_string)),
+        .allow_origin_regex = c_string(a, cg_json_member(config, "allow_origin_regex")),
         .allow_methods = string_list(a, config, "allow_methods"),
         .allow_headers = string_list(a, config, "allow_headers"),
         .allow_credentials = flag(config, "allow_credentials"),
         .allow_private_network = flag(config, "allow_private_network"),
         .expose_headers = string_list(a, config, "expose_headers"),
         /* Starlette's 0 is a literal 0; absent is its default. */
-        .max_age = !max_age                       ? 0
-                   : YAJL_GET_INTEGER(max_age) == 0 ? CG_CORS_MAX_AGE_ZERO
-                                                    : (int)YAJL_GET_INTEGER(max_age),
+        .max_age = !has_max_age ? 0 : max_age == 0 ? CG_CORS_MAX_AGE_ZERO : (int)max_age,
     };
 }
 
-struct cg_app *cors_app_new(yajl_val table, const char *config, char *err, size_t errlen)
+struct cg_app *cors_app_new(const struct cg_json_value *table, const char *config, char *err, size_t errlen)
 {
-    const char *path[] = { "configs", config, NULL };
-    yajl_val options = yajl_tree_get(table, path, yajl_t_object);
-    if (!options) {
+    const struct cg_json_value *options = cg_json_member(cg_json_member(table, "configs"), config);
+    if (!options || options->type != CG_JSON_OBJECT) {
         snprintf(err, errlen, "no CORS config named %s in the table", config);
         return NULL;
     }

@@ -7,14 +7,14 @@
 
 #include <stddef.h>
 
-#include <yajl/yajl_tree.h>
+#include <cgate/json.h>
 
 struct cg_app;
 
-/* The parsed table (free with yajl_tree_free), or NULL with a message. */
-yajl_val cors_table_load(const char *path, char *err, size_t errlen);
+/* The parsed table, in the arena with its text, or NULL with a message. */
+const struct cg_json_value *cors_table_load(struct cg_arena *a, const char *path, char *err, size_t errlen);
 /* A new app (not started) with the CORS options of configs[config], or
  * NULL with a message. */
-struct cg_app *cors_app_new(yajl_val table, const char *config, char *err, size_t errlen);
+struct cg_app *cors_app_new(const struct cg_json_value *table, const char *config, char *err, size_t errlen);
 
 #endif

@@ -15,9 +15,10 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[512];
-    yajl_val table = cors_table_load(cases, err, sizeof err);
+    struct cg_arena *arena = cg_arena_new();
+    const struct cg_json_value *table = cors_table_load(arena, cases, err, sizeof err);
     struct cg_app *app = table ? cors_app_new(table, config, err, sizeof err) : NULL;
-    yajl_tree_free(table);
+    cg_arena_free(arena);
     if (!app) {
         fprintf(stderr, "cors_app: %s\n", err);
         return 1;

@@ -23,7 +23,7 @@ esac
 
 # gcc -print-file-name echoes the bare name back when it finds no such file.
 command -v "$cc" >/dev/null 2>&1 || { echo "skipped: no $cc (tools/deps.sh package)"; exit 77; }
-for archive in libssl.a libcrypto.a libsqlite3.a libbrotlienc.a libyajl_s.a libz.a; do
+for archive in libssl.a libcrypto.a libsqlite3.a libbrotlienc.a libz.a; do
     case $("$cc" -print-file-name=$archive) in
     /*) ;;
     *) echo "skipped: no $arch $archive (tools/deps.sh package)"; exit 77 ;;

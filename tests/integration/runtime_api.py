@@ -1,4 +1,4 @@
-"""A Lambda Runtime API emulator for tests (research/runtime.md §1), standard
+"""A Lambda Runtime API emulator for tests (docs/design/runtime-api.md), standard
 library only: GET /next hands out queued events, one per call, and answers
 410 once the queue is empty, which makes a cgate runtime log it and exit; the
 runtime's POSTs are recorded.
@@ -12,7 +12,7 @@ is handed out; request ids may be of any length (add_event's request_id).
 A post may be answered with any status, or never (NO_ANSWER: recorded, then
 its connection is held open without a byte until the emulator closes).
 
-A streamed /response (Transfer-Encoding: chunked, runtime.md §1.8) is kept
+A streamed /response (Transfer-Encoding: chunked, runtime-api.md §8) is kept
 both decoded (body, trailers) and as it came on the wire (wire), with the
 arrival time of each chunk (chunk_times).
     api.close()

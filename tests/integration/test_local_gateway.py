@@ -85,7 +85,7 @@ def test_encoded_path_query_headers_and_cookies(gateway):
     assert status == 200 and (doc["source"], doc["stage"], doc["root_path"]) == (source, stage, root_path)
     assert doc["path"] == "/anything/a b/c/d/é"
     assert doc["query"] == {"x": ["1", "2"], "y": ["a b+"]}
-    # Payload 2.0 joins repeated headers with "," (adapters.md §4.4 #15).
+    # Payload 2.0 joins repeated headers with "," (gateway-events.md §5.2).
     joined = gateway.format in ("http", "function-url")
     assert doc["headers"]["x-rep"] == (["1,2"] if joined else ["1", "2"])
     assert doc["cookies"] == {"a": "1", "b": "2"}
@@ -349,7 +349,7 @@ def test_the_lambda_build_runs_through_the_runtime_api(tmp_path):
     assert code == 0 and json.loads(out)["statusCode"] == 201, err
 
 
-# ---- streamed responses (--invoke-mode response_stream, runtime.md §1.8-1.9) ----
+# ---- streamed responses (--invoke-mode response_stream, runtime-api.md §8-9) ----
 
 LINES = [b'{"n":%d,"of":%d}\n' % (i, 5) for i in range(5)]
 

@@ -131,7 +131,7 @@ def test_invoke_buffers_the_stream(tmp_path):
     assert json.loads(out.stdout)["statusCode"] == 500
 
 
-# ---- on Lambda: the Runtime API in streaming mode (runtime.md §1.8-1.9) ----
+# ---- on Lambda: the Runtime API in streaming mode (runtime-api.md §8-9) ----
 
 
 def url_event(path, query=""):

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/body.h"
 
 struct item {
     cg_str name;

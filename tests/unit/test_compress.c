@@ -7,8 +7,10 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "cgate/cgate.h"
 #include "cgate/compress.h"
-#include "core/core_internal.h"
+#include "core/app_internal.h"
+#include "core/patterns.h"
 #include "core/docs_assets.h"
 
 static struct cg_arena *arena;

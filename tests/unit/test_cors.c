@@ -27,29 +27,34 @@ static void teardown(void)
 
 TestSuite(cors, .init = setup, .fini = teardown);
 
-static yajl_val field(yajl_val obj, const char *key)
+static cg_str string_field(const struct cg_json_value *obj, const char *key)
 {
-    const char *path[] = { key, NULL };
-    return yajl_tree_get(obj, path, yajl_t_any);
+    return cg_json_as_str(cg_json_member(obj, key));
 }
 
-static cg_str string_field(yajl_val obj, const char *key)
+/* A string of the table as a C string; NULL when absent. */
+static const char *c_string(cg_str s)
 {
-    return cg_str_c(YAJL_GET_STRING(field(obj, key)));
+    return s.ptr ? cg_arena_strdup(arena, s).ptr : NULL;
 }
 
-static struct cg_request request_of(yajl_val c)
+/* [[name, value], ...] */
+static struct cg_kv *pairs_of(const struct cg_json_value *pairs, size_t *n)
+{
+    *n = pairs->len;
+    struct cg_kv *kv = cg_arena_alloc(arena, (*n ? *n : 1) * sizeof *kv);
+    for (size_t i = 0; i < *n; i++)
+        kv[i] = (struct cg_kv){ cg_json_as_str(&pairs->items[i].items[0]),
+                                cg_json_as_str(&pairs->items[i].items[1]) };
+    return kv;
+}
+
+static struct cg_request request_of(const struct cg_json_value *c)
 {
     cg_str target = string_field(c, "path");
     const char *q = memchr(target.ptr, '?', target.len);
-    yajl_val pairs = field(c, "headers");
-    size_t n = pairs->u.array.len;
-    struct cg_kv *headers = cg_arena_alloc(arena, (n ? n : 1) * sizeof *headers);
-    for (size_t i = 0; i < n; i++) {
-        yajl_val pair = pairs->u.array.values[i];
-        headers[i] = (struct cg_kv){ cg_str_c(YAJL_GET_STRING(pair->u.array.values[0])),
-                                     cg_str_c(YAJL_GET_STRING(pair->u.array.values[1])) };
-    }
+    size_t n;
+    struct cg_kv *headers = pairs_of(cg_json_member(c, "headers"), &n);
     return (struct cg_request){
         .method = string_field(c, "method"),
         .raw_path = { target.ptr, q ? (size_t)(q - target.ptr) : target.len },
@@ -82,20 +87,16 @@ static const char *render(struct cg_kv *h, size_t n, bool in_order)
     return cg_arena_strdup(arena, cg_buf_str(&out)).ptr;
 }
 
-static const char *expected_headers(yajl_val expect, bool in_order)
+static const char *expected_headers(const struct cg_json_value *expect, bool in_order)
 {
-    yajl_val pairs = field(expect, "headers");
-    size_t n = pairs->u.array.len;
-    struct cg_kv *h = cg_arena_alloc(arena, (n ? n : 1) * sizeof *h);
-    for (size_t i = 0; i < n; i++)
-        h[i] = (struct cg_kv){ cg_str_c(YAJL_GET_STRING(pairs->u.array.values[i]->u.array.values[0])),
-                               cg_str_c(YAJL_GET_STRING(pairs->u.array.values[i]->u.array.values[1])) };
+    size_t n;
+    struct cg_kv *h = pairs_of(cg_json_member(expect, "headers"), &n);
     return render(h, n, in_order);
 }
 
 /* The app for a config, built once per config. */
-static struct cg_app *app_for(yajl_val table, const char *config, const char **names, struct cg_app **apps,
-                              size_t *napps)
+static struct cg_app *app_for(const struct cg_json_value *table, const char *config, const char **names,
+                              struct cg_app **apps, size_t *napps)
 {
     for (size_t i = 0; i < *napps; i++)
         if (strcmp(names[i], config) == 0)
@@ -108,20 +109,22 @@ static struct cg_app *app_for(yajl_val table, const char *config, const char **n
     return apps[(*napps)++] = app;
 }
 
-static void check_case(const struct cg_app *app, yajl_val c)
+static void check_case(const struct cg_app *app, const struct cg_json_value *c)
 {
-    const char *name = YAJL_GET_STRING(field(c, "name"));
-    yajl_val expect = field(c, "expect");
-    bool preflight = YAJL_IS_TRUE(field(expect, "preflight"));
+    const char *name = c_string(string_field(c, "name"));
+    const struct cg_json_value *expect = cg_json_member(c, "expect");
+    const struct cg_json_value *preflight_flag = cg_json_member(expect, "preflight");
+    bool preflight = preflight_flag && preflight_flag->type == CG_JSON_TRUE;
     struct cg_request req = request_of(c);
     struct cg_response res;
     cg_response_init(&res, arena);
     cg_app_handle(app, &req, &res);
 
-    int status = (int)YAJL_GET_INTEGER(field(expect, "status"));
-    cr_expect_eq(res.status, status, "%s: status %d, Starlette %d", name, res.status, status);
+    int64_t status = 0;
+    cg_json_as_int(cg_json_member(expect, "status"), &status);
+    cr_expect_eq(res.status, status, "%s: status %d, Starlette %d", name, res.status, (int)status);
     const char *body = cg_arena_strdup(arena, cg_buf_str(&res.body)).ptr;
-    const char *starlette_body = YAJL_GET_STRING(field(expect, "body"));
+    const char *starlette_body = c_string(string_field(expect, "body"));
     cr_expect_str_eq(body, starlette_body, "%s: body\n%s\nStarlette:\n%s", name, body, starlette_body);
     const char *headers = render(res.headers, res.nheaders, preflight);
     const char *starlette_headers = expected_headers(expect, preflight);
@@ -130,36 +133,34 @@ static void check_case(const struct cg_app *app, yajl_val c)
 
 /* The start-up error of a config that cgate refuses on purpose (the table's
  * "cgate_refuses"), or NULL: its cases keep Starlette's answers as a record. */
-static const char *refusal(yajl_val table, const char *config)
+static const char *refusal(const struct cg_json_value *table, const char *config)
 {
-    const char *path[] = { "cgate_refuses", config, NULL };
-    return YAJL_GET_STRING(yajl_tree_get(table, path, yajl_t_string));
+    return c_string(cg_json_as_str(cg_json_member(cg_json_member(table, "cgate_refuses"), config)));
 }
 
 Test(cors, every_case_of_the_table_answers_as_starlette)
 {
     char err[256];
-    yajl_val table = cors_table_load(CG_CORS_CASES, err, sizeof err);
+    const struct cg_json_value *table = cors_table_load(arena, CG_CORS_CASES, err, sizeof err);
     cr_assert(table, "%s", err);
-    yajl_val cases = field(table, "cases");
-    cr_assert(YAJL_IS_ARRAY(cases) && cases->u.array.len > 100, "the table has its cases");
+    const struct cg_json_value *cases = cg_json_member(table, "cases");
+    cr_assert(cases && cases->type == CG_JSON_ARRAY && cases->len > 100, "the table has its cases");
     const char *names[16];
     struct cg_app *apps[16];
     size_t napps = 0;
-    for (size_t i = 0; i < cases->u.array.len; i++) {
-        yajl_val c = cases->u.array.values[i];
-        const char *config = YAJL_GET_STRING(field(c, "config"));
+    for (size_t i = 0; i < cases->len; i++) {
+        const struct cg_json_value *c = &cases->items[i];
+        const char *config = c_string(string_field(c, "config"));
         if (!refusal(table, config))
             check_case(app_for(table, config, names, apps, &napps), c);
     }
-    yajl_val refused = field(table, "cgate_refuses");
-    cr_expect_eq(napps, field(table, "configs")->u.object.len - (refused ? refused->u.object.len : 0),
+    const struct cg_json_value *refused = cg_json_member(table, "cgate_refuses");
+    cr_expect_eq(napps, cg_json_member(table, "configs")->len - (refused ? refused->len : 0),
                  "every config has its cases");
     for (size_t i = 0; i < napps; i++) {
         cg_app_stop(apps[i]);
         cg_app_free(apps[i]);
     }
-    yajl_tree_free(table);
 }
 
 /* ---- options ---- */
@@ -198,16 +199,15 @@ Test(cors, any_origin_with_credentials_is_refused)
     cr_expect_str_eq(rejected(&(struct cg_cors_opts){ .allow_origins = some_and_any, .allow_credentials = true }),
                      why);
     char err[256];
-    yajl_val table = cors_table_load(CG_CORS_CASES, err, sizeof err);
+    const struct cg_json_value *table = cors_table_load(arena, CG_CORS_CASES, err, sizeof err);
     cr_assert(table, "%s", err);
-    yajl_val refused = field(table, "cgate_refuses");
-    cr_assert(YAJL_IS_OBJECT(refused) && refused->u.object.len > 0, "the table marks what cgate refuses");
-    for (size_t i = 0; i < refused->u.object.len; i++) {
-        const char *config = refused->u.object.keys[i];
+    const struct cg_json_value *refused = cg_json_member(table, "cgate_refuses");
+    cr_assert(refused && refused->type == CG_JSON_OBJECT && refused->len > 0, "the table marks what cgate refuses");
+    for (size_t i = 0; i < refused->len; i++) {
+        const char *config = c_string(refused->items[i].key);
         cr_expect_null(cors_app_new(table, config, err, sizeof err), "%s: accepted", config);
         cr_expect_str_eq(err, refusal(table, config), "%s", config);
     }
-    yajl_tree_free(table);
 }
 
 Test(cors, the_middleware_is_added_before_start_only)

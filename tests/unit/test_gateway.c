@@ -1,5 +1,6 @@
 /* Handler helpers (cgate/gateway.h): the constant-time token comparison,
- * bearer tokens, the success and error shapes, the Lambda environment. */
+ * bearer tokens, the success and error shapes, the Lambda environment and
+ * the cold-start state the Runtime API loop keeps (src/lambda/environment.c). */
 #include <criterion/criterion.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 
 #include "cgate/cgate.h"
 #include "cgate/gateway.h"
+#include "lambda/lambda_internal.h"
 
 static struct cg_arena *arena;
 

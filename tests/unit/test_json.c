@@ -4,7 +4,6 @@
 #include <math.h>
 
 #include "cgate/cgate.h"
-#include "core/core_internal.h"
 
 static struct cg_arena *arena;
 static struct cg_buf out;
@@ -193,26 +192,4 @@ Test(json, unbalanced_end_fails)
 {
     cg_json_obj_end(&j);
     cr_assert(cg_json_failed(&j));
-}
-
-Test(json, lone_surrogate_escapes_are_found)
-{
-    static const struct {
-        const char *json;
-        size_t at;
-    } cases[] = {
-        { "\"\\ud800\"", 1 },                 /* a high half alone */
-        { "\"ab\\ud800x\"", 3 },              /* followed by text */
-        { "\"\\ud800\\u0041\"", 1 },          /* followed by an escape that is no low half */
-        { "\"\\udc00\"", 1 },                 /* a low half alone */
-        { "\"\\ud83d\\ude00\\udc00\"", 13 },  /* a pair, then a low half */
-        { "\"\\ud800", 1 },                   /* cut short */
-    };
-    for (size_t i = 0; i < CG_LEN(cases); i++)
-        cr_expect_eq(cg_json_find_lone_surrogate(cg_str_c(cases[i].json)), cases[i].at, "%s", cases[i].json);
-    static const char *const fine[] = {
-        "\"\\ud83d\\ude00\"", "\"\\u00e9\\uffff\"", "\"\\\\ud800\"", "{\"k\":[1,2,\"\\\\\\\\\"]}", "", "\\",
-    };
-    for (size_t i = 0; i < CG_LEN(fine); i++)
-        cr_expect_eq(cg_json_find_lone_surrogate(cg_str_c(fine[i])), SIZE_MAX, "%s", fine[i]);
 }

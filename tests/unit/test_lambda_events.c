@@ -1,8 +1,11 @@
-/* Lambda events -> core requests: every fixture of ../shared/fixtures/events
+/* Lambda events -> core requests: every fixture of tests/fixtures/events
  * against expectations written here, then events of our own for the edge
- * cases of adapters.md §4. */
+ * cases of docs/design/gateway-events.md. When the AWS samples collected
+ * beside the repository exist (CG_SHARED_FIXTURES_DIR), they are checked too;
+ * without them that one test is skipped and everything else still runs. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -76,19 +79,101 @@ static bool has_header(const char *line)
 /* ---- the fixtures ---- */
 
 struct golden {
-    const char *file;    /* under fixtures/events/ */
+    const char *file;    /* under the fixtures' events/ */
     const char *refusal; /* refused with a message holding this; else decoded to: */
     const char *source, *method, *path, *raw_path, *query, *cookies, *body, *client, *root_path;
     size_t nheaders;
     const char *header; /* one "name: value" that must be there */
+    /* Optional, checked when set: */
+    const char *base_path;    /* CG_BASE_PATH for this event */
+    const char *stage;        /* req->stage */
+    const char *query_string; /* req->query_string */
+    const char *scheme;       /* req->scheme */
+    enum { ANY_MODE, SINGLE_VALUE, MULTI_VALUE } alb_mode; /* how the ALB wants its answer */
 };
 
+#define NOT_HTTP "not an API Gateway, function URL or ALB HTTP event"
+#define V2_QUERY "parameter1=value1&parameter1=value2&parameter2=value"
+#define SAM_HEADERS 18 /* the 18 multiValueHeaders of SAM's REST event */
+
+/* The repository's own fixtures (tests/fixtures/events/README.md says where
+ * each comes from). Every file there is listed here: see
+ * every_fixture_is_checked. */
+static const struct golden fixtures[] = {
+    /* REST API, payload 1.0 */
+    { "rest/sam-aws-proxy.json", NULL, "apigw-rest", "POST", "/path/to/resource", "/path/to/resource", "foo=bar", "",
+      "{\"test\":\"body\"}", "127.0.0.1", "/prod", SAM_HEADERS,
+      /* multiValueHeaders wins: SAM's two Host values differ */
+      "Host: 0123456789.execute-api.us-east-1.amazonaws.com", .stage = "prod", .query_string = "foo=bar",
+      .scheme = "https" },
+    { "rest/sam-aws-proxy-get-encoded-path.json", NULL, "apigw-rest", "GET", "/items/a b", "/items/a%20b", "foo=bar",
+      "", "", "127.0.0.1", "/prod", SAM_HEADERS, "User-Agent: Custom User Agent String", .stage = "prod" },
+    { "rest/multi-value.json", NULL, "apigw-rest", "GET", "/items", "/items", "tag=a&tag=b&q=x+y z&empty=",
+      "session=38afes7a8; theme=dark", "", "198.51.100.23", "/prod", 10, "X-Tenant: red", .stage = "prod",
+      .query_string = "tag=a&tag=b&q=x%2By%20z&empty=" },
+    { "rest/custom-domain-base-path.json", NULL, "apigw-rest", "PUT", "/items/42", "/items/42", "", "",
+      "{\"name\":\"Hammer\",\"price\":9.5}", "203.0.113.50", "/v1", 6, "Content-Type: application/json",
+      .base_path = "/v1", .stage = "live", .query_string = "" },
+    { "rest/encoded-path.json", NULL, "apigw-rest", "GET", "/files/a b/c/d/A\xc3\xb1o", "/files/a%20b/c%2Fd/A%C3%B1o",
+      "name=a&b=c", "", "", "192.0.2.44", "/v1", 4, "Host: k9l8m7n6o5.execute-api.us-east-1.amazonaws.com",
+      .stage = "v1", .query_string = "name=a%26b%3Dc" },
+    { "rest/http-api-payload-1.0.json", NULL, "apigw-rest", "POST", "/orders", "/orders", "dry_run=1", "",
+      "{\"item_id\": 42}", "198.51.100.77", "", 8, "x-custom: first", .stage = "$default" },
+    /* HTTP API, payload 2.0 */
+    { "http-api/sam-http-api-proxy.json", NULL, "apigw-http", "POST", "/path/to/resource", "/path/to/resource",
+      V2_QUERY, "=cookie1; =cookie2", "{\"test\":\"body\"}", "192.168.0.1", "", 4, "Header2: value1,value2",
+      .stage = "$default", .query_string = V2_QUERY },
+    { "http-api/get-cookies.json", NULL, "apigw-http", "GET", "/items", "/items", "limit=10&tag=a,b&tag=c&q=x+y z",
+      "session=38afes7a8; theme=dark", "", "198.51.100.23", "", 11, "x-tenant: red,blue", .stage = "$default",
+      .query_string = "limit=10&tag=a,b&tag=c&q=x%2By+z" },
+    { "http-api/named-stage.json", NULL, "apigw-http", "DELETE", "/items/42", "/items/42", "", "", "", "203.0.113.9",
+      "/dev", 8, "user-agent: curl/8.5.0", .stage = "dev", .query_string = "" },
+    { "http-api/decoded-path.json", NULL, "apigw-http", "PUT", "/files/a b/A\xc3\xb1o 1", "/files/a%20b/A%C3%B1o%201",
+      "", "", "Hello from a file", "192.0.2.10", "", 7, "content-type: text/plain; charset=utf-8" },
+    /* function URLs */
+    { "function-url/post-cookies.json", NULL, "function-url", "POST", "/api/items", "/api/items",
+      "notify=1&tag=a&tag=b", "session=38afes7a8; theme=dark", "{\"name\":\"Hammer\",\"price\":9.5}",
+      "198.51.100.200", "", 11, "cookie: session=38afes7a8; theme=dark", .stage = "$default" },
+    { "function-url/get-encoded-path.json", NULL, "function-url", "GET", "/files/a b/c/d", "/files/a%20b/c%2Fd",
+      "q=caf\xc3\xa9&page=2", "", "", "2001:db8::17", "", 9, "x-amzn-tls-version: TLSv1.3", .stage = "$default",
+      .query_string = "q=caf%C3%A9&page=2" },
+    { "function-url/base64-body.json", NULL, "function-url", "POST", "/upload", "/upload", "", "",
+      "\x89PNG\r\n\x1a\n", "203.0.113.61", "", 10, "content-type: application/octet-stream" },
+    /* ALB */
+    { "alb/sam-alb-request.json", NULL, "alb", "POST", "/path/to/resource", "/path/to/resource", "query=1234ABCD",
+      "", "{\"test\":\"body\"}", "72.12.164.125", "", 12, "x-imforwards: 20", .scheme = "http",
+      .alb_mode = SINGLE_VALUE },
+    { "alb/single-value-encoded-query.json", NULL, "alb", "GET", "/search/a b", "/search/a%20b",
+      "q=b c&plus=b c&dir=/some/path/&tag=last", "session=38afes7a8; theme=dark", "", "203.0.113.50", "", 9,
+      "x-forwarded-for: 198.51.100.1, 203.0.113.50", .query_string = "q=b%20c&plus=b+c&dir=%2Fsome%2Fpath%2F&tag=last",
+      .scheme = "https", .alb_mode = SINGLE_VALUE },
+    { "alb/multi-value.json", NULL, "alb", "POST", "/items", "/items", "tag=a&tag=b c&notify=1",
+      "session=38afes7a8; theme=dark", "name=Hammer&price=9.5", "192.0.2.33", "", 11, "x-tenant: blue",
+      .query_string = "tag=a&tag=b%20c&notify=1", .scheme = "http", .alb_mode = MULTI_VALUE },
+    { "alb/health-check.json", NULL, "alb", "GET", "/api/health", "/api/health", "", "", "", "", "", 1,
+      "user-agent: ELB-HealthChecker/2.0", .query_string = "", .alb_mode = SINGLE_VALUE },
+    { "alb/multi-value-null-fields.json", NULL, "alb", "DELETE", "/items/42", "/items/42", "", "", "", "10.0.0.1", "",
+      4, "x-forwarded-proto: http", .scheme = "http", .alb_mode = MULTI_VALUE },
+    /* events that are not HTTP requests */
+    { "not-http/sam-apigateway-authorizer.json", "authorizer event (type TOKEN)" },
+    { "not-http/sam-apigateway-request-authorizer.json", "authorizer event (type REQUEST)" },
+    { "not-http/http-api-authorizer-v2.json", "authorizer event (type REQUEST)" },
+    { "not-http/websocket-connect.json", "WebSocket" },
+    { "not-http/websocket-message.json", "WebSocket" },
+    { "not-http/sam-sqs-receive-message.json", NOT_HTTP },
+    { "not-http/sam-s3-put.json", NOT_HTTP },
+    { "not-http/sam-sns-notification.json", NOT_HTTP },
+    { "not-http/sam-dynamodb-update.json", NOT_HTTP },
+    { "not-http/sam-cloudwatch-scheduled-event.json", NOT_HTTP },
+};
+
+/* A cross-check: the AWS samples that aws-lambda-go and aws-lambda-rust-runtime
+ * ship (kept outside the repository, in CG_SHARED_FIXTURES_DIR/events). */
 #define GO(f)   "aws-lambda-go/" f
 #define RUST(f) "aws-lambda-rust-runtime/" f
-#define V2_QUERY "parameter1=value1&parameter1=value2&parameter2=value"
 #define V1_BODY "{\r\n\t\"a\": 1\r\n}"
 
-static const struct golden fixtures[] = {
+static const struct golden shared_fixtures[] = {
     { GO("alb-lambda-target-request-headers-only.json"), NULL, "alb", "GET", "/", "/", "key=hello", "", "",
       "25.12.198.67", "", 10, "x-myheader: 123" },
     { GO("alb-lambda-target-request-multivalue-headers.json"), NULL, "alb", "GET", "/", "/", "key=hello", "", "",
@@ -153,20 +238,10 @@ static const struct golden fixtures[] = {
       "test=hi", "", "65.78.31.245", "", 10, "cookie: test=hi" },
 };
 
-/* Criterion runs each parameter in a new process, where pointers copied
- * from this one mean nothing: the parameter is an index into the table. */
-ParameterizedTestParameters(lambda_events, fixture)
+static bool read_fixture(const char *dir, const char *file, cg_str *out)
 {
-    static size_t indices[CG_LEN(fixtures)];
-    for (size_t i = 0; i < CG_LEN(fixtures); i++)
-        indices[i] = i;
-    return cr_make_param_array(size_t, indices, CG_LEN(indices));
-}
-
-static bool read_fixture(const char *file, cg_str *out)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/events/%s", CG_FIXTURES_DIR, file);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
@@ -180,21 +255,25 @@ static bool read_fixture(const char *file, cg_str *out)
     return true;
 }
 
-ParameterizedTest(size_t *index, lambda_events, fixture)
+/* One fixture against its expectations; every mismatch is reported. */
+static void check_golden(const char *dir, const struct golden *g)
 {
-    const struct golden *g = &fixtures[*index];
-    struct stat st;
-    if (stat(CG_FIXTURES_DIR "/events", &st) != 0)
-        cr_skip_test("no fixtures at %s/events (they live outside the repository)", CG_FIXTURES_DIR);
     cg_str json;
-    cr_assert(read_fixture(g->file, &json), "cannot read %s", g->file);
-    int rc = decode(json, "");
-    if (g->refusal) {
-        cr_assert_eq(rc, -1, "%s: decoded, but it is not an HTTP request", g->file);
-        cr_expect(strstr(err, g->refusal), "%s: refused with \"%s\"", g->file, err);
+    if (!read_fixture(dir, g->file, &json)) {
+        cr_expect_fail("cannot read %s/%s", dir, g->file);
         return;
     }
-    cr_assert_eq(rc, 0, "%s: refused: %s", g->file, err);
+    int rc = decode(json, g->base_path ? g->base_path : "");
+    if (g->refusal) {
+        cr_expect_eq(rc, -1, "%s: decoded, but it is not an HTTP request", g->file);
+        cr_expect(rc == 0 || strstr(err, g->refusal), "%s: refused with \"%s\", want \"%s\"", g->file, err,
+                  g->refusal);
+        return;
+    }
+    if (rc != 0) {
+        cr_expect_fail("%s: refused: %s", g->file, err);
+        return;
+    }
     cr_log_info("%s", g->file);
     expect_str(req.source, g->source);
     expect_str(req.method, g->method);
@@ -208,6 +287,69 @@ ParameterizedTest(size_t *index, lambda_events, fixture)
     cr_expect_eq(req.nheaders, g->nheaders, "%s: %zu headers, want %zu", g->file, req.nheaders, g->nheaders);
     cr_expect(has_header(g->header), "%s: no header \"%s\"", g->file, g->header);
     cr_expect(req.event.len == json.len && req.method_id != 0);
+    if (g->stage)
+        expect_str(req.stage, g->stage);
+    if (g->query_string)
+        expect_str(req.query_string, g->query_string);
+    if (g->scheme)
+        expect_str(req.scheme, g->scheme);
+    if (g->alb_mode != ANY_MODE)
+        cr_expect_eq(reply.multi_value, g->alb_mode == MULTI_VALUE, "%s: multi-value mode %d", g->file,
+                     reply.multi_value);
+}
+
+/* Criterion runs each parameter in a new process, where pointers copied
+ * from this one mean nothing: the parameter is an index into the table. */
+ParameterizedTestParameters(lambda_events, fixture)
+{
+    static size_t indices[CG_LEN(fixtures)];
+    for (size_t i = 0; i < CG_LEN(fixtures); i++)
+        indices[i] = i;
+    return cr_make_param_array(size_t, indices, CG_LEN(indices));
+}
+
+ParameterizedTest(size_t *index, lambda_events, fixture)
+{
+    check_golden(CG_EVENT_FIXTURES_DIR, &fixtures[*index]);
+}
+
+/* A fixture added to the folder but not to the table would prove nothing. */
+Test(lambda_events, every_fixture_is_checked)
+{
+    static const char *const folders[] = { "rest", "http-api", "function-url", "alb", "not-http" };
+    size_t found = 0;
+    for (size_t i = 0; i < CG_LEN(folders); i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", CG_EVENT_FIXTURES_DIR, folders[i]);
+        DIR *dir = opendir(path);
+        cr_assert_not_null(dir, "cannot open %s", path);
+        for (struct dirent *e; (e = readdir(dir));) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+                continue;
+            char file[512];
+            snprintf(file, sizeof file, "%s/%s", folders[i], e->d_name);
+            bool listed = false;
+            for (size_t j = 0; j < CG_LEN(fixtures) && !listed; j++)
+                listed = strcmp(fixtures[j].file, file) == 0;
+            cr_expect(listed, "%s is not in the fixtures table", file);
+            found++;
+        }
+        closedir(dir);
+    }
+    cr_expect_eq(found, CG_LEN(fixtures), "%zu fixture files, %zu in the table", found, CG_LEN(fixtures));
+}
+
+TestSuite(lambda_events_shared, .init = setup, .fini = teardown);
+
+Test(lambda_events_shared, aws_samples)
+{
+    struct stat st;
+    if (stat(CG_SHARED_FIXTURES_DIR "/events", &st) != 0)
+        cr_skip_test("no AWS samples at %s/events: the cross-check is skipped, the repository's fixtures ran",
+                     CG_SHARED_FIXTURES_DIR);
+    for (size_t i = 0; i < CG_LEN(shared_fixtures); i++)
+        check_golden(CG_SHARED_FIXTURES_DIR "/events", &shared_fixtures[i]);
 }
 
 /* ---- paths ---- */

@@ -1,5 +1,5 @@
-/* Core responses -> gateway responses (adapters.md §4.5), and whole events
- * through a small app with cg_lambda_handle. */
+/* Core responses -> gateway responses (docs/design/gateway-events.md §7),
+ * and whole events through a small app with cg_lambda_handle. */
 #include <criterion/criterion.h>
 
 #include "lambda/lambda_internal.h"

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/patterns.h"
+#include "core/response_internal.h"
 
 static struct cg_arena *arena;
 static struct cg_app *app;

@@ -4,7 +4,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/patterns.h"
 
 struct pet {
     cg_str name;

@@ -3,7 +3,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/patterns.h"
 
 /* Answers "tags=<n>:<each, joined by +>;trace=<x-trace-id>". */
 static int echo(struct cg_ctx *c)

@@ -4,7 +4,8 @@
 #include <criterion/criterion.h>
 
 #include "cgate/cgate.h"
-#include "core/core_internal.h"
+#include "core/patterns.h"
+#include "core/router.h"
 
 static struct cg_arena *arena;
 

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
 #include "core/stream_internal.h"
 
 static struct cg_arena *arena;

@@ -3,7 +3,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "core/core_internal.h"
+#include "cgate/cgate.h"
+#include "core/patterns.h"
+#include "core/validate.h"
 
 static struct cg_arena *arena;
 

@@ -3,18 +3,28 @@ cg_unit_test(router)
 cg_unit_test(store ${PROJECT_SOURCE_DIR}/examples/items/store_sqlite.c)
 target_link_libraries(test_store PRIVATE PkgConfig::SQLITE3)
 target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/examples/items)
+cg_unit_test(arena)
 cg_unit_test(json)
 cg_unit_test(json_scan)
+cg_unit_test(json_tree)
 cg_unit_test(validate)
 cg_unit_test(body)
 cg_unit_test(body_nested)
 cg_unit_test(lambda_codec)
 cg_unit_test(lambda_events)
-# The AWS event fixtures live outside the repository; the test skips without them.
-target_compile_definitions(test_lambda_events PRIVATE CG_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/../shared/fixtures")
+# The golden events are the repository's own (tests/fixtures/events); the AWS
+# samples collected beside it, when present, are an extra cross-check that is
+# skipped without them (point CG_SHARED_FIXTURES_DIR elsewhere to leave them out).
+set(CG_SHARED_FIXTURES_DIR "${PROJECT_SOURCE_DIR}/../shared/fixtures" CACHE PATH
+    "AWS sample events outside the repository, checked by unit.lambda_events when present")
+target_compile_definitions(test_lambda_events PRIVATE
+                           CG_EVENT_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures/events"
+                           CG_SHARED_FIXTURES_DIR="${CG_SHARED_FIXTURES_DIR}")
 cg_unit_test(lambda_response)
 cg_unit_test(aws_sigv4)
 target_link_libraries(test_aws_sigv4 PRIVATE cgate_aws)
+cg_unit_test(dynamodb)
+target_link_libraries(test_dynamodb PRIVATE cgate_aws)
 cg_unit_test(openapi)
 target_compile_definitions(test_openapi PRIVATE CG_SWAGGER_UI_VERSION="${CG_SWAGGER_UI_VERSION}"
                                                 CG_REDOC_VERSION="${CG_REDOC_VERSION}")

@@ -1,6 +1,7 @@
-/* An HTTP request -> the event the chosen gateway would send (adapters.md
- * §4, runtime.md §2 and §3.4). The inverse of src/lambda/event_decode.c, so
- * the two meet in the middle only when both follow AWS:
+/* An HTTP request -> the event the chosen gateway would send
+ * (docs/design/gateway-events.md §1-6 and §9). The inverse of
+ * src/lambda/event_decode.c, so the two meet in the middle only when both
+ * follow AWS:
  *
  *   REST      path as sent (encoded); headers and query both as the last
  *             value per name and as multiValue* lists; query values decoded
@@ -254,7 +255,7 @@ static void write_rest_context(const struct view *v)
     write_field(j, "sourceIp", v->req->peer);
     write_field(j, "userAgent", user_agent(v));
     cg_json_obj_end(j);
-    /* requestContext.path is the URL's, stage included; the event's path is not (§4.2 #4). */
+    /* requestContext.path is the URL's, stage included; the event's path is not (§3.2). */
     write_field(j, "path", v->url_path);
     write_field(j, "protocol", CG_STR("HTTP/1.1"));
     write_field(j, "requestId", cg_str_c(v->request_id));
@@ -271,7 +272,7 @@ static void write_rest_event(const struct view *v)
 {
     struct cg_json *j = v->j;
     struct cg_kv *query;
-    size_t nquery = cg_query_parse(v->a, v->raw_query, &query); /* decoded, '+' as space (§4.3 #10) */
+    size_t nquery = cg_query_parse(v->a, v->raw_query, &query); /* decoded, '+' as space (§4.1) */
     bool proxy = v->raw_path.len > 1;
     write_field(j, "resource", proxy ? CG_STR("/{proxy+}") : CG_STR("/"));
     write_field(j, "path", v->raw_path);
@@ -306,7 +307,7 @@ static void write_rest_event(const struct view *v)
 
 /* ---- HTTP API and function URLs, payload 2.0 ---- */
 
-/* Every cookie of every Cookie header, "k=v" as sent (§4.4 #16). */
+/* Every cookie of every Cookie header, "k=v" as sent (§5.3). */
 static void write_cookies(const struct view *v)
 {
     struct cg_json *j = v->j;
@@ -360,7 +361,7 @@ static void write_v2_event(const struct view *v)
 {
     struct cg_json *j = v->j;
     bool url = v->o->format == FMT_FUNCTION_URL;
-    /* A named HTTP API stage is part of rawPath (§4.2 #4), as it is of the URL. */
+    /* A named HTTP API stage is part of rawPath (§3.1), as it is of the URL. */
     cg_str decoded = cg_percent_decode(v->a, v->raw_path, false);
     write_field(j, "version", CG_STR("2.0"));
     write_field(j, "routeKey", CG_STR("$default"));
@@ -386,7 +387,7 @@ static void write_alb_event(const struct view *v)
 {
     struct cg_json *j = v->j;
     bool multi = v->o->multi_value;
-    enum values shape = multi ? VALUES_ALL : VALUES_LAST; /* single mode keeps the last (§4.3 #13) */
+    enum values shape = multi ? VALUES_ALL : VALUES_LAST; /* single mode keeps the last (§4.4) */
     cg_json_key(j, "requestContext");
     cg_json_obj_begin(j);
     cg_json_key(j, "elb");

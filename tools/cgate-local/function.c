@@ -1,5 +1,5 @@
 /* One instance of the function: the bootstrap process, the Runtime API it
- * polls (runtime.md §1), and the invocations waiting for it.
+ * polls (docs/design/runtime-api.md), and the invocations waiting for it.
  *
  * Invocations are served one at a time, in order. The oldest waiting one
  * becomes current, and its timeout starts (covering a cold start, as on
@@ -222,7 +222,7 @@ static bool is_own_env(const struct function *fn, const char *entry)
     return fn->o->response_stream && strncmp(entry, INVOKE_MODE_ENV, strlen(INVOKE_MODE_ENV)) == 0;
 }
 
-/* What Lambda sets for a custom runtime (runtime.md §1.11), over our own
+/* What Lambda sets for a custom runtime (runtime-api.md §11), over our own
  * environment (credentials, LOG_LEVEL, CG_BASE_PATH pass through). One
  * poller only: this emulator runs one invocation at a time. */
 static char **instance_env(const struct function *fn, struct cg_arena *a)

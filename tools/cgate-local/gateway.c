@@ -1,17 +1,15 @@
 /* The function's response JSON -> the HTTP response the gateway sends
- * (adapters.md §4.5, runtime.md §3.4). What the gateways refuse with a 502
- * is refused here too: a statusCode that is not an integer, a body that is
+ * (docs/design/gateway-events.md §7 and §9). What the gateways refuse with
+ * a 502 is refused here too: a statusCode that is not an integer, a body that is
  * not a string, header values that are not strings, base64 that does not
  * decode, and for REST and ALB any key they do not know (a top-level
- * "cookies" is the classic one, §4.5 #24). An HTTP API also takes JSON with
- * no statusCode at all, as a 200 application/json body (§4.5 #32).
+ * "cookies" is the classic one, §7.1). An HTTP API also takes JSON with
+ * no statusCode at all, as a 200 application/json body (§7.2).
  *
- * Off the hot path, so yajl_tree does the parsing. */
+ * Off the hot path: the response is read whole into a tree (cgate/json.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include <yajl/yajl_tree.h>
 
 #include "local_internal.h"
 
@@ -51,129 +49,132 @@ static bool has_header(const struct http_answer *out, cg_str name)
     return cg_kv_ifind(out->headers, out->nheaders, name).ptr != NULL;
 }
 
-static yajl_val member(yajl_val obj, const char *key)
+static bool is_absent(const struct cg_json_value *v)
 {
-    for (size_t i = 0; i < obj->u.object.len; i++)
-        if (strcmp(obj->u.object.keys[i], key) == 0)
-            return obj->u.object.values[i];
-    return NULL;
+    return v == NULL || v->type == CG_JSON_NULL;
 }
 
-static bool is_absent(yajl_val v)
+static bool is_boolean(const struct cg_json_value *v)
 {
-    return v == NULL || YAJL_IS_NULL(v);
+    return v->type == CG_JSON_TRUE || v->type == CG_JSON_FALSE;
+}
+
+static bool is_true(const struct cg_json_value *v)
+{
+    return v && v->type == CG_JSON_TRUE;
 }
 
 /* REST and ALB refuse keys they do not know. */
-static int check_keys(struct answering *s, yajl_val root)
+static int check_keys(struct answering *s, const struct cg_json_value *root)
 {
     static const char *const known[] = { "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded",
                                          "statusDescription" /* ALB only */ };
     size_t nknown = s->o->format == FMT_ALB ? CG_LEN(known) : CG_LEN(known) - 1;
-    for (size_t i = 0; i < root->u.object.len; i++) {
+    for (size_t i = 0; i < root->len; i++) {
+        cg_str key = root->items[i].key;
         size_t k = 0;
-        while (k < nknown && strcmp(root->u.object.keys[i], known[k]) != 0)
+        while (k < nknown && !cg_str_eq_c(key, known[k]))
             k++;
         if (k == nknown)
-            return refuse(s, "the response has a key \"%s\" this gateway does not accept", root->u.object.keys[i]);
+            return refuse(s, "the response has a key \"%.*s\" this gateway does not accept", (int)key.len, key.ptr);
     }
     return 0;
 }
 
 /* "headers": {"name": "value", ...}; names also in `except` are skipped
- * (REST: multiValueHeaders wins over headers, §4.5 #24). */
-static int add_single_headers(struct answering *s, yajl_val headers, yajl_val except)
+ * (REST: multiValueHeaders wins over headers, §7.1). */
+static int add_single_headers(struct answering *s, const struct cg_json_value *headers,
+                              const struct cg_json_value *except)
 {
     if (is_absent(headers))
         return 0;
-    if (!YAJL_IS_OBJECT(headers))
+    if (headers->type != CG_JSON_OBJECT)
         return refuse(s, "\"headers\" is not an object");
-    for (size_t i = 0; i < headers->u.object.len; i++) {
-        const char *name = headers->u.object.keys[i];
-        yajl_val value = headers->u.object.values[i];
-        if (!YAJL_IS_STRING(value))
-            return refuse(s, "the value of header \"%s\" is not a string", name);
+    for (size_t i = 0; i < headers->len; i++) {
+        const struct cg_json_value *value = &headers->items[i];
+        if (value->type != CG_JSON_STRING)
+            return refuse(s, "the value of header \"%.*s\" is not a string", (int)value->key.len, value->key.ptr);
         bool overridden = false;
-        for (size_t k = 0; YAJL_IS_OBJECT(except) && k < except->u.object.len && !overridden; k++)
-            overridden = cg_str_ieq(cg_str_c(except->u.object.keys[k]), cg_str_c(name));
+        for (size_t k = 0; except && except->type == CG_JSON_OBJECT && k < except->len && !overridden; k++)
+            overridden = cg_str_ieq(except->items[k].key, value->key);
         if (!overridden)
-            add_header(s, cg_str_c(name), cg_str_c(YAJL_GET_STRING(value)));
+            add_header(s, value->key, value->text);
     }
     return 0;
 }
 
 /* A list of strings, each becoming one header line named `name`. */
-static int add_repeated(struct answering *s, cg_str name, yajl_val list, const char *what)
+static int add_repeated(struct answering *s, cg_str name, const struct cg_json_value *list, const char *what)
 {
-    if (!YAJL_IS_ARRAY(list))
+    if (list->type != CG_JSON_ARRAY)
         return refuse(s, "%s is not a list", what);
-    for (size_t k = 0; k < list->u.array.len; k++) {
-        if (!YAJL_IS_STRING(list->u.array.values[k]))
+    for (size_t k = 0; k < list->len; k++) {
+        if (list->items[k].type != CG_JSON_STRING)
             return refuse(s, "%s holds something other than strings", what);
-        add_header(s, name, cg_str_c(YAJL_GET_STRING(list->u.array.values[k])));
+        add_header(s, name, list->items[k].text);
     }
     return 0;
 }
 
 /* "multiValueHeaders": {"name": ["v1", "v2"], ...} */
-static int add_multi_headers(struct answering *s, yajl_val headers)
+static int add_multi_headers(struct answering *s, const struct cg_json_value *headers)
 {
     if (is_absent(headers))
         return 0;
-    if (!YAJL_IS_OBJECT(headers))
+    if (headers->type != CG_JSON_OBJECT)
         return refuse(s, "\"multiValueHeaders\" is not an object");
-    for (size_t i = 0; i < headers->u.object.len; i++)
-        if (add_repeated(s, cg_str_c(headers->u.object.keys[i]), headers->u.object.values[i],
-                         "a multiValueHeaders entry") != 0)
+    for (size_t i = 0; i < headers->len; i++)
+        if (add_repeated(s, headers->items[i].key, &headers->items[i], "a multiValueHeaders entry") != 0)
             return -1;
     return 0;
 }
 
-static int add_headers(struct answering *s, yajl_val root)
+static int add_headers(struct answering *s, const struct cg_json_value *root)
 {
-    yajl_val single = member(root, "headers"), multi = member(root, "multiValueHeaders");
+    const struct cg_json_value *single = cg_json_member(root, "headers");
+    const struct cg_json_value *multi = cg_json_member(root, "multiValueHeaders");
     switch (s->o->format) {
     case FMT_REST:
         return add_multi_headers(s, multi) || add_single_headers(s, single, multi) ? -1 : 0;
     case FMT_HTTP:
     case FMT_FUNCTION_URL: {
         /* No multiValueHeaders in payload 2.0; each cookie is a Set-Cookie. */
-        yajl_val cookies = member(root, "cookies");
+        const struct cg_json_value *cookies = cg_json_member(root, "cookies");
         if (add_single_headers(s, single, NULL) != 0)
             return -1;
         return is_absent(cookies) ? 0 : add_repeated(s, CG_STR("set-cookie"), cookies, "\"cookies\"");
     }
     case FMT_ALB:
-        /* The target group's mode decides which field the ALB reads (§4.5 #26). */
+        /* The target group's mode decides which field the ALB reads (§7.3). */
         return s->o->multi_value ? add_multi_headers(s, multi) : add_single_headers(s, single, NULL);
     }
     return 0;
 }
 
-static int read_status(struct answering *s, yajl_val root)
+static int read_status(struct answering *s, const struct cg_json_value *root)
 {
-    yajl_val code = member(root, "statusCode");
-    if (!code || !YAJL_IS_INTEGER(code))
+    int64_t status;
+    if (!cg_json_as_int(cg_json_member(root, "statusCode"), &status))
         return refuse(s, "\"statusCode\" is missing or not an integer");
-    long long status = YAJL_GET_INTEGER(code);
     if (status < 100 || status > 599)
-        return refuse(s, "\"statusCode\" %lld is not an HTTP status", status);
+        return refuse(s, "\"statusCode\" %lld is not an HTTP status", (long long)status);
     s->out->status = (int)status;
     return 0;
 }
 
-static int read_body(struct answering *s, yajl_val root)
+static int read_body(struct answering *s, const struct cg_json_value *root)
 {
-    yajl_val body = member(root, "body"), base64 = member(root, "isBase64Encoded");
+    const struct cg_json_value *body = cg_json_member(root, "body");
+    const struct cg_json_value *base64 = cg_json_member(root, "isBase64Encoded");
     s->out->body = CG_STR("");
     if (is_absent(body))
         return 0;
-    if (!YAJL_IS_STRING(body))
+    if (body->type != CG_JSON_STRING)
         return refuse(s, "\"body\" is not a string");
-    cg_str text = cg_arena_strdup(s->a, cg_str_c(YAJL_GET_STRING(body)));
-    if (!is_absent(base64) && !YAJL_IS_TRUE(base64) && !YAJL_IS_FALSE(base64))
+    cg_str text = cg_arena_strdup(s->a, body->text);
+    if (!is_absent(base64) && !is_boolean(base64))
         return refuse(s, "\"isBase64Encoded\" is not a boolean");
-    if (!YAJL_IS_TRUE(base64)) {
+    if (!is_true(base64)) {
         s->out->body = text;
         return 0;
     }
@@ -183,21 +184,20 @@ static int read_body(struct answering *s, yajl_val root)
 }
 
 /* Payload 2.0 without a statusCode: the whole JSON is a 200 body. */
-static bool is_inferred(const struct local_opts *o, yajl_val root)
+static bool is_inferred(const struct local_opts *o, const struct cg_json_value *root)
 {
-    return (o->format == FMT_HTTP || o->format == FMT_FUNCTION_URL) &&
-           !(YAJL_IS_OBJECT(root) && member(root, "statusCode"));
+    return (o->format == FMT_HTTP || o->format == FMT_FUNCTION_URL) && !cg_json_member(root, "statusCode");
 }
 
-static int answer_from(struct answering *s, yajl_val root, cg_str response)
+static int answer_from(struct answering *s, const struct cg_json_value *root, cg_str response)
 {
     if (is_inferred(s->o, root)) {
         s->out->status = 200;
-        s->out->body = response;
+        s->out->body = cg_arena_strdup(s->a, response);
         add_header(s, CG_STR("content-type"), CG_STR("application/json"));
         return 0;
     }
-    if (!YAJL_IS_OBJECT(root))
+    if (root->type != CG_JSON_OBJECT)
         return refuse(s, "the response is not a JSON object");
     if (s->o->format == FMT_REST || s->o->format == FMT_ALB)
         if (check_keys(s, root) != 0)
@@ -212,12 +212,12 @@ static int answer_from(struct answering *s, yajl_val root, cg_str response)
 
 /* A prelude is the head alone: the body follows it. Without a type the
  * bytes are taken as bytes. */
-static int head_from(struct answering *s, yajl_val root)
+static int head_from(struct answering *s, const struct cg_json_value *root)
 {
-    if (!YAJL_IS_OBJECT(root))
+    if (root->type != CG_JSON_OBJECT)
         return refuse(s, "the prelude is not a JSON object");
     s->out->status = 200;
-    if (member(root, "statusCode") && read_status(s, root) != 0)
+    if (cg_json_member(root, "statusCode") && read_status(s, root) != 0)
         return -1;
     if (add_headers(s, root) != 0)
         return -1;
@@ -226,19 +226,15 @@ static int head_from(struct answering *s, yajl_val root)
     return 0;
 }
 
-/* The JSON as a tree (NULL, with the reason, when it is not JSON); *text
- * is its copy as a C string, which yajl_tree wants. */
-static yajl_val parse_json(struct answering *s, cg_str json, cg_str *text)
+/* The JSON as a tree, in the arena; NULL, with the reason, when it is not
+ * JSON. The function may nest as deep as it likes: the tree is built
+ * without recursion. */
+static const struct cg_json_value *parse_json(struct answering *s, cg_str json)
 {
-    char err[128];
-    *text = cg_arena_strdup(s->a, json);
-    if (strlen(text->ptr) != text->len) {
-        refuse(s, "the response holds a NUL byte");
-        return NULL;
-    }
-    yajl_val root = yajl_tree_parse(text->ptr, err, sizeof err);
+    struct cg_json_error err;
+    const struct cg_json_value *root = cg_json_parse(s->a, json, SIZE_MAX, &err);
     if (!root)
-        refuse(s, "the response is not JSON: %.*s", (int)strcspn(err, "\n"), err);
+        refuse(s, "the response is not JSON: %s at byte %zu", err.reason, err.pos);
     return root;
 }
 
@@ -247,11 +243,8 @@ int gateway_answer(const struct local_opts *o, struct cg_arena *a, cg_str respon
 {
     struct answering s = { .o = o, .a = a, .out = out, .why = why, .whylen = whylen };
     *out = (struct http_answer){ 0 };
-    cg_str text;
-    yajl_val root = parse_json(&s, response, &text);
-    int rc = root ? answer_from(&s, root, text) : -1;
-    yajl_tree_free(root);
-    return rc;
+    const struct cg_json_value *root = parse_json(&s, response);
+    return root ? answer_from(&s, root, response) : -1;
 }
 
 int gateway_head(const struct local_opts *o, struct cg_arena *a, cg_str prelude, struct http_answer *out, char *why,
@@ -259,11 +252,8 @@ int gateway_head(const struct local_opts *o, struct cg_arena *a, cg_str prelude,
 {
     struct answering s = { .o = o, .a = a, .out = out, .why = why, .whylen = whylen };
     *out = (struct http_answer){ .body = CG_STR("") };
-    cg_str text;
-    yajl_val root = parse_json(&s, prelude, &text);
-    int rc = root ? head_from(&s, root) : -1;
-    yajl_tree_free(root);
-    return rc;
+    const struct cg_json_value *root = parse_json(&s, prelude);
+    return root ? head_from(&s, root) : -1;
 }
 
 /* ---- the gateway: HTTP request -> invocation -> HTTP response ---- */

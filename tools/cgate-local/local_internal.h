@@ -11,17 +11,19 @@
  *   function.c  one instance of the bootstrap: its process, the Runtime API
  *               it polls, the queue of invocations, timeouts, CloudWatch-style
  *               START / END / REPORT lines
- *   stream.c    streamed responses (runtime.md §1.8-1.9): the prelude that
+ *   stream.c    streamed responses (runtime-api.md §8-9): the prelude that
  *               heads them, the error their trailers report
  *
  * It does not reuse src/server: that server answers each request inside
  * the read callback (cg_app_handle is synchronous), and both sides here
  * must hold requests open across other events. The event decoders of
- * src/lambda go the other way; what is shared is in lambda_internal.h
- * (base64, UTF-8, percent-encoding, the text media types).
+ * src/lambda go the other way; what is shared is lambda/response_body.h
+ * (the text media types, the size limit) and the core's base64 and UTF-8
+ * (cgate/codec.h).
  *
- * Rules cited as "adapters.md §4.x" are in ../shared/research/adapters.md,
- * "runtime.md §x" in ../shared/research/runtime.md. */
+ * Rules cited as "gateway-events.md §n.m" and "runtime-api.md §n" are in
+ * docs/design/; bare "§n.m" in events.c and gateway.c means
+ * gateway-events.md. */
 #ifndef CGATE_LOCAL_INTERNAL_H
 #define CGATE_LOCAL_INTERNAL_H
 
@@ -31,7 +33,8 @@
 #include <llhttp.h>
 #include <uv.h>
 
-#include "lambda/lambda_internal.h"
+#include "cgate/cgate.h"
+#include "lambda/response_body.h"
 
 enum gw_format { FMT_REST, FMT_HTTP, FMT_FUNCTION_URL, FMT_ALB };
 

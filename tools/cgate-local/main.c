@@ -326,7 +326,7 @@ int main(int argc, char **argv)
             usage(stderr);
         return 2;
     }
-    cg_log_init();
+    cg_log_init(CG_LOG_TEXT);
     signal(SIGPIPE, SIG_IGN); /* a client that leaves is an error on its socket */
     uv_loop_t *loop = uv_default_loop();
     int rc = start ? start_api(loop, &o) : invoke(loop, &o, event_file);

@@ -1,11 +1,9 @@
-/* Streamed responses (runtime.md §1.8-1.9). The bootstrap posts its answer
+/* Streamed responses (runtime-api.md §8-9). The bootstrap posts its answer
  * chunked: the HTTP integration prelude (status, headers and cookies as
  * JSON), eight NUL bytes, then the body as the function writes it. A
  * failure after the first byte can only be told in the trailers, the
  * error's type in one and its JSON, base64, in the other. */
 #include <string.h>
-
-#include <yajl/yajl_tree.h>
 
 #include "local_internal.h"
 
@@ -49,13 +47,9 @@ static cg_str error_message(struct cg_arena *a, cg_str body64)
         return CG_STR("(no Lambda-Runtime-Function-Error-Body)");
     if (!cg_base64_decode(a, body64, &json))
         return CG_STR("(Lambda-Runtime-Function-Error-Body is not base64)");
-    cg_str text = cg_arena_strdup(a, json); /* yajl_tree wants a C string */
-    yajl_val root = strlen(text.ptr) == text.len ? yajl_tree_parse(text.ptr, NULL, 0) : NULL;
-    const char *path[] = { "errorMessage", NULL };
-    yajl_val message = root ? yajl_tree_get(root, path, yajl_t_string) : NULL;
-    cg_str out = message ? cg_arena_strdup(a, cg_str_c(YAJL_GET_STRING(message))) : text;
-    yajl_tree_free(root);
-    return out;
+    const struct cg_json_value *error = cg_json_parse(a, json, CG_JSON_MAX_DEPTH, NULL);
+    cg_str message = cg_json_as_str(cg_json_member(error, "errorMessage"));
+    return message.ptr ? message : json;
 }
 
 bool stream_error(const struct http_request *post, cg_str *type, cg_str *message)

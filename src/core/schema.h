@@ -1,9 +1,9 @@
-/* Private interface between the OpenAPI document (openapi.c) and its JSON
- * Schemas (schema.c). */
-#ifndef CGATE_OPENAPI_INTERNAL_H
-#define CGATE_OPENAPI_INTERNAL_H
+/* The JSON Schemas of the OpenAPI document (schema.c): parameters, model
+ * fields, and the components openapi.c writes. */
+#ifndef CGATE_CORE_SCHEMA_H
+#define CGATE_CORE_SCHEMA_H
 
-#include "core_internal.h"
+#include "core/app_internal.h"
 
 /* The value a parameter or a model field holds, as a JSON Schema. */
 struct cg_schema_of {

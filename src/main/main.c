@@ -1,11 +1,13 @@
-/* The program around an app: `APP [serve] [options]`, `APP --help`. */
+/* The entry point around an app (cg_main): `APP [serve] [options]`,
+ * `APP invoke [FILE|-]`, `APP openapi`, `APP --help`. It picks the
+ * transport: the Runtime API loop when AWS_LAMBDA_RUNTIME_API is set, else
+ * the local server; and it tells the log its format before anything logs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core_internal.h"
-#include "core/log_internal.h"
+#include "core/transport.h"
 
 static void usage(FILE *out, const char *prog, const struct cg_app *app)
 {
@@ -155,14 +157,14 @@ static int parse_serve_args(int argc, char **argv, struct cg_serve_opts *opts)
 }
 
 /* The Lambda loop, or `invoke` (one event through the same path). A failed
- * start-up is reported to the Runtime API before exiting (runtime.md §1.5),
+ * start-up is reported to the Runtime API before exiting (runtime-api.md §5),
  * with its cause: the first error it logged. */
 static int run_lambda(struct cg_app *app, const char *prog, bool invoke, const char *event_file)
 {
     if (cg_app_start(app) != 0) {
         cg_error("%s: start-up failed", prog);
         if (!invoke)
-            cg_lambda_init_error(log_first_error());
+            cg_lambda_init_error(cg_log_first_error());
         return 1;
     }
     int rc = invoke ? cg_lambda_invoke(app, event_file) : cg_lambda_run(app);
@@ -185,7 +187,7 @@ static int print_openapi(struct cg_app *app)
 
 int cg_main(struct cg_app *app, int argc, char **argv)
 {
-    cg_log_init();
+    cg_log_init(cg_is_lambda() ? CG_LOG_JSON : CG_LOG_TEXT);
     const char *prog = argc > 0 ? argv[0] : "app";
     if (getenv("AWS_LAMBDA_RUNTIME_API"))
         return run_lambda(app, prog, false, NULL);

@@ -1,0 +1,42 @@
+/* The binder (body_bind.c): the events of one body, as the scanner reports
+ * them (body.c), bound to a model and its nested models and lists, with
+ * every error at its place. */
+#ifndef CGATE_CORE_BODY_BIND_H
+#define CGATE_CORE_BODY_BIND_H
+
+#include <stdbool.h>
+
+#include "core/body_json.h"
+#include "core/validate.h"
+
+/* The most errors one body reports. */
+#define CG_BODY_MAX_ERRORS 1000
+
+struct frame;
+
+struct binder {
+    struct cg_arena *a;
+    cg_str body;
+    const struct cg_model *m;
+    void *out;
+    struct frame *frames;   /* one per open container, CG_JSON_MAX_DEPTH of them */
+    int nframes;
+    bool binding;           /* false once the error limits were reached */
+    bool full;              /* they are: stop binding at the next event */
+    size_t held;            /* errors held in frames and in errs */
+    size_t input_budget;    /* bytes of error inputs still allowed */
+    struct cg_verrors errs; /* the body's errors, complete once the body has closed */
+};
+
+void cg_binder_init(struct binder *b, struct cg_arena *a, const struct cg_model *m, cg_str body, void *out);
+void cg_binder_scalar(struct binder *b, const struct jvalue *v);
+void cg_binder_key(struct binder *b, cg_str key);
+/* A container opens with its '{' or '[' at offset `at` of the body, and
+ * closes with the '}' or ']' that ends just before offset `end`. */
+void cg_binder_open(struct binder *b, bool map, size_t at);
+void cg_binder_close(struct binder *b, size_t end);
+
+extern const struct cg_vfail cg_fail_missing;
+extern const struct cg_vfail cg_fail_not_an_object;
+
+#endif

@@ -1,0 +1,14 @@
+/* Running one matched route (handler.c). */
+#ifndef CGATE_CORE_HANDLER_H
+#define CGATE_CORE_HANDLER_H
+
+#include "core/app_internal.h"
+
+/* Bind and validate the route's parameters and body, then run its handler;
+ * 422 on invalid input, 500 when the handler fails. */
+void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
+                  struct cg_request *req, struct cg_response *res);
+/* Whether the route's security lets this caller in (always, without one). */
+bool cg_route_admits(const struct cg_app *app, const struct cg_route_rt *rt, struct cg_request *req);
+
+#endif
