@@ -258,10 +258,9 @@ struct cg_app *fuzz_app_new(const char *base_path)
     /* Compression first: CORS, added last, runs outermost. A small minimum
      * so that the fuzzer reaches the encoders with short bodies. */
     const struct cg_compress_opts compress = { .min_size = 64, .gzip_level = 1, .brotli_quality = 1 };
-    char err[256] = "";
     if (cg_app_routes(app, routes, CG_LEN(routes)) != 0 || cg_app_use_compression(app, &compress) != 0 ||
-        cg_app_use_cors(app, &cors, err, sizeof err) != 0 || cg_app_start(app) != 0) {
-        cg_error("the fuzz app cannot start %s", err);
+        cg_app_use_cors(app, &cors) != 0 || cg_app_start(app) != 0) {
+        cg_error("the fuzz app cannot start: %s", cg_app_error(app));
         cg_app_free(app);
         return NULL;
     }

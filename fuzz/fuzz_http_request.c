@@ -149,13 +149,9 @@ static void answer_request(struct conn *c)
     cg_app_handle(srv.app, &req, &res);
     cg_stream_buffer(&res, &req);
     unsigned first = c->nout;
-    if (res.status < 200 || res.status > 999) {
-        http_queue_error(c, 500); /* as conn.c's dispatch */
-    } else {
-        if (!c->msg.keep_alive)
-            c->closing = true;
-        http_queue_response(c, &res);
-    }
+    if (!c->msg.keep_alive)
+        c->closing = true;
+    http_queue_response(c, &res);
     check_response(c, first);
     cg_request_run_deferred(&req);
 }

@@ -3,7 +3,8 @@
 # lines. Each layer may include only what is below it:
 #
 #   apps and tools   examples/, tools/cgate-local      anything below
-#   entry point      src/main/                         transports, services, core
+#   entry point      src/main/, src/testing/           transports, services, core
+#                    (the test client runs requests as the transports do)
 #   transports       src/server/, src/lambda/          services, core (core/transport.h)
 #   services         src/aws/, src/auth/, src/middleware/, src/net/   core, net
 #   core             src/core/                         nothing above it
@@ -46,12 +47,15 @@ report() {
 }
 
 report <<EOF
-$(violations "the core includes a layer above it" '(\.\./)*(server|lambda|aws|auth|middleware|net|main)/' src/core)
-$(violations "a service includes a transport or the entry point" '(server|lambda|main)/' src/aws src/auth src/middleware src/net)
-$(violations "the local server includes the Lambda transport or the entry point" '(lambda|main)/' src/server)
-$(violations "the Lambda transport includes the local server or the entry point" '(server|main)/' src/lambda)
+$(violations "the core includes a layer above it" '(\.\./)*(server|lambda|aws|auth|middleware|net|main|testing)/' src/core)
+$(violations "a service includes a transport or the entry point" '(server|lambda|main|testing)/' src/aws src/auth src/middleware src/net)
+$(violations "the local server includes the Lambda transport or the entry point" '(lambda|main|testing)/' src/server)
+$(violations "the Lambda transport includes the local server or the entry point" '(server|main|testing)/' src/lambda)
+$(violations "the entry point and the test client include each other" 'testing/' src/main)
+$(violations "the entry point and the test client include each other" 'main/' src/testing)
+$(violations "the test client includes a test framework (any framework can use it)" 'criterion/' src/testing include)
 $(ALLOWED='"core/(transport|json_scan)\.h"' violations "a private header of the core above it (through core/transport.h)" 'core/' \
-    src/server src/lambda src/main src/aws src/auth src/middleware src/net tools examples bench)
+    src/server src/lambda src/main src/testing src/aws src/auth src/middleware src/net tools examples bench)
 $(violations "yajl is not a dependency (the JSON reader is core/json_scan.h)" 'yajl/' src include tools tests fuzz examples bench)
 EOF
 

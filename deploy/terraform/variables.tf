@@ -67,7 +67,7 @@ variable "cors_allow_origins" {
 }
 
 variable "api_token" {
-  description = "ITEMS_API_TOKEN: the bearer token POST, PUT and DELETE need; empty leaves writes open."
+  description = "ITEMS_API_TOKEN: the bearer token POST, PUT, PATCH and DELETE need; empty leaves writes open."
   type        = string
   default     = ""
   sensitive   = true

@@ -3,7 +3,7 @@
  *
  *   CORS_ALLOW_ORIGINS  comma-separated origins, with credentials; "*" for
  *                       any origin, without them; unset: no CORS
- *   ITEMS_API_TOKEN     a static bearer token for POST, PUT and DELETE
+ *   ITEMS_API_TOKEN     a static bearer token for POST, PUT, PATCH and DELETE
  *   ITEMS_JWT_SECRET    an HS256 secret (32 bytes or more) for JWTs instead
  *   ITEMS_JWKS_FILE     a JWK Set or PEM public key file for JWTs instead
  *   ITEMS_JWT_ISSUER, ITEMS_JWT_AUDIENCE   claims a JWT must carry
@@ -139,7 +139,6 @@ static int configure_cors(struct cg_app *app)
     char *copy = strdup(text);
     if (!copy)
         cg_oom();
-    char err[256];
     bool credentials = false;
     int rc = split_origins(copy, origins);
     if (rc == 0)
@@ -149,9 +148,9 @@ static int configure_cors(struct cg_app *app)
             .allow_origins = origins, .allow_methods = methods, .allow_headers = headers,
             .allow_credentials = credentials,
         };
-        rc = cg_app_use_cors(app, &opts, err, sizeof err);
+        rc = cg_app_use_cors(app, &opts);
         if (rc != 0)
-            cg_error("CORS_ALLOW_ORIGINS=%s: %s", text, err);
+            cg_error("CORS_ALLOW_ORIGINS=%s: %s", text, cg_app_error(app));
     }
     free(copy); /* the policy keeps its own copies */
     return rc;

@@ -7,6 +7,7 @@
  *   POST   /api/items            201, Location: /api/items/{id}
  *   GET    /api/items/{item_id}
  *   PUT    /api/items/{item_id}  full replacement
+ *   PATCH  /api/items/{item_id}  the fields sent, the others kept
  *   DELETE /api/items/{item_id}  204
  *
  * Environment: ITEMS_STORE ("sqlite" or "dynamodb"; the default is "sqlite",
@@ -46,6 +47,24 @@ static const struct cg_field item_fields[] = {
     ITEM_FIELDS(struct item),
 };
 static const struct cg_model item_model = CG_MODEL("Item", struct item, item_fields);
+
+/* A PATCH: every field may be left out; name and price may not be null (an
+ * item always has both: pydantic's `name: str = None`), a null description
+ * clears it. */
+struct item_patch {
+    cg_str name;
+    double price;
+    cg_str description;
+    cg_fields_set sent;
+};
+
+static const struct cg_field item_patch_fields[] = {
+    CG_FIELD(struct item_patch, name, CG_STRING, .def = "null", CG_MIN_LEN(1), CG_MAX_LEN(200)),
+    CG_FIELD(struct item_patch, price, CG_NUMBER, .def = "null", CG_GT(0)),
+    CG_FIELD(struct item_patch, description, CG_STRING, .optional = true, CG_MAX_LEN(1000)),
+};
+static const struct cg_model item_patch_model =
+    CG_MODEL_SENT("ItemPatch", struct item_patch, item_patch_fields, sent);
 
 static struct store *store_of(struct cg_ctx *c)
 {
@@ -134,12 +153,27 @@ static int aws_info(struct cg_ctx *c)
     return 0;
 }
 
+/* The routes' parameters, bound by the core (CG_PARAMS_OF below). */
+struct page_query {
+    int64_t limit, offset;
+};
+
+struct item_path {
+    int64_t item_id;
+};
+
+static int64_t item_id_of(struct cg_ctx *c)
+{
+    const struct item_path *path = cg_params(c);
+    return path->item_id;
+}
+
 static int list_items(struct cg_ctx *c)
 {
+    const struct page_query *q = cg_params(c);
     struct item *items = NULL;
     size_t n = 0;
-    int rc = store_list(store_of(c), cg_arena(c), cg_param_int(c, "limit"),
-                        cg_param_int(c, "offset"), &items, &n);
+    int rc = store_list(store_of(c), cg_arena(c), q->limit, q->offset, &items, &n);
     if (rc != STORE_OK)
         return store_refused(c, rc);
     struct cg_json *j = cg_json_begin(c, 200);
@@ -153,7 +187,7 @@ static int list_items(struct cg_ctx *c)
 static int read_item(struct cg_ctx *c)
 {
     struct item it;
-    int rc = store_get(store_of(c), cg_arena(c), cg_param_int(c, "item_id"), &it);
+    int rc = store_get(store_of(c), cg_arena(c), item_id_of(c), &it);
     if (rc != STORE_OK)
         return store_refused(c, rc);
     return cg_json_model(c, 200, &item_model, &it);
@@ -174,8 +208,27 @@ static int create_item(struct cg_ctx *c)
 
 static int replace_item(struct cg_ctx *c)
 {
-    struct item it = item_from_input(cg_param_int(c, "item_id"), cg_body(c));
+    struct item it = item_from_input(item_id_of(c), cg_body(c));
     int rc = store_replace(store_of(c), &it);
+    if (rc != STORE_OK)
+        return store_refused(c, rc);
+    return cg_json_model(c, 200, &item_model, &it);
+}
+
+static int patch_item(struct cg_ctx *c)
+{
+    const struct item_patch *p = cg_body(c);
+    struct item it;
+    int rc = store_get(store_of(c), cg_arena(c), item_id_of(c), &it);
+    if (rc == STORE_OK) {
+        if (cg_body_has(c, "name"))
+            it.name = p->name;
+        if (cg_body_has(c, "price"))
+            it.price = p->price;
+        if (cg_body_has(c, "description"))
+            it.description = p->description;
+        rc = store_replace(store_of(c), &it);
+    }
     if (rc != STORE_OK)
         return store_refused(c, rc);
     return cg_json_model(c, 200, &item_model, &it);
@@ -183,13 +236,15 @@ static int replace_item(struct cg_ctx *c)
 
 static int delete_item(struct cg_ctx *c)
 {
-    int rc = store_remove(store_of(c), cg_param_int(c, "item_id"));
+    int rc = store_remove(store_of(c), item_id_of(c));
     if (rc != STORE_OK)
         return store_refused(c, rc);
     return cg_send_empty(c, 204);
 }
 
-#define ITEM_ID CG_PATH_INT("item_id", CG_GE(1), .description = "The item's id")
+#define ITEM_ID                                                                                     \
+    CG_PARAMS_OF(struct item_path,                                                                  \
+                 CG_PATH_PARAM(struct item_path, item_id, CG_INT, CG_GE(1), .description = "The item's id"))
 #define NOT_FOUND CG_RESPONSES({ 404, "Item not found" })
 
 static const struct cg_route routes[] = {
@@ -201,20 +256,24 @@ static const struct cg_route routes[] = {
                           "the init duration and the time left (ms). Null when unknown, and the last three "
                           "outside the Lambda runtime."),
     CG_GET("/api/items", list_items, .summary = "List items", .tags = "items",
-           .params = CG_PARAMS(CG_QUERY_INT("limit", CG_GE(1), CG_LE(100), .def = "20",
-                                            .description = "How many items to return"),
-                               CG_QUERY_INT("offset", CG_GE(0), .def = "0",
-                                            .description = "How many items to skip")),
+           .params = CG_PARAMS_OF(struct page_query,
+                                  CG_QUERY_PARAM(struct page_query, limit, CG_INT, CG_GE(1), CG_LE(100),
+                                                 .def = "20", .description = "How many items to return"),
+                                  CG_QUERY_PARAM(struct page_query, offset, CG_INT, CG_GE(0), .def = "0",
+                                                 .description = "How many items to skip")),
            .response = &item_model, .response_list = true),
     CG_POST("/api/items", create_item, .summary = "Create an item", .tags = "items",
             .body = &item_in_model, .response = &item_model, .status = 201, .security = &items_writer_auth),
     CG_GET("/api/items/{item_id}", read_item, .summary = "Read an item", .tags = "items",
-           .params = CG_PARAMS(ITEM_ID), .response = &item_model, .responses = NOT_FOUND),
+           .params = ITEM_ID, .response = &item_model, .responses = NOT_FOUND),
     CG_PUT("/api/items/{item_id}", replace_item, .summary = "Replace an item", .tags = "items",
-           .params = CG_PARAMS(ITEM_ID), .body = &item_in_model, .response = &item_model,
+           .params = ITEM_ID, .body = &item_in_model, .response = &item_model,
            .responses = NOT_FOUND, .security = &items_writer_auth),
+    CG_PATCH("/api/items/{item_id}", patch_item, .summary = "Update some fields of an item", .tags = "items",
+             .params = ITEM_ID, .body = &item_patch_model, .response = &item_model,
+             .responses = NOT_FOUND, .security = &items_writer_auth),
     CG_DELETE("/api/items/{item_id}", delete_item, .summary = "Delete an item", .tags = "items",
-              .params = CG_PARAMS(ITEM_ID), .status = 204, .responses = NOT_FOUND,
+              .params = ITEM_ID, .status = 204, .responses = NOT_FOUND,
               .security = &items_writer_auth),
 };
 

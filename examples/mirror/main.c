@@ -148,9 +148,36 @@ static int echo(struct cg_ctx *c)
     return tag_request_id(c);
 }
 
+/* The routes' parameters, bound by the core (CG_PARAMS_OF below). */
+struct status_path {
+    int64_t code;
+};
+
+struct bytes_params {
+    int64_t n, seed;
+};
+
+struct delay_path {
+    int64_t ms;
+};
+
+/* What a streamed answer sends; in the request's arena, which lives as
+ * long as the stream. /sse declares no fail_at. */
+struct ticks {
+    int64_t n, delay_ms;
+    bool has_fail_at;
+    int64_t fail_at;
+};
+
+/* /{rest:path}: declared for the template; echo reads the whole request. */
+struct echo_path {
+    cg_str rest;
+};
+
 static int status(struct cg_ctx *c)
 {
-    cg_send_empty(c, (int)cg_param_int(c, "code"));
+    const struct status_path *p = cg_params(c);
+    cg_send_empty(c, (int)p->code);
     return tag_request_id(c);
 }
 
@@ -163,27 +190,26 @@ static void pause_ms(int64_t ms)
 
 static int delay(struct cg_ctx *c)
 {
-    int64_t ms = cg_param_int(c, "ms");
-    pause_ms(ms);
+    const struct delay_path *p = cg_params(c);
+    pause_ms(p->ms);
     struct cg_json *j = cg_json_begin(c, 200);
     cg_json_obj_begin(j);
     cg_json_key(j, "delay_ms");
-    cg_json_int(j, ms);
+    cg_json_int(j, p->ms);
     cg_json_obj_end(j);
     return tag_request_id(c);
 }
 
 static void finish_later(struct cg_request *req, void *arg)
 {
-    pause_ms(*(const int64_t *)arg);
+    pause_ms(((const struct delay_path *)arg)->ms);
     cg_info("after-response work of %.*s done", (int)req->request_id.len, req->request_id.ptr);
 }
 
 static int after(struct cg_ctx *c)
 {
-    int64_t *ms = cg_arena_alloc(cg_arena(c), sizeof *ms);
-    *ms = cg_param_int(c, "ms");
-    cg_after_response(c, finish_later, ms);
+    /* The parameters live in the request's arena, which outlives the work. */
+    cg_after_response(c, finish_later, (void *)cg_params(c));
     cg_send_json_raw(c, 200, CG_STR("{\"queued\":true}"));
     return tag_request_id(c);
 }
@@ -200,8 +226,9 @@ static uint64_t next_random(uint64_t *state)
 
 static int bytes(struct cg_ctx *c)
 {
-    size_t n = (size_t)cg_param_int(c, "n");
-    uint64_t state = (uint64_t)cg_param_int(c, "seed") * 0x9E3779B97F4A7C15ULL + 1; /* never 0 */
+    const struct bytes_params *q = cg_params(c);
+    size_t n = (size_t)q->n;
+    uint64_t state = (uint64_t)q->seed * 0x9E3779B97F4A7C15ULL + 1; /* never 0 */
     cg_send(c, 200, "application/octet-stream", NULL, 0);
     struct cg_buf *body = &cg_res(c)->body;
     unsigned char *p = (unsigned char *)cg_buf_reserve(body, n);
@@ -227,28 +254,13 @@ static int set_cookies(struct cg_ctx *c)
     return tag_request_id(c);
 }
 
-/* What a streamed answer sends; in the request's arena, which lives as
- * long as the stream. */
-struct ticks {
-    int64_t n, delay_ms, fail_at;
-};
-
-static struct ticks *ticks_of(struct cg_ctx *c, int64_t fail_at)
-{
-    struct ticks *t = cg_arena_alloc(cg_arena(c), sizeof *t);
-    t->n = cg_param_int(c, "n");
-    t->delay_ms = cg_param_int(c, "delay_ms");
-    t->fail_at = fail_at;
-    return t;
-}
-
 static int write_lines(struct cg_stream *s, void *arg)
 {
     const struct ticks *t = arg;
     for (int64_t i = 0; i < t->n; i++) {
         if (i > 0)
             pause_ms(t->delay_ms);
-        if (i == t->fail_at)
+        if (t->has_fail_at && i == t->fail_at)
             return cg_stream_fail(s, "failed on purpose before line %" PRId64, i);
         if (cg_stream_printf(s, "{\"n\":%" PRId64 ",\"of\":%" PRId64 "}\n", i, t->n) != 0)
             return -1;
@@ -274,37 +286,38 @@ static int write_events(struct cg_stream *s, void *arg)
 static int stream_lines(struct cg_ctx *c)
 {
     tag_request_id(c);
-    int64_t fail_at = cg_param_has(c, "fail_at") ? cg_param_int(c, "fail_at") : -1;
-    return cg_stream_response(c, 200, "application/x-ndjson", write_lines, ticks_of(c, fail_at));
+    return cg_stream_response(c, 200, "application/x-ndjson", write_lines, (void *)cg_params(c));
 }
 
 static int stream_events(struct cg_ctx *c)
 {
     tag_request_id(c);
     cg_add_header(c, "cache-control", CG_STR("no-cache"));
-    return cg_stream_response(c, 200, "text/event-stream", write_events, ticks_of(c, -1));
+    return cg_stream_response(c, 200, "text/event-stream", write_events, (void *)cg_params(c));
 }
 
-#define TICK_COUNT CG_PATH_INT("n", CG_GE(0), CG_LE(10000))
-#define TICK_DELAY CG_QUERY_INT("delay_ms", CG_GE(0), CG_LE(10000), .def = "100")
+#define DELAY_MS CG_PARAMS_OF(struct delay_path, CG_PATH_PARAM(struct delay_path, ms, CG_INT, CG_GE(0), CG_LE(10000)))
+#define TICK_COUNT CG_PATH_PARAM(struct ticks, n, CG_INT, CG_GE(0), CG_LE(10000))
+#define TICK_DELAY CG_QUERY_PARAM(struct ticks, delay_ms, CG_INT, CG_GE(0), CG_LE(10000), .def = "100")
 
 static const struct cg_route routes[] = {
     CG_GET("/status/{code}", status, .summary = "Answer with this status",
-           .params = CG_PARAMS(CG_PATH_INT("code", CG_GE(200), CG_LE(599)))),
+           .params = CG_PARAMS_OF(struct status_path,
+                                  CG_PATH_PARAM(struct status_path, code, CG_INT, CG_GE(200), CG_LE(599)))),
     CG_GET("/bytes/{n}", bytes, .summary = "Answer n deterministic pseudo-random bytes",
-           .params = CG_PARAMS(CG_PATH_INT("n", CG_GE(0), CG_LE(MAX_BYTES)),
-                               CG_QUERY_INT("seed", .def = "0", CG_GE(0)))),
+           .params = CG_PARAMS_OF(struct bytes_params,
+                                  CG_PATH_PARAM(struct bytes_params, n, CG_INT, CG_GE(0), CG_LE(MAX_BYTES)),
+                                  CG_QUERY_PARAM(struct bytes_params, seed, CG_INT, .def = "0", CG_GE(0)))),
     CG_GET("/cookies/set", set_cookies, .summary = "Set one cookie per query pair"),
-    CG_GET("/delay/{ms}", delay, .summary = "Answer after a delay",
-           .params = CG_PARAMS(CG_PATH_INT("ms", CG_GE(0), CG_LE(10000)))),
-    CG_GET("/after/{ms}", after, .summary = "Answer, then work for a while",
-           .params = CG_PARAMS(CG_PATH_INT("ms", CG_GE(0), CG_LE(10000)))),
+    CG_GET("/delay/{ms}", delay, .summary = "Answer after a delay", .params = DELAY_MS),
+    CG_GET("/after/{ms}", after, .summary = "Answer, then work for a while", .params = DELAY_MS),
     CG_GET("/stream/{n}", stream_lines, .summary = "Stream n JSON lines",
-           .params = CG_PARAMS(TICK_COUNT, TICK_DELAY, CG_QUERY_INT("fail_at", CG_GE(0)))),
+           .params = CG_PARAMS_OF(struct ticks, TICK_COUNT, TICK_DELAY,
+                                  CG_QUERY_PARAM_OPT(struct ticks, fail_at, has_fail_at, CG_INT, CG_GE(0)))),
     CG_GET("/sse/{n}", stream_events, .summary = "Stream n Server-Sent Events",
-           .params = CG_PARAMS(TICK_COUNT, TICK_DELAY)),
+           .params = CG_PARAMS_OF(struct ticks, TICK_COUNT, TICK_DELAY)),
     CG_ROUTE(ANY_METHOD, "/{rest:path}", echo, .summary = "Echo the request",
-             .params = CG_PARAMS(CG_PATH_STR("rest"))),
+             .params = CG_PARAMS_OF(struct echo_path, CG_PATH_PARAM(struct echo_path, rest, CG_STRING))),
 };
 
 int main(int argc, char **argv)

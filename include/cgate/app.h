@@ -141,10 +141,29 @@ struct cg_app_opts {
  * tables; both must outlive it (they are normally static). */
 struct cg_app *cg_app_new(const struct cg_app_opts *opts);
 void cg_app_free(struct cg_app *app);
-/* Add a table of routes; call before cg_app_start. Returns 0 or -1 with a
- * message naming the route when a path template is invalid. */
+
+/* Setting an app up. Every registration (cg_app_routes, cg_app_use,
+ * cg_app_use_cors, cg_app_use_compression) and cg_app_start report errors
+ * one way: they return -1 after logging one ERROR line that names what is
+ * wrong (the route, the field, the setting), and the app keeps the first
+ * such message. An app that holds one never starts: cg_app_start returns -1
+ * and cg_main exits 1 with the message, even when main() ignored the value
+ * a registration returned. */
+
+/* Add a table of routes; call before cg_app_start. A route whose path
+ * template is invalid is an error naming it. */
 int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n);
+/* Compile the tables (parameters, models, patterns, security), then run the
+ * start-up hook. Returns 0, or -1 as above. Once started, the app is
+ * read-only; starting it again does nothing. */
 int cg_app_start(struct cg_app *app);
+/* The first set-up or start-up error (the message of its ERROR line), or
+ * NULL when there is none. Owned by the app. */
+const char *cg_app_error(const struct cg_app *app);
+/* For code that registers on an app, as middleware set-up does: log fmt as
+ * an ERROR line and keep it as the app's error when it is the first.
+ * Returns -1. */
+int cg_app_fail(struct cg_app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cg_app_stop(struct cg_app *app);
 void *cg_app_get_data(const struct cg_app *app);
 void cg_app_set_data(struct cg_app *app, void *data);
@@ -170,13 +189,26 @@ bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req);
 
 /* ---- inside a handler ---- */
 struct cg_request *cg_req(struct cg_ctx *c);
+/* The response itself, to write what no helper covers. Taking it counts as
+ * answering: the response is the handler's from then on, sent as it stands
+ * (200 unless set) when the handler returns 0. Call it to write, not to look. */
 struct cg_response *cg_res(struct cg_ctx *c);
 struct cg_arena *cg_arena(struct cg_ctx *c);
 void *cg_app_data(struct cg_ctx *c);
 const struct cg_route *cg_route_of(struct cg_ctx *c);
 
-/* Validated parameter values, by declared name. Asking for a name the route
- * does not declare is a programming error: logged, and 0/empty returned. */
+/* The route's typed parameters (CG_PARAMS_OF), bound and validated:
+ *   const struct list_query *q = cg_params(c);
+ * On a route without them the request answers a logged 500 naming the
+ * route, whatever the handler sends; the pointer is then to zeros, as large
+ * as any parameter or body struct of the app, so reading it cannot fault. */
+const void *cg_params(struct cg_ctx *c);
+/* Validated parameter values, by declared name. A name the route does not
+ * declare, or a getter of another kind than the declaration's (cg_param_bool
+ * on a CG_INT, cg_param_count on a single value, an item past a list's end)
+ * makes the request answer a logged 500 naming the route and the parameter,
+ * whatever the handler sends; the getter returns 0/empty. cg_param_str also
+ * reads an enum's text. */
 bool cg_param_has(struct cg_ctx *c, const char *name);
 int64_t cg_param_int(struct cg_ctx *c, const char *name);
 double cg_param_num(struct cg_ctx *c, const char *name);
@@ -188,8 +220,14 @@ size_t cg_param_count(struct cg_ctx *c, const char *name);
 int64_t cg_param_int_at(struct cg_ctx *c, const char *name, size_t i);
 double cg_param_num_at(struct cg_ctx *c, const char *name, size_t i);
 cg_str cg_param_str_at(struct cg_ctx *c, const char *name, size_t i);
-/* The bound body (a struct of route->body->size bytes), or NULL. */
+/* The bound body (a struct of route->body->size bytes). On a route without
+ * .body: a logged 500 naming the route, and zeros as cg_params() gives. */
 const void *cg_body(struct cg_ctx *c);
+/* Whether the request's body sent `field` (pydantic's model_fields_set, for
+ * a PATCH): "price", or "owner.city" through nested models, each declared
+ * with CG_MODEL_SENT. A name the model lacks, or a model that records
+ * nothing, is a logged 500, as a misused cg_param_*. */
+bool cg_body_has(struct cg_ctx *c, const char *field);
 
 /* Responses. Each returns 0 so a handler can `return cg_json_model(...)`. */
 int cg_send(struct cg_ctx *c, int status, const char *content_type, const void *body, size_t len);
@@ -201,7 +239,9 @@ struct cg_json *cg_json_begin(struct cg_ctx *c, int status);
 /* Serialise a model struct; only the model's fields are sent. */
 int cg_json_model(struct cg_ctx *c, int status, const struct cg_model *m, const void *obj);
 void cg_json_write_model(struct cg_json *j, const struct cg_model *m, const void *obj);
-/* {"detail": "..."} with this status, as FastAPI's HTTPException. */
+/* {"detail": "..."} with this status, as FastAPI's HTTPException: the
+ * framework's error shape. cg_send_error (gateway.h) is the other one, the
+ * app's structured {"error":{"code",..},"requestId"}: pick one per API. */
 int cg_http_error(struct cg_ctx *c, int status, const char *detail);
 int cg_add_header(struct cg_ctx *c, const char *name, cg_str value);
 /* The caller's identity as a security check recorded it (JSON text, e.g.

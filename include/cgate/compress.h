@@ -45,9 +45,10 @@ struct cg_compress_opts {
 
 /* Add the middleware (include/cgate/middleware.h); before cg_app_start.
  * Middleware added after it runs outside it and sees the compressed
- * response: one that rewrites bodies must be added before it. Returns 0, or -1 (logged) for a level or quality out of
- * range, a malformed type, or an app that has started. The options and
- * the type list are copied. */
+ * response: one that rewrites bodies must be added before it. Returns 0, or
+ * -1 for a level or quality out of range, a malformed type, or an app that
+ * has started: a set-up error of the app (app.h: logged, kept, and the app
+ * never starts). The options and the type list are copied. */
 int cg_app_use_compression(struct cg_app *app, const struct cg_compress_opts *opts);
 
 /* cg_accept_encoding_q (request.h) reads Accept-Encoding. */

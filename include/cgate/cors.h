@@ -4,8 +4,8 @@
  *
  *   static const char *const origins[] = { "https://app.example.com", NULL };
  *   if (cg_app_use_cors(app, &(struct cg_cors_opts){ .allow_origins = origins,
- *                                                    .allow_credentials = true }, err, sizeof err) != 0)
- *       ... err says what is wrong ...
+ *                                                    .allow_credentials = true }) != 0)
+ *       ... logged, and cg_app_error(app) says what is wrong ...
  *
  * Every list is NULL-terminated; a NULL list takes Starlette's default. */
 #ifndef CGATE_CORS_H
@@ -64,9 +64,11 @@ void cg_cors_free(struct cg_cors *cors);
 /* The middleware: answers preflights itself, adds the CORS headers to every
  * other response (the core's 404, 405 and 422 included). Last added runs
  * outermost (include/cgate/middleware.h); add CORS last so that it also
- * sees what other middleware answers. Before cg_app_start; 0, or -1 with
- * a message in err. */
-int cg_app_use_cors(struct cg_app *app, const struct cg_cors_opts *opts, char *err, size_t errlen);
+ * sees what other middleware answers. Before cg_app_start. Returns 0, or
+ * -1 for an invalid option (as cg_cors_new) or an app that has started:
+ * a set-up error of the app (app.h: logged, kept, and the app never
+ * starts). */
+int cg_app_use_cors(struct cg_app *app, const struct cg_cors_opts *opts);
 
 /* The same, by hand, for a handler that manages CORS itself (no
  * middleware): from a route that accepts OPTIONS,

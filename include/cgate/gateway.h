@@ -47,8 +47,9 @@ bool cg_token_equal(cg_str expected, cg_str given);
  * the client gets a 500. Returns 0, or -1 after such an error. */
 int cg_send_success(struct cg_ctx *c, int status, cg_str json_body);
 
-/* The one error shape of cgate apps (the framework's own errors keep
- * FastAPI's {"detail": ...}):
+/* The structured error shape of cgate apps, for clients that want a stable
+ * code and the request id (the framework's own errors, and cg_http_error,
+ * keep FastAPI's {"detail": ...}):
  *
  *   {"error":{"code":"item_not_found","message":"Item not found","status":404},
  *    "requestId":"..."}

@@ -1,5 +1,6 @@
 /* The application: route tables compiled at start-up, and cg_app_handle, the
  * transport-free path from a request to a response. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "core/app_internal.h"
 #include "core/docs.h"
 #include "core/handler.h"
+#include "core/log_internal.h"
 #include "core/model.h"
 #include "core/openapi.h"
 #include "core/patterns.h"
@@ -62,19 +64,33 @@ void cg_app_free(struct cg_app *app)
     free(app);
 }
 
+int cg_app_fail(struct cg_app *app, const char *fmt, ...)
+{
+    char message[sizeof app->error];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    cg_error("%s", message);
+    if (app->error[0] == '\0')
+        memcpy(app->error, message, sizeof message);
+    return -1;
+}
+
+const char *cg_app_error(const struct cg_app *app)
+{
+    return app->error[0] ? app->error : NULL;
+}
+
 int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n)
 {
-    if (app->prepared) {
-        cg_error("cg_app_routes: the app has started; add routes before cg_app_start");
-        return -1;
-    }
+    if (app->prepared)
+        return cg_app_fail(app, "cg_app_routes: the app has started; add routes before cg_app_start");
     app->routes = cg_xrealloc(app->routes, (app->nroutes + n) * sizeof *app->routes);
     for (size_t i = 0; i < n; i++) {
         char err[256];
-        if (cg_route_compile(&app->routes[app->nroutes], &routes[i], err, sizeof err) != 0) {
-            cg_error("%s", err);
-            return -1;
-        }
+        if (cg_route_compile(&app->routes[app->nroutes], &routes[i], err, sizeof err) != 0)
+            return cg_app_fail(app, "%s", err);
         app->nroutes++;
     }
     return 0;
@@ -149,10 +165,37 @@ static int check_list(const struct cg_route *route, const struct cg_param *p)
     return 0;
 }
 
+/* What the compiler cannot see of a typed parameter: whether the table it
+ * is in binds the struct it names, and whether an absent value can be told
+ * from a zero one. */
+static int check_typed(const struct cg_route_rt *rt, const struct cg_param *p)
+{
+    const char *path = rt->route->path;
+    if (!rt->params_size != !p->member_size) {
+        cg_error("route %s: parameter %s: %s", path, p->name,
+                 rt->params_size ? "a CG_PARAMS_OF table holds typed parameters only (CG_QUERY_PARAM...)"
+                                 : "a typed parameter belongs in a CG_PARAMS_OF table");
+        return -1;
+    }
+    if (p->member_size && p->struct_size != rt->params_size) {
+        cg_error("route %s: parameter %s: its struct has %zu bytes, the CG_PARAMS_OF struct %zu", path,
+                 p->name, p->struct_size, rt->params_size);
+        return -1;
+    }
+    bool may_be_absent = !p->required && !p->def && !p->list;
+    if (p->member_size && may_be_absent && p->type != CG_STRING && !p->present_offset) {
+        cg_error("route %s: parameter %s may be absent: give it a default, .required = true, or a presence "
+                 "bool (CG_*_PARAM_OPT)", path, p->name);
+        return -1;
+    }
+    return 0;
+}
+
 static int prepare_params(struct cg_route_rt *rt)
 {
     const struct cg_route *route = rt->route;
     rt->nparams = count_params(route->params);
+    rt->params_size = route->params ? route->params[rt->nparams].struct_size : 0;
     rt->defaults = calloc(rt->nparams ? rt->nparams : 1, sizeof *rt->defaults);
     rt->wire_names = calloc(rt->nparams ? rt->nparams : 1, sizeof *rt->wire_names);
     if (!rt->defaults || !rt->wire_names)
@@ -161,7 +204,7 @@ static int prepare_params(struct cg_route_rt *rt)
     for (size_t i = 0; i < rt->nparams; i++) {
         const struct cg_param *p = &route->params[i];
         rt->wire_names[i] = wire_name(p);
-        if (check_list(route, p) != 0)
+        if (check_list(route, p) != 0 || check_typed(rt, p) != 0)
             return -1;
         if (p->in == CG_IN_PATH) {
             npath++;
@@ -196,6 +239,19 @@ static int prepare_models(const struct cg_route *route)
         if (cg_model_prepare(r->model) != 0)
             return -1;
     return 0;
+}
+
+/* A security requirement the core can apply and the document can name. */
+static int check_security(const struct cg_route *route)
+{
+    const struct cg_security *s = route->security;
+    const char *why = !s || s->disabled ? NULL
+                      : !s->check ? "has no check function"
+                      : s->kind == CG_SEC_API_KEY && (!s->header || !*s->header) ? "is an API key without a header"
+                      : NULL;
+    if (why)
+        cg_error("route %s: security %s %s", route->path, s->name ? s->name : "(unnamed)", why);
+    return why ? -1 : 0;
 }
 
 /* The built-in routes go first, as in FastAPI, so that an app's catch-all
@@ -241,6 +297,15 @@ cg_str cg_app_base_path(const struct cg_app *app)
     return app->base_path.len ? app->base_path : CG_STR("");
 }
 
+/* A handler that calls cg_body() or cg_params() on a route that binds none
+ * gets a zeroed block this large: whichever of the app's structs it reads,
+ * it reads zeros, not past the block (handler.c). */
+static void note_input_size(struct cg_app *app, size_t size)
+{
+    if (size > app->largest_input)
+        app->largest_input = size;
+}
+
 static int prepare(struct cg_app *app)
 {
     if (app->prepared)
@@ -250,30 +315,53 @@ static int prepare(struct cg_app *app)
         return -1;
     for (size_t i = 0; i < app->nroutes; i++) {
         struct cg_route_rt *rt = &app->routes[i];
-        if (prepare_params(rt) != 0 || prepare_models(rt->route) != 0)
+        if (prepare_params(rt) != 0 || prepare_models(rt->route) != 0 || check_security(rt->route) != 0)
             return -1;
+        note_input_size(app, rt->route->body ? rt->route->body->size : 0);
+        note_input_size(app, rt->params_size);
     }
     app->prepared = true;
     return 0;
 }
 
+/* prepare(), refused for an app whose set-up failed, and with the first
+ * error it logs kept as the app's. */
+static int prepare_checked(struct cg_app *app)
+{
+    if (app->error[0])
+        return -1;
+    cg_log_capture(app->error, sizeof app->error);
+    int rc = prepare(app);
+    cg_log_capture(NULL, 0);
+    return rc;
+}
+
 cg_str cg_app_openapi(struct cg_app *app)
 {
-    if (prepare(app) != 0)
+    if (prepare_checked(app) != 0)
         return (cg_str){ NULL, 0 };
     return cg_openapi_document(app);
+}
+
+static int run_startup_hook(struct cg_app *app)
+{
+    if (!app->opts.on_startup)
+        return 0;
+    cg_log_capture(app->error, sizeof app->error); /* the hook's own error, if it logs one */
+    int rc = app->opts.on_startup(app);
+    cg_log_capture(NULL, 0);
+    if (rc != 0)
+        return cg_app_fail(app, "start-up hook failed");
+    app->error[0] = '\0'; /* it logged an error, yet went on */
+    return 0;
 }
 
 int cg_app_start(struct cg_app *app)
 {
     if (app->started)
         return 0;
-    if (prepare(app) != 0)
+    if (prepare_checked(app) != 0 || run_startup_hook(app) != 0)
         return -1;
-    if (app->opts.on_startup && app->opts.on_startup(app) != 0) {
-        cg_error("start-up hook failed");
-        return -1;
-    }
     app->started = true;
     return 0;
 }
@@ -394,11 +482,9 @@ static bool redirect_slash(const struct cg_app *app, struct cg_request *req, str
 
 int cg_app_use(struct cg_app *app, const struct cg_middleware *mw)
 {
-    if (app->prepared) {
-        cg_error("cg_app_use(%s): the app has started; add middleware before cg_app_start",
-                 mw->name ? mw->name : "?");
-        return -1;
-    }
+    if (app->prepared)
+        return cg_app_fail(app, "cg_app_use(%s): the app has started; add middleware before cg_app_start",
+                           mw->name ? mw->name : "?");
     app->middleware = cg_xrealloc(app->middleware, (app->nmiddleware + 1) * sizeof *app->middleware);
     app->middleware[app->nmiddleware++] = *mw;
     return 0;
@@ -451,9 +537,22 @@ bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req)
     return !cg_route_admits(app, lookup.route, req);
 }
 
+/* One status rule for every transport, whoever set the status (a handler
+ * or a middleware): a final response is 200 to 599. RFC 9110 §15 has no
+ * status outside 100..599, and a 1xx is interim, never the answer. */
+static void check_status(const struct cg_request *req, struct cg_response *res)
+{
+    if (res->status >= 200 && res->status <= 599)
+        return;
+    char why[80];
+    snprintf(why, sizeof why, "status %d is not a final HTTP status (200 to 599)", res->status);
+    cg_answer_failure(req, res, why);
+}
+
 void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
 {
     cg_request_prepare(req);
     struct cg_next chain = { app, app->nmiddleware, false };
     cg_next(&chain, req, res);
+    check_status(req, res);
 }

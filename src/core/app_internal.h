@@ -21,6 +21,7 @@ struct cg_app {
     size_t nmiddleware;
     struct cg_route_rt *routes;
     size_t nroutes;
+    char error[512];              /* the first set-up or start-up error; "" when none */
     bool prepared;                /* routes checked, document built */
     bool started;
     struct cg_route builtin[CG_BUILTIN_ROUTES];
@@ -30,6 +31,7 @@ struct cg_app {
     size_t openapi_servers_at;    /* where `servers` goes: after "info" */
     pthread_mutex_t openapi_lock; /* held while the document is built */
     atomic_bool openapi_built;
+    size_t largest_input;         /* the largest body or parameter struct a route binds */
 };
 
 struct cg_ctx {
@@ -38,10 +40,12 @@ struct cg_ctx {
     struct cg_request *req;
     struct cg_response *res;
     struct cg_value *values;      /* one per route param */
+    void *params;                 /* CG_PARAMS_OF's struct, bound */
     void *body;
     struct cg_json *json;         /* the writer cg_json_begin handed out */
     bool responded;               /* a response helper was called */
     cg_str failure;               /* why the handler failed, for the log */
+    cg_str misuse;                /* the first misuse of the handler API: the answer is a 500 */
     cg_str identity;              /* cg_set_identity's JSON; ptr NULL when none */
 };
 

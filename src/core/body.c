@@ -91,9 +91,12 @@ static bool is_json_media_type(cg_str ct)
            (sub.len >= suffix.len && cg_str_ieq((cg_str){ sub.ptr + sub.len - suffix.len, suffix.len }, suffix));
 }
 
-static void add_json_invalid(struct cg_arena *a, struct cg_verrors *errs, const struct cg_json_scan *s)
+/* At ["body", offset], or [field, offset] for a default. */
+static void add_json_invalid(struct cg_arena *a, struct cg_verrors *errs, const struct binder *b,
+                             const struct cg_json_scan *s)
 {
-    cg_str loc = cg_arena_printf(a, "[\"body\",%zu]", s->error_pos);
+    cg_str root = cg_json_quote(a, b->field ? cg_str_c(b->field->name) : CG_STR("body"));
+    cg_str loc = cg_arena_printf(a, "[%.*s,%zu]", (int)root.len, root.ptr, s->error_pos);
     cg_str reason = cg_json_quote(a, cg_str_c(s->error));
     cg_verrors_add(errs, "json_invalid", loc, CG_STR("JSON decode error"), CG_STR("{}"),
                    cg_arena_printf(a, "{\"error\":%.*s}", (int)reason.len, reason.ptr));
@@ -102,6 +105,19 @@ static void add_json_invalid(struct cg_arena *a, struct cg_verrors *errs, const 
 static void add_body_error(struct cg_verrors *errs, const struct cg_vfail *why, cg_str input)
 {
     cg_verrors_add(errs, why->type, CG_STR("[\"body\"]"), why->msg, input, why->ctx);
+}
+
+static int bind_json(struct binder *b, struct cg_verrors *errs)
+{
+    /* The limit keeps every recursion over the body (the binder's frames,
+     * the renderer, the writer of inputs) within CG_JSON_MAX_DEPTH. */
+    struct cg_json_scan s = { .cb = &callbacks, .ctx = b, .arena = b->a, .max_depth = CG_JSON_MAX_DEPTH };
+    if (cg_json_scan(&s, b->body) != CG_JSON_OK) {
+        add_json_invalid(b->a, errs, b, &s); /* FastAPI decodes before it validates */
+        return -1;
+    }
+    cg_verrors_append(errs, &b->errs);
+    return b->errs.n == 0 ? 0 : -1;
 }
 
 int cg_body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_type, cg_str body, void *out,
@@ -116,14 +132,13 @@ int cg_body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_ty
         return -1;
     }
     struct binder b;
-    cg_binder_init(&b, a, m, body, out);
-    /* The limit keeps every recursion over the body (the binder's frames,
-     * the renderer, the writer of inputs) within CG_JSON_MAX_DEPTH. */
-    struct cg_json_scan s = { .cb = &callbacks, .ctx = &b, .arena = a, .max_depth = CG_JSON_MAX_DEPTH };
-    if (cg_json_scan(&s, body) != CG_JSON_OK) {
-        add_json_invalid(a, errs, &s); /* FastAPI decodes before it validates */
-        return -1;
-    }
-    cg_verrors_append(errs, &b.errs);
-    return b.errs.n == 0 ? 0 : -1;
+    cg_binder_init(&b, a, body, m, NULL, out);
+    return bind_json(&b, errs);
+}
+
+int cg_body_bind_default(struct cg_arena *a, const struct cg_field *f, void *obj, struct cg_verrors *errs)
+{
+    struct binder b;
+    cg_binder_init(&b, a, cg_str_c(f->def), NULL, f, obj);
+    return bind_json(&b, errs);
 }

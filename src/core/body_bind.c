@@ -84,7 +84,8 @@ static cg_str loc_here(struct binder *b)
 {
     struct cg_buf loc;
     cg_buf_init(&loc, b->a);
-    cg_buf_puts(&loc, "[\"body\"");
+    cg_buf_putc(&loc, '[');
+    cg_json_escape(&loc, b->field ? cg_str_c(b->field->name) : CG_STR("body"));
     for (int i = 0; i < b->nframes; i++) {
         const struct frame *f = &b->frames[i];
         cg_buf_putc(&loc, ',');
@@ -163,6 +164,8 @@ static struct slot item_slot(struct binder *b, struct frame *l)
 
 static struct slot next_slot(struct binder *b)
 {
+    if (b->nframes == 0 && b->field)
+        return field_slot(b->field, b->out);
     if (b->nframes == 0)
         return (struct slot){ WANT_MODEL, NULL, b->m, NULL, b->out };
     struct frame *f = top(b);
@@ -224,7 +227,7 @@ static void open_model(struct binder *b, struct frame *f, const struct slot *s)
     f->m = s->m;
     f->dest = s->dest;
     f->cur = NULL;
-    memset(s->dest, 0, s->m->size);
+    cg_model_init(s->m, s->dest);
     set_present(s, true);
 }
 
@@ -265,7 +268,7 @@ static void hand_up_model(struct binder *b, struct frame *f, struct cg_verrors *
         const struct cg_field *field = &f->m->fields[i];
         if (f->state[i].seen) {
             move_errors(to, &f->state[i].errs);
-        } else if (closed && !field->optional) {
+        } else if (closed && cg_field_required(field)) {
             if (!input.ptr)
                 input = render_closed(b, f);
             f->cur = field; /* for its loc */
@@ -332,11 +335,14 @@ static bool binding(struct binder *b)
     return b->binding;
 }
 
-void cg_binder_init(struct binder *b, struct cg_arena *a, const struct cg_model *m, cg_str body, void *out)
+void cg_binder_init(struct binder *b, struct cg_arena *a, cg_str json, const struct cg_model *m,
+                    const struct cg_field *f, void *out)
 {
-    *b = (struct binder){ .a = a, .body = body, .m = m, .out = out, .binding = true,
-                          .input_budget = INPUT_BUDGET(body.len) };
-    b->frames = cg_arena_zalloc(a, CG_JSON_MAX_DEPTH * sizeof *b->frames);
+    *b = (struct binder){ .a = a, .body = json, .m = m, .field = f, .out = out, .binding = true,
+                          .input_budget = INPUT_BUDGET(json.len) };
+    /* Each open bracket is a byte: a short text needs fewer frames. */
+    size_t nframes = json.len < CG_JSON_MAX_DEPTH ? json.len : CG_JSON_MAX_DEPTH;
+    b->frames = cg_arena_zalloc(a, (nframes ? nframes : 1) * sizeof *b->frames);
     cg_verrors_init(&b->errs, a);
 }
 
@@ -355,6 +361,7 @@ static const struct cg_field *find_field(struct binder *b, struct frame *f, cg_s
         if (cg_str_eq_c(key, f->m->fields[i].name)) {
             discard_errors(b, &f->state[i].errs); /* a repeated key: its last value counts */
             f->state[i].seen = true;
+            cg_model_mark_sent(f->m, f->dest, i);
             return &f->m->fields[i];
         }
     }

@@ -14,12 +14,15 @@
 
 struct frame;
 
+/* The binder fills either a body's model struct, or (a default, at
+ * start-up) one field of a struct. */
 struct binder {
     struct cg_arena *a;
     cg_str body;
-    const struct cg_model *m;
-    void *out;
-    struct frame *frames;   /* one per open container, CG_JSON_MAX_DEPTH of them */
+    const struct cg_model *m; /* the body's model; NULL when binding a field */
+    const struct cg_field *field; /* the field bound, when binding one */
+    void *out;                /* the model's struct, or the struct holding the field */
+    struct frame *frames;   /* one per open container: CG_JSON_MAX_DEPTH, or fewer for a short text */
     int nframes;
     bool binding;           /* false once the error limits were reached */
     bool full;              /* they are: stop binding at the next event */
@@ -28,7 +31,9 @@ struct binder {
     struct cg_verrors errs; /* the body's errors, complete once the body has closed */
 };
 
-void cg_binder_init(struct binder *b, struct cg_arena *a, const struct cg_model *m, cg_str body, void *out);
+/* Bind `json` to model m (f NULL), or to field f of the struct `out` (m NULL). */
+void cg_binder_init(struct binder *b, struct cg_arena *a, cg_str json, const struct cg_model *m,
+                    const struct cg_field *f, void *out);
 void cg_binder_scalar(struct binder *b, const struct jvalue *v);
 void cg_binder_key(struct binder *b, cg_str key);
 /* A container opens with its '{' or '[' at offset `at` of the body, and

@@ -99,21 +99,5 @@ int cg_body_convert(struct cg_arena *a, const struct cg_field *f, const struct j
 
 void cg_body_store(struct cg_arena *a, const struct cg_field *f, void *p, const struct cg_value *v)
 {
-    switch (f->type) {
-    case CG_STRING:
-        *(cg_str *)p = v ? cg_arena_strdup(a, v->s) : (cg_str){ NULL, 0 };
-        break;
-    case CG_INT:
-        *(int64_t *)p = v ? v->i : 0;
-        break;
-    case CG_NUMBER:
-        *(double *)p = v ? v->n : 0;
-        break;
-    case CG_BOOL:
-        *(bool *)p = v && v->b;
-        break;
-    case CG_ENUM:
-        *(int *)p = v ? (int)v->i : 0;
-        break;
-    }
+    cg_value_store(a, f->type, p, v);
 }

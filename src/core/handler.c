@@ -6,7 +6,9 @@
 #include "cgate/cgate.h"
 #include "core/body.h"
 #include "core/handler.h"
+#include "core/model.h"
 #include "core/response_internal.h"
+#include "core/validate.h"
 
 static const char *const param_sources[] = {
     [CG_IN_PATH] = "path", [CG_IN_QUERY] = "query", [CG_IN_HEADER] = "header", [CG_IN_COOKIE] = "cookie",
@@ -125,6 +127,37 @@ static void bind_params(struct cg_ctx *c, const cg_str *path_values, struct cg_v
                 bind_param(c, i, path_values, errs);
 }
 
+/* A list parameter's values as a struct cg_list of its kind's C type;
+ * items NULL when absent. */
+static void store_list(struct cg_arena *a, enum cg_type type, struct cg_list *list, const struct cg_value *v)
+{
+    if (!v->present)
+        return;
+    size_t size = cg_type_size(type);
+    char *items = cg_arena_alloc(a, v->nitems * size);
+    for (size_t k = 0; k < v->nitems; k++)
+        cg_value_store(a, type, items + k * size, &v->items[k]);
+    *list = (struct cg_list){ items, v->nitems };
+}
+
+/* CG_PARAMS_OF: every value, given or defaulted, into its member. */
+static void bind_struct(struct cg_ctx *c)
+{
+    if (!c->rt->params_size)
+        return;
+    char *out = c->params = cg_arena_zalloc(c->req->arena, c->rt->params_size);
+    for (size_t i = 0; i < c->rt->nparams; i++) {
+        const struct cg_param *p = &c->rt->route->params[i];
+        const struct cg_value *v = &c->values[i];
+        if (p->list)
+            store_list(c->req->arena, p->type, (struct cg_list *)(out + p->offset), v);
+        else
+            cg_value_store(c->req->arena, p->type, out + p->offset, v->present ? v : NULL);
+        if (p->present_offset)
+            *(bool *)(out + p->present_offset - 1) = v->present;
+    }
+}
+
 static void bind_body(struct cg_ctx *c, struct cg_verrors *errs)
 {
     const struct cg_model *m = c->rt->route->body;
@@ -143,13 +176,46 @@ static void send_validation_errors(struct cg_response *res, const struct cg_verr
     cg_verrors_write(errs, &res->body);
 }
 
-static void fail_internal(struct cg_ctx *c, const char *why)
+void cg_answer_failure(const struct cg_request *req, struct cg_response *res, const char *why)
 {
-    const struct cg_request *req = c->req;
     cg_error("%.*s %.*s failed (request %.*s): %s", (int)req->method.len, req->method.ptr, (int)req->path.len,
              req->path.ptr, (int)req->request_id.len, req->request_id.ptr, why);
-    c->res->nheaders = 0; /* nothing of the failed response is sent */
-    cg_response_detail(c->res, 500, "Internal Server Error");
+    res->nheaders = 0; /* nothing of the failed response is sent */
+    res->stream = (struct cg_stream_body){ 0 };
+    cg_response_detail(res, 500, "Internal Server Error");
+}
+
+static void fail_internal(struct cg_ctx *c, const char *why)
+{
+    cg_answer_failure(c->req, c->res, why);
+}
+
+/* A handler that uses the API against its route's declaration: the first
+ * such call is remembered, and the request answers 500 whatever the
+ * handler sends (cg_route_run). The message names the route. */
+__attribute__((format(printf, 2, 3))) static void misuse(struct cg_ctx *c, const char *fmt, ...)
+{
+    if (c->misuse.len)
+        return;
+    const struct cg_route *route = c->rt->route;
+    struct cg_buf msg;
+    cg_buf_init(&msg, c->req->arena);
+    cg_buf_printf(&msg, "route %s (%s): ", route->path, route->name ? route->name : "?");
+    va_list ap;
+    va_start(ap, fmt);
+    cg_buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    cg_buf_putc(&msg, '\0');
+    c->misuse = (cg_str){ msg.data, msg.len - 1 };
+}
+
+/* What a misused cg_body() or cg_params() hands out: zeros as large as
+ * any struct the app binds (and never less than 1 KiB), so that reading it
+ * as any of them cannot fault. */
+static void *zeroed_stand_in(struct cg_ctx *c)
+{
+    size_t size = c->app->largest_input > 1024 ? c->app->largest_input : 1024;
+    return cg_arena_zalloc(c->req->arena, size);
 }
 
 /* The credential a scheme reads; ptr NULL when the request has none. */
@@ -221,8 +287,11 @@ void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const 
         send_validation_errors(res, &errs);
         return;
     }
+    bind_struct(&c);
     int rc = rt->route->handler(&c);
-    if (rc < 0)
+    if (c.misuse.len)
+        fail_internal(&c, c.misuse.ptr);
+    else if (rc < 0)
         fail_internal(&c, c.failure.len ? c.failure.ptr : "the handler returned an error");
     else if (!c.responded)
         fail_internal(&c, "the handler returned without a response");
@@ -258,80 +327,145 @@ const struct cg_route *cg_route_of(struct cg_ctx *c)
     return c->rt->route;
 }
 
-static const struct cg_value *param_value(struct cg_ctx *c, const char *name)
+/* The string getters, and the declarations each may read. */
+enum getter { GET_HAS, GET_INT, GET_NUM, GET_STR, GET_BOOL, GET_ENUM, GET_COUNT, GET_INT_AT, GET_NUM_AT, GET_STR_AT };
+
+static const char *const getter_names[] = {
+    [GET_HAS] = "cg_param_has",       [GET_INT] = "cg_param_int",       [GET_NUM] = "cg_param_num",
+    [GET_STR] = "cg_param_str",       [GET_BOOL] = "cg_param_bool",     [GET_ENUM] = "cg_param_enum",
+    [GET_COUNT] = "cg_param_count",   [GET_INT_AT] = "cg_param_int_at", [GET_NUM_AT] = "cg_param_num_at",
+    [GET_STR_AT] = "cg_param_str_at",
+};
+
+static bool getter_fits(enum getter g, const struct cg_param *p)
+{
+    bool text = p->type == CG_STRING || p->type == CG_ENUM; /* an enum's text reads as a string */
+    switch (g) {
+    case GET_HAS: return true;
+    case GET_INT: return !p->list && p->type == CG_INT;
+    case GET_NUM: return !p->list && p->type == CG_NUMBER;
+    case GET_STR: return !p->list && text;
+    case GET_BOOL: return !p->list && p->type == CG_BOOL;
+    case GET_ENUM: return !p->list && p->type == CG_ENUM;
+    case GET_COUNT: return p->list;
+    case GET_INT_AT: return p->list && p->type == CG_INT;
+    case GET_NUM_AT: return p->list && p->type == CG_NUMBER;
+    case GET_STR_AT: return p->list && text;
+    }
+    return false;
+}
+
+static const char *const kind_names[] = {
+    [CG_STRING] = "CG_STRING", [CG_INT] = "CG_INT", [CG_NUMBER] = "CG_NUMBER",
+    [CG_BOOL] = "CG_BOOL",     [CG_ENUM] = "CG_ENUM",
+};
+
+/* The value of the declared parameter `name`, read by getter g; a zero
+ * value and a misuse (a 500) when the route declares no such parameter or
+ * declares it of another kind. */
+static const struct cg_value *param_value(struct cg_ctx *c, const char *name, enum getter g)
 {
     static const struct cg_value absent;
-    for (size_t i = 0; i < c->rt->nparams; i++)
-        if (strcmp(c->rt->route->params[i].name, name) == 0)
+    for (size_t i = 0; i < c->rt->nparams; i++) {
+        const struct cg_param *p = &c->rt->route->params[i];
+        if (strcmp(p->name, name) != 0)
+            continue;
+        if (getter_fits(g, p))
             return &c->values[i];
-    cg_error("route %s: no parameter named %s is declared", c->rt->route->path, name);
+        misuse(c, "%s(\"%s\"): the parameter is declared %s%s", getter_names[g], name,
+               p->list ? "a list of " : "", kind_names[p->type]);
+        return &absent;
+    }
+    misuse(c, "%s(\"%s\"): the route declares no such parameter", getter_names[g], name);
     return &absent;
 }
 
 bool cg_param_has(struct cg_ctx *c, const char *name)
 {
-    return param_value(c, name)->present;
+    return param_value(c, name, GET_HAS)->present;
 }
 
 int64_t cg_param_int(struct cg_ctx *c, const char *name)
 {
-    return param_value(c, name)->i;
+    return param_value(c, name, GET_INT)->i;
 }
 
 double cg_param_num(struct cg_ctx *c, const char *name)
 {
-    return param_value(c, name)->n;
+    return param_value(c, name, GET_NUM)->n;
 }
 
 cg_str cg_param_str(struct cg_ctx *c, const char *name)
 {
-    return param_value(c, name)->s;
+    return param_value(c, name, GET_STR)->s;
 }
 
 bool cg_param_bool(struct cg_ctx *c, const char *name)
 {
-    return param_value(c, name)->b;
+    return param_value(c, name, GET_BOOL)->b;
 }
 
 int cg_param_enum(struct cg_ctx *c, const char *name)
 {
-    return (int)param_value(c, name)->i;
+    return (int)param_value(c, name, GET_ENUM)->i;
 }
 
 size_t cg_param_count(struct cg_ctx *c, const char *name)
 {
-    return param_value(c, name)->nitems;
+    return param_value(c, name, GET_COUNT)->nitems;
 }
 
-/* Item i of a list; a logged programming error and a zero value past its end. */
-static const struct cg_value *param_item(struct cg_ctx *c, const char *name, size_t i)
+/* Item i of a list parameter; a zero value and a misuse past its end. */
+static const struct cg_value *param_item(struct cg_ctx *c, const char *name, size_t i, enum getter g)
 {
     static const struct cg_value absent;
-    const struct cg_value *v = param_value(c, name);
+    const struct cg_value *v = param_value(c, name, g);
     if (i < v->nitems)
         return &v->items[i];
-    cg_error("route %s: parameter %s has no item %zu", c->rt->route->path, name, i);
+    misuse(c, "%s(\"%s\", %zu): the list has %zu items", getter_names[g], name, i, v->nitems);
     return &absent;
 }
 
 int64_t cg_param_int_at(struct cg_ctx *c, const char *name, size_t i)
 {
-    return param_item(c, name, i)->i;
+    return param_item(c, name, i, GET_INT_AT)->i;
 }
 
 double cg_param_num_at(struct cg_ctx *c, const char *name, size_t i)
 {
-    return param_item(c, name, i)->n;
+    return param_item(c, name, i, GET_NUM_AT)->n;
 }
 
 cg_str cg_param_str_at(struct cg_ctx *c, const char *name, size_t i)
 {
-    return param_item(c, name, i)->s;
+    return param_item(c, name, i, GET_STR_AT)->s;
+}
+
+const void *cg_params(struct cg_ctx *c)
+{
+    if (c->params)
+        return c->params;
+    misuse(c, "cg_params() on a route without typed parameters (CG_PARAMS_OF)");
+    return zeroed_stand_in(c);
 }
 
 const void *cg_body(struct cg_ctx *c)
 {
-    return c->body;
+    if (c->body)
+        return c->body;
+    misuse(c, "cg_body() on a route without a body (.body)");
+    return zeroed_stand_in(c);
+}
+
+bool cg_body_has(struct cg_ctx *c, const char *field)
+{
+    char why[256];
+    bool sent = false;
+    if (!c->body)
+        misuse(c, "cg_body_has(\"%s\") on a route without a body (.body)", field);
+    else if (cg_model_sent(c->rt->route->body, c->body, field, &sent, why, sizeof why) != 0)
+        misuse(c, "cg_body_has(\"%s\"): %s", field, why);
+    return sent;
 }
 
 /* ---- responses ---- */

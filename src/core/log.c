@@ -36,6 +36,9 @@ static _Thread_local char request_id[1024];
  * logs it. */
 static char first_error[LINE_MAX_BYTES];
 static atomic_flag first_error_taken = ATOMIC_FLAG_INIT;
+/* Where this thread also keeps its first error while cg_log_capture is on. */
+static _Thread_local char *capture;
+static _Thread_local size_t capture_len;
 
 static const struct {
     const char *label; /* in text lines, padded */
@@ -211,14 +214,26 @@ const char *cg_log_first_error(void)
     return first_error;
 }
 
-static void keep_first_error(const char *fmt, va_list ap)
+void cg_log_capture(char *into, size_t len)
 {
-    if (atomic_flag_test_and_set(&first_error_taken))
-        return;
+    capture = into;
+    capture_len = len;
+}
+
+static void keep(char *into, size_t len, const char *fmt, va_list ap)
+{
     va_list copy;
     va_copy(copy, ap);
-    vsnprintf(first_error, sizeof first_error, fmt, copy);
+    vsnprintf(into, len, fmt, copy);
     va_end(copy);
+}
+
+static void keep_first_error(const char *fmt, va_list ap)
+{
+    if (capture && capture[0] == '\0')
+        keep(capture, capture_len, fmt, ap);
+    if (!atomic_flag_test_and_set(&first_error_taken))
+        keep(first_error, sizeof first_error, fmt, ap);
 }
 
 void cg_log(enum cg_log_level level, const char *fmt, ...)

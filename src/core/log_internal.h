@@ -13,6 +13,11 @@ bool log_has_colour(void);
 /* Whether cg_access_log writes anything (CG_ACCESS_LOG; log.c). */
 bool log_wants_access_lines(void);
 
+/* While `into` is set (NULL stops it), the first error this thread logs is
+ * also copied there: cg_app_start keeps the cause of a failed start-up with
+ * the app (into[0] must be '\0' for it to be taken). */
+void cg_log_capture(char *into, size_t len);
+
 /* Open a JSON line in b (heap): {"timestamp":..,"level":..,"requestId":..
  * (requestId left out when empty); the caller adds its fields and calls
  * log_json_end, which closes, writes and frees it. */

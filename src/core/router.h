@@ -25,6 +25,7 @@ struct cg_route_rt {
     size_t nparams;
     struct cg_value *defaults;    /* per param; present when a default is declared */
     const char **wire_names;      /* per param: the name in the request ("user-agent") */
+    size_t params_size;           /* CG_PARAMS_OF: sizeof the struct bound for cg_params; else 0 */
 };
 
 /* Match `path` against a route; on success fills values (one per path

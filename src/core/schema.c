@@ -1,12 +1,13 @@
 /* JSON Schemas for the OpenAPI document, in the shapes pydantic v2 gives
- * FastAPI: one writer for the value of a parameter and of a model field,
- * the model components, and the validation error components. */
+ * FastAPI: the value of a parameter, the model components with their
+ * fields, and the validation error components. */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "cgate/cgate.h"
 #include "core/int64.h"
+#include "core/model.h"
 #include "core/schema.h"
 
 static const char *const type_names[] = {
@@ -182,13 +183,13 @@ static void write_required(struct cg_json *j, const struct cg_model *m)
 {
     bool any = false;
     for (size_t i = 0; i < m->nfields; i++)
-        any |= !m->fields[i].optional;
+        any |= cg_field_required(&m->fields[i]);
     if (!any)
         return;
     cg_json_key(j, "required");
     cg_json_arr_begin(j);
     for (size_t i = 0; i < m->nfields; i++)
-        if (!m->fields[i].optional)
+        if (cg_field_required(&m->fields[i]))
             cg_json_cstr(j, m->fields[i].name);
     cg_json_arr_end(j);
 }
@@ -223,59 +224,45 @@ static void write_array(struct cg_json *j, const struct cg_field *f)
         write_count(j, "minItems", f->min_items);
 }
 
-/* A nested model's field: its $ref, which pydantic gives no title. */
-static void write_model_field(struct cg_json *j, const struct cg_field *f)
+/* A field's value without the braces: an array, a nested model's $ref, or
+ * a scalar type. */
+static void write_field_type(struct cg_json *j, const struct cg_field *f)
 {
-    cg_json_obj_begin(j);
-    if (f->optional) {
-        cg_json_key(j, "anyOf");
-        cg_json_arr_begin(j);
-        cg_schema_ref(j, f->model);
-        cg_json_raw(j, CG_STR("{\"type\":\"null\"}"));
-        cg_json_arr_end(j);
-    } else {
+    if (f->list) {
+        write_array(j, f);
+    } else if (f->model) {
         cg_json_key(j, "$ref");
         write_ref_path(j, f->model);
+    } else {
+        write_type(j, f->type, &f->c);
     }
-    if (f->description) {
-        cg_json_key(j, "description");
-        cg_json_cstr(j, f->description);
-    }
-    cg_json_obj_end(j);
 }
 
-static void write_list_field(struct cg_json *j, const struct cg_field *f)
+/* A model field in pydantic's key order: its type (anyOf with null when
+ * optional), title (none for a nested model), description, default. */
+static void write_field(struct cg_json *j, const struct cg_model *m, const struct cg_field *f)
 {
+    cg_json_key(j, f->name);
     cg_json_obj_begin(j);
     if (f->optional) {
         cg_json_key(j, "anyOf");
         cg_json_arr_begin(j);
         cg_json_obj_begin(j);
-        write_array(j, f);
+        write_field_type(j, f);
         cg_json_obj_end(j);
         cg_json_raw(j, CG_STR("{\"type\":\"null\"}"));
         cg_json_arr_end(j);
     } else {
-        write_array(j, f);
+        write_field_type(j, f);
     }
-    write_title(j, f->name);
+    if (f->list || !f->model)
+        write_title(j, f->name);
     if (f->description) {
         cg_json_key(j, "description");
         cg_json_cstr(j, f->description);
     }
+    cg_model_write_default(j, m, f);
     cg_json_obj_end(j);
-}
-
-static void write_field(struct cg_json *j, const struct cg_field *f)
-{
-    cg_json_key(j, f->name);
-    if (f->list)
-        write_list_field(j, f);
-    else if (f->model)
-        write_model_field(j, f);
-    else
-        cg_schema_write(j, &(struct cg_schema_of){ .type = f->type, .c = &f->c, .name = f->name,
-                                                   .description = f->description, .nullable = f->optional });
 }
 
 static void write_model(struct cg_json *j, const struct cg_model *m)
@@ -285,7 +272,7 @@ static void write_model(struct cg_json *j, const struct cg_model *m)
     cg_json_key(j, "properties");
     cg_json_obj_begin(j);
     for (size_t i = 0; i < m->nfields; i++)
-        write_field(j, &m->fields[i]);
+        write_field(j, m, &m->fields[i]);
     cg_json_obj_end(j);
     cg_json_key(j, "type");
     cg_json_cstr(j, "object");

@@ -5,7 +5,8 @@
 
 #include "core/app_internal.h"
 
-/* The value a parameter or a model field holds, as a JSON Schema. */
+/* The value a parameter holds, as a JSON Schema (model fields are written
+ * with their components, in pydantic's other key order). */
 struct cg_schema_of {
     enum cg_type type;
     const struct cg_constraints *c;

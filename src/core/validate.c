@@ -373,3 +373,33 @@ int cg_value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constr
     cg_verrors_add(errs, why.type, loc, why.msg, cg_json_quote(a, text), why.ctx);
     return -1;
 }
+
+size_t cg_type_size(enum cg_type type)
+{
+    static const size_t sizes[] = {
+        [CG_STRING] = sizeof(cg_str), [CG_INT] = sizeof(int64_t), [CG_NUMBER] = sizeof(double),
+        [CG_BOOL] = sizeof(bool),     [CG_ENUM] = sizeof(int),
+    };
+    return sizes[type];
+}
+
+void cg_value_store(struct cg_arena *a, enum cg_type type, void *p, const struct cg_value *v)
+{
+    switch (type) {
+    case CG_STRING:
+        *(cg_str *)p = v ? cg_arena_strdup(a, v->s) : (cg_str){ NULL, 0 };
+        break;
+    case CG_INT:
+        *(int64_t *)p = v ? v->i : 0;
+        break;
+    case CG_NUMBER:
+        *(double *)p = v ? v->n : 0;
+        break;
+    case CG_BOOL:
+        *(bool *)p = v && v->b;
+        break;
+    case CG_ENUM:
+        *(int *)p = v ? (int)v->i : 0;
+        break;
+    }
+}

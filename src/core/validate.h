@@ -30,6 +30,12 @@ struct cg_value {
 int cg_value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
                    cg_str text, cg_str loc, struct cg_value *out, struct cg_verrors *errs);
 
+/* The C type a value of `type` is bound as (params.h): its size, and the
+ * value written there (strings copied to the arena); NULL writes the zero
+ * value of an absent one (a string's ptr NULL). */
+size_t cg_type_size(enum cg_type type);
+void cg_value_store(struct cg_arena *a, enum cg_type type, void *p, const struct cg_value *v);
+
 /* Why a value was refused: one 422 entry without its loc and input. */
 struct cg_vfail {
     const char *type;

@@ -156,15 +156,31 @@ static int parse_serve_args(int argc, char **argv, struct cg_serve_opts *opts)
     return 0;
 }
 
+/* Why the app cannot run: the first error of its set-up (which main() may
+ * have ignored) or of its start-up. */
+static const char *failure_of(const struct cg_app *app)
+{
+    const char *why = cg_app_error(app);
+    return why ? why : cg_log_first_error();
+}
+
+/* Start the app, or log why it cannot start and return -1. */
+static int start(struct cg_app *app, const char *prog)
+{
+    if (cg_app_start(app) == 0)
+        return 0;
+    cg_error("%s: start-up failed: %s", prog, failure_of(app));
+    return -1;
+}
+
 /* The Lambda loop, or `invoke` (one event through the same path). A failed
  * start-up is reported to the Runtime API before exiting (runtime-api.md §5),
- * with its cause: the first error it logged. */
+ * with its cause. */
 static int run_lambda(struct cg_app *app, const char *prog, bool invoke, const char *event_file)
 {
-    if (cg_app_start(app) != 0) {
-        cg_error("%s: start-up failed", prog);
+    if (start(app, prog) != 0) {
         if (!invoke)
-            cg_lambda_init_error(cg_log_first_error());
+            cg_lambda_init_error(failure_of(app));
         return 1;
     }
     int rc = invoke ? cg_lambda_invoke(app, event_file) : cg_lambda_run(app);
@@ -174,11 +190,13 @@ static int run_lambda(struct cg_app *app, const char *prog, bool invoke, const c
 }
 
 /* The document without running the start-up hook: no store is opened. */
-static int print_openapi(struct cg_app *app)
+static int print_openapi(struct cg_app *app, const char *prog)
 {
     cg_str doc = cg_app_openapi(app);
-    if (!doc.ptr)
+    if (!doc.ptr) {
+        cg_error("%s: no document: %s", prog, failure_of(app));
         return 1;
+    }
     fwrite(doc.ptr, 1, doc.len, stdout);
     putchar('\n');
     cg_patterns_free();
@@ -199,7 +217,7 @@ int cg_main(struct cg_app *app, int argc, char **argv)
         return run_lambda(app, prog, true, argc > 2 ? argv[2] : NULL);
     }
     if (argc == 2 && strcmp(argv[1], "openapi") == 0)
-        return print_openapi(app);
+        return print_openapi(app, prog);
     struct cg_serve_opts opts = { .port = 8000 };
     if (options_from_env(&opts) != 0)
         return 2;
@@ -210,10 +228,8 @@ int cg_main(struct cg_app *app, int argc, char **argv)
     }
     if (rc < 0)
         return 2;
-    if (cg_app_start(app) != 0) {
-        cg_error("%s: start-up failed", prog);
+    if (start(app, prog) != 0)
         return 1;
-    }
     rc = cg_serve(app, &opts);
     cg_app_stop(app);
     cg_patterns_free();

@@ -322,7 +322,7 @@ static void compress_free(void *state)
 }
 
 /* Copy the type list; a range keeps its prefix only ("text/"). */
-static bool copy_types(struct compress *cfg, const char *const *types)
+static bool copy_types(struct cg_app *app, struct compress *cfg, const char *const *types)
 {
     size_t n = 0;
     while (types[n])
@@ -331,8 +331,8 @@ static bool copy_types(struct compress *cfg, const char *const *types)
     for (; cfg->ntypes < n; cfg->ntypes++) {
         struct type_pattern *p = &cfg->types[cfg->ntypes];
         if (!parse_pattern(types[cfg->ntypes], p)) {
-            cg_error("cg_app_use_compression: \"%s\" is not a media type, \"type/*\" or \"+suffix\"",
-                     types[cfg->ntypes]);
+            cg_app_fail(app, "cg_app_use_compression: types: \"%s\" is not a media type, \"type/*\" or \"+suffix\"",
+                        types[cfg->ntypes]);
             return false;
         }
         size_t len = strlen(types[cfg->ntypes]) - (p->how == MATCH_PREFIX);
@@ -344,11 +344,11 @@ static bool copy_types(struct compress *cfg, const char *const *types)
     return true;
 }
 
-static bool in_range(const char *what, int value, int min, int max)
+static bool in_range(struct cg_app *app, const char *what, int value, int min, int max)
 {
     if (value >= min && value <= max)
         return true;
-    cg_error("cg_app_use_compression: %s %d is not between %d and %d", what, value, min, max);
+    cg_app_fail(app, "cg_app_use_compression: %s %d is not between %d and %d", what, value, min, max);
     return false;
 }
 
@@ -361,9 +361,9 @@ int cg_app_use_compression(struct cg_app *app, const struct cg_compress_opts *op
         .gzip_level = o.gzip_level ? o.gzip_level : DEFAULT_GZIP_LEVEL,
         .brotli_quality = o.brotli_quality ? o.brotli_quality : DEFAULT_BROTLI_QUALITY,
     };
-    bool valid = in_range("gzip_level", cfg->gzip_level, 1, 9) &&
-                 in_range("brotli_quality", cfg->brotli_quality, 1, MAX_BROTLI_QUALITY) &&
-                 copy_types(cfg, o.types ? o.types : default_types);
+    bool valid = in_range(app, "gzip_level", cfg->gzip_level, 1, 9) &&
+                 in_range(app, "brotli_quality", cfg->brotli_quality, 1, MAX_BROTLI_QUALITY) &&
+                 copy_types(app, cfg, o.types ? o.types : default_types);
     if (!valid || cg_app_use(app, &(struct cg_middleware){ "compression", compress_middleware, cfg,
                                                            compress_free }) != 0) {
         compress_free(cfg);

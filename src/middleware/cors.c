@@ -396,13 +396,13 @@ static void free_cors(void *state)
     cg_cors_free(state);
 }
 
-int cg_app_use_cors(struct cg_app *app, const struct cg_cors_opts *opts, char *err, size_t errlen)
+int cg_app_use_cors(struct cg_app *app, const struct cg_cors_opts *opts)
 {
-    struct cg_cors *cors = cg_cors_new(opts, err, errlen);
+    char err[256];
+    struct cg_cors *cors = cg_cors_new(opts, err, sizeof err);
     if (!cors)
-        return -1;
+        return cg_app_fail(app, "%s", err);
     if (cg_app_use(app, &(struct cg_middleware){ "cors", cors_middleware, cors, free_cors }) != 0) {
-        snprintf(err, errlen, "CORS: the app has started; add middleware before cg_app_start");
         cg_cors_free(cors);
         return -1;
     }

@@ -361,12 +361,6 @@ static void answer(struct conn *c, struct cg_request *req)
     if (!c->msg.about_server)
         cg_app_handle(c->w->srv->app, req, &res);
     uv_update_time(&c->w->loop); /* the handler may have taken a while */
-    if (res.status < 200 || res.status > 999) {
-        cg_error("%.*s %.*s: a handler answered status %d; sent 500 instead", (int)req->method.len,
-                 req->method.ptr, (int)req->raw_path.len, req->raw_path.ptr, res.status);
-        answer_error(c, 500);
-        return;
-    }
     if (!c->msg.keep_alive || server_stopping(c))
         c->closing = true;
     size_t bytes = http_queue_response(c, &res);

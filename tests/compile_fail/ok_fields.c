@@ -22,11 +22,12 @@ struct order {
     bool has_bill_to;
     struct address bill_to;
     struct cg_list stops;
+    cg_fields_set sent;
 };
 static const char *const sizes[] = { "s", "m", "l", NULL };
 static const struct cg_field order_fields[] = {
     CG_FIELD(struct order, name, CG_STRING, CG_MAX_LEN(10)),
-    CG_FIELD(struct order, qty, CG_INT, CG_GE(1)),
+    CG_FIELD(struct order, qty, CG_INT, CG_GE(1), .def = "1"),
     CG_FIELD(struct order, price, CG_NUMBER, CG_GT(0)),
     CG_FIELD(struct order, gift, CG_BOOL),
     CG_FIELD(struct order, size, CG_ENUM, .c.choices = sizes),
@@ -36,4 +37,4 @@ static const struct cg_field order_fields[] = {
     CG_FIELD_MODEL_OPT(struct order, bill_to, has_bill_to, &address_model),
     CG_FIELD_MODEL_LIST(struct order, stops, &address_model),
 };
-const struct cg_model order_model = CG_MODEL("Order", struct order, order_fields);
+const struct cg_model order_model = CG_MODEL_SENT("Order", struct order, order_fields, sent);

@@ -136,12 +136,11 @@ struct cg_app *cors_app_new(const struct cg_json_value *table, const char *confi
     struct cg_cors_opts opts;
     read_opts(arena, options, &opts);
     int rc = cg_app_routes(app, routes, CG_LEN(routes));
-    if (rc != 0)
-        snprintf(err, errlen, "invalid routes");
-    else
-        rc = cg_app_use_cors(app, &opts, err, errlen);
+    if (rc == 0)
+        rc = cg_app_use_cors(app, &opts);
     cg_arena_free(arena);
     if (rc != 0) {
+        snprintf(err, errlen, "%s", cg_app_error(app));
         cg_app_free(app);
         return NULL;
     }

@@ -200,12 +200,12 @@ def test_empty_list_is_an_empty_array(items):
 # ---- routing errors ----
 
 
-def test_patch_is_405_with_allow(items):
-    status, hdrs, raw = call(items, "PATCH", "/api/items/1", HAMMER)
+def test_post_to_an_item_is_405_with_allow(items):
+    status, hdrs, raw = call(items, "POST", "/api/items/1", HAMMER)
     assert (status, raw) == (405, b'{"detail":"Method Not Allowed"}')
     allowed = {m.strip() for m in hdrs["allow"].split(",")}
-    assert {"GET", "PUT", "DELETE"} <= allowed
-    assert "PATCH" not in allowed
+    assert {"GET", "PUT", "PATCH", "DELETE"} <= allowed
+    assert "POST" not in allowed
 
 
 def test_trailing_slash_redirects(items):
@@ -436,3 +436,36 @@ def test_lambda_invoke_puts_the_stage_in_location(tmp_path):
     assert answer["statusCode"] == 201
     assert {k.lower(): v for k, v in answer["headers"].items()}["location"] == "/prod/api/items/1"
     assert json.loads(answer["body"]) == {"id": 1, "name": "Hammer", "price": 9.5, "description": None}
+
+
+# ---- PATCH: the fields sent, the others kept (pydantic's exclude_unset) ----
+
+def test_patch_changes_only_the_fields_sent(items):
+    item = create(items, HAMMER)
+    path = f"/api/items/{item['id']}"
+    status, _, body = call_json(items, "PATCH", path, {"price": 12.0})
+    assert status == 200
+    assert body == dict(HAMMER, id=item["id"], price=12.0)
+    status, _, body = call_json(items, "PATCH", path, {"description": None, "name": "Mallet"})
+    assert status == 200
+    assert body == {"id": item["id"], "name": "Mallet", "price": 12.0, "description": None}
+    assert call_json(items, "GET", path)[2] == body
+    assert call_json(items, "PATCH", path, {})[2] == body
+
+
+@pytest.mark.parametrize("field,want", [
+    ("name", {"type": "string_type", "loc": ["body", "name"], "msg": "Input should be a valid string",
+              "input": None}),
+    ("price", {"type": "float_type", "loc": ["body", "price"], "msg": "Input should be a valid number",
+               "input": None}),
+])
+def test_patch_refuses_null_for_a_field_an_item_always_has(items, field, want):
+    item = create(items, HAMMER)
+    assert errors(items, "PATCH", f"/api/items/{item['id']}", {field: None}) == [want]
+
+
+def test_patch_validates_what_it_is_sent_and_finds_no_ghosts(items):
+    item = create(items, HAMMER)
+    assert errors(items, "PATCH", f"/api/items/{item['id']}", {"price": 0})[0]["type"] == "greater_than"
+    status, _, body = call_json(items, "PATCH", "/api/items/999", {"price": 1.0})
+    assert (status, body) == (404, {"detail": "Item not found"})

@@ -74,14 +74,19 @@ def test_items_document_describes_every_operation():
     assert {op["operationId"] for op in ops.values()} == {
         "welcome__get", "health_api_health_get", "aws_info_api_aws_info_get", "list_items_api_items_get",
         "create_item_api_items_post", "read_item_api_items__item_id__get",
-        "replace_item_api_items__item_id__put", "delete_item_api_items__item_id__delete",
+        "replace_item_api_items__item_id__put", "patch_item_api_items__item_id__patch",
+        "delete_item_api_items__item_id__delete",
     }
     create = ops[("/api/items", "post")]
     assert create["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ItemIn"}
     assert "201" in create["responses"] and "422" in create["responses"]
     assert "422" not in ops[("/api/health", "get")]["responses"]
     assert ops[("/api/items/{item_id}", "delete")]["responses"]["204"] == {"description": "Successful Response"}
-    assert sorted(doc["components"]["schemas"]) == ["HTTPValidationError", "Item", "ItemIn", "ValidationError"]
+    patch = ops[("/api/items/{item_id}", "patch")]["requestBody"]["content"]["application/json"]["schema"]
+    assert patch == {"$ref": "#/components/schemas/ItemPatch"}
+    assert "required" not in doc["components"]["schemas"]["ItemPatch"]
+    assert sorted(doc["components"]["schemas"]) == ["HTTPValidationError", "Item", "ItemIn", "ItemPatch",
+                                                    "ValidationError"]
 
 
 def asset_urls(page):

@@ -51,3 +51,9 @@ cg_integration_test(faults)
 cg_integration_test(fd_limit)
 # Bodies: answered from the head when refused, a memory budget, a minimum rate.
 cg_integration_test(body_limits)
+# Misuse of the handler API and bad statuses: the same 500 and log line
+# through the server and `misuse_app invoke`.
+add_executable(misuse_app integration/misuse_app_main.c integration/misuse_app.c)
+target_link_libraries(misuse_app PRIVATE cgate)
+set_target_properties(misuse_app PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CG_BIN_DIR})
+cg_integration_test(misuse)

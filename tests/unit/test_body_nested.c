@@ -30,8 +30,11 @@
 #include "cgate/cgate.h"
 #include "core/body.h"
 #include "core/body_bind.h"
+#include "core/log_internal.h"
 #include "core/model.h"
 #include "core/patterns.h"
+
+#include "task_model.h"
 
 struct address {
     cg_str street;
@@ -456,6 +459,176 @@ Test(nested, prepare_refuses_bad_tables)
     static const struct cg_field nested_bad[] = { CG_FIELD_MODEL_LIST(struct order, lines, &models[2]) };
     static const struct cg_model outer = CG_MODEL("E", struct order, nested_bad);
     cr_assert_eq(cg_model_prepare(&outer), -1);
+}
+
+/* ---- defaults, null and sent fields (the models: task_model.h) ---- */
+
+
+
+static struct task task;
+
+static const char *bind_task(const char *json)
+{
+    cr_assert_eq(cg_model_prepare(&task_model), 0);
+    return bind_into(&task_model, &task, cg_str_c(json));
+}
+
+static const char *write_task(void)
+{
+    struct cg_buf out;
+    struct cg_json j;
+    cg_buf_init(&out, arena);
+    cg_json_init(&j, &out);
+    cg_json_write_model(&j, &task_model, &task);
+    cr_assert_not(cg_json_failed(&j));
+    return cg_arena_strdup(arena, cg_buf_str(&out)).ptr;
+}
+
+/* FastAPI's model_dump of Task(name="x"). */
+Test(nested, absent_fields_take_their_defaults)
+{
+    assert_422(bind_task("{\"name\":\"x\"}"), "");
+    cr_assert_str_eq(write_task(), "{\"name\":\"x\",\"done\":false,\"qty\":1,\"price\":9.5,\"color\":\"red\",\"note\":null,"
+                                   "\"maybe\":5,\"tags\":[],\"nums\":[1,2],"
+                                   "\"home\":{\"street\":\"Main\",\"zip\":1000,\"city\":null},"
+                                   "\"work\":{\"street\":\"Elm\",\"zip\":2000,\"city\":null},\"other\":null}");
+    cr_assert(task.has_maybe);
+    cr_assert_not_null(task.tags.items); /* [] given by default: not null */
+    cr_assert_eq(task.tags.n, 0);
+    cr_assert_eq(CG_LIST_AT(task.nums, int64_t, 1), 2);
+}
+
+/* An object sent for a model with defaults starts from them; null for an
+ * optional field with a default is null. */
+Test(nested, sent_values_replace_defaults)
+{
+    assert_422(bind_task("{\"name\":\"x\",\"home\":{\"city\":\"P\"},\"maybe\":null,\"other\":{}}"), "");
+    cr_assert_str_eq(write_task(), "{\"name\":\"x\",\"done\":false,\"qty\":1,\"price\":9.5,\"color\":\"red\",\"note\":null,"
+                                   "\"maybe\":null,\"tags\":[],\"nums\":[1,2],"
+                                   "\"home\":{\"street\":\"Main\",\"zip\":1000,\"city\":\"P\"},"
+                                   "\"work\":{\"street\":\"Elm\",\"zip\":2000,\"city\":null},"
+                                   "\"other\":{\"street\":\"Main\",\"zip\":1000,\"city\":null}}");
+    cr_assert_not(task.has_maybe);
+    cr_assert(task.has_other);
+}
+
+/* A field with a default refuses null unless it is optional too. */
+Test(nested, null_is_refused_unless_optional)
+{
+    assert_422(
+        bind_task("{\"name\":null,\"done\":null,\"qty\":null,\"price\":null,\"color\":null,\"note\":null,"
+                  "\"maybe\":null,\"tags\":null,\"nums\":null,\"home\":null,\"work\":null,\"other\":null}"),
+        "{\"detail\":["
+        "{\"type\":\"string_type\",\"loc\":[\"body\",\"name\"],\"msg\":\"Input should be a valid string\",\"input\":null},"
+        "{\"type\":\"bool_type\",\"loc\":[\"body\",\"done\"],\"msg\":\"Input should be a valid boolean\",\"input\":null},"
+        "{\"type\":\"int_type\",\"loc\":[\"body\",\"qty\"],\"msg\":\"Input should be a valid integer\",\"input\":null},"
+        "{\"type\":\"float_type\",\"loc\":[\"body\",\"price\"],\"msg\":\"Input should be a valid number\",\"input\":null},"
+        "{\"type\":\"enum\",\"loc\":[\"body\",\"color\"],\"msg\":\"Input should be 'red' or 'green'\",\"input\":null,"
+        "\"ctx\":{\"expected\":\"'red' or 'green'\"}},"
+        "{\"type\":\"list_type\",\"loc\":[\"body\",\"tags\"],\"msg\":\"Input should be a valid list\",\"input\":null},"
+        "{\"type\":\"list_type\",\"loc\":[\"body\",\"nums\"],\"msg\":\"Input should be a valid list\",\"input\":null},"
+        "{\"type\":\"model_attributes_type\",\"loc\":[\"body\",\"home\"],\"msg\":\"Input should be a valid dictionary "
+        "or object to extract fields from\",\"input\":null},"
+        "{\"type\":\"model_attributes_type\",\"loc\":[\"body\",\"work\"],\"msg\":\"Input should be a valid dictionary "
+        "or object to extract fields from\",\"input\":null}]}");
+    assert_422(bind_task("{\"name\":\"x\",\"home\":{\"zip\":5,\"street\":null},\"nums\":[1,\"a\"]}"),
+               "{\"detail\":["
+               "{\"type\":\"int_parsing\",\"loc\":[\"body\",\"nums\",1],\"msg\":\"Input should be a valid integer, "
+               "unable to parse string as an integer\",\"input\":\"a\"},"
+               "{\"type\":\"string_type\",\"loc\":[\"body\",\"home\",\"street\"],\"msg\":\"Input should be a valid "
+               "string\",\"input\":null},"
+               "{\"type\":\"greater_than_equal\",\"loc\":[\"body\",\"home\",\"zip\"],\"msg\":\"Input should be greater "
+               "than or equal to 1000\",\"input\":5,\"ctx\":{\"ge\":1000}}]}");
+}
+
+/* pydantic's model_fields_set: {"home","maybe","name","other"}, and
+ * {"city"} for home. */
+Test(nested, sent_fields_as_model_fields_set)
+{
+    assert_422(bind_task("{\"name\":\"x\",\"home\":{\"city\":\"P\"},\"maybe\":null,\"other\":{}}"), "");
+    static const char *const sent[] = { "name", "maybe", "home", "other", "home.city", NULL };
+    static const char *const unsent[] = { "done", "qty", "tags", "work", "home.street", "work.city",
+                                          "other.city", NULL };
+    for (size_t i = 0; sent[i]; i++)
+        cr_assert(cg_model_has(&task_model, &task, sent[i]), "%s", sent[i]);
+    for (size_t i = 0; unsent[i]; i++)
+        cr_assert_not(cg_model_has(&task_model, &task, unsent[i]), "%s", unsent[i]);
+    assert_422(bind_task("{\"name\":\"x\",\"other\":null}"), "");
+    cr_assert(cg_model_has(&task_model, &task, "other"));
+    cr_assert_not(cg_model_has(&task_model, &task, "other.street"));
+}
+
+Test(nested, sent_fields_misused)
+{
+    char why[256];
+    bool sent;
+    assert_422(bind_task("{\"name\":\"x\"}"), "");
+    cr_assert_eq(cg_model_sent(&task_model, &task, "nmae", &sent, why, sizeof why), -1);
+    cr_assert_str_eq(why, "model Task has no field named nmae");
+    cr_assert_eq(cg_model_sent(&task_model, &task, "tags.x", &sent, why, sizeof why), -1);
+    cr_assert_str_eq(why, "model Task: field tags is not a nested model");
+    cr_assert_eq(cg_model_sent(&order_model, &order, "name", &sent, why, sizeof why), -1);
+    cr_assert_str_eq(why, "model Order records no sent fields (declare it with CG_MODEL_SENT)");
+}
+
+/* The error cg_model_prepare logs when it refuses m. */
+static const char *refusal(const struct cg_model *m)
+{
+    static char why[512];
+    why[0] = '\0';
+    cg_log_capture(why, sizeof why);
+    cr_assert_eq(cg_model_prepare(m), -1, "%s", m->name);
+    cg_log_capture(NULL, 0);
+    return why;
+}
+
+/* A default is bound at start-up as a sent value would be: one that does
+ * not parse, or breaks its field's constraints, stops start-up. */
+Test(nested, prepare_refuses_bad_defaults)
+{
+    static const struct cg_field not_json[] = { CG_FIELD(struct place, street, CG_STRING, .def = "Main") };
+    static const struct cg_field wrong_type[] = { CG_FIELD(struct place, zip, CG_INT, .def = "\"x\"") };
+    static const struct cg_field out_of_bounds[] = { CG_FIELD(struct place, zip, CG_INT, CG_GE(1000), .def = "5") };
+    static const struct cg_field bad_item[] = { CG_FIELD_LIST(struct task, nums, CG_INT, .def = "[1,\"a\"]") };
+    static const struct cg_field bad_nested[] = { CG_FIELD_MODEL(struct order, owner, &address_model, .def = "{}") };
+    static const struct cg_model models[] = {
+        CG_MODEL("A", struct place, not_json), CG_MODEL("B", struct place, wrong_type),
+        CG_MODEL("C", struct place, out_of_bounds), CG_MODEL("E", struct task, bad_item),
+        CG_MODEL("F", struct order, bad_nested),
+    };
+    static const char *const why[] = {
+        "model A: field street: the default Main is not valid: JSON decode error at [\"street\",0] "
+        "{\"error\":\"expected a value\"}",
+        "model B: field zip: the default \"x\" is not valid: Input should be a valid integer, unable to parse string "
+        "as an integer at [\"zip\"]",
+        "model C: field zip: the default 5 is not valid: Input should be greater than or equal to 1000 at [\"zip\"] "
+        "{\"ge\":1000}",
+        "model E: field nums: the default [1,\"a\"] is not valid: Input should be a valid integer, unable to parse "
+        "string as an integer at [\"nums\",1]",
+        "model F: field owner: the default {} is not valid: Field required at [\"owner\",\"street\"]",
+    };
+    for (size_t i = 0; i < CG_LEN(models); i++)
+        cr_assert_str_eq(refusal(&models[i]), why[i]);
+}
+
+/* pydantic's `zip: int = None`: may be left out, may not be sent as null. */
+Test(nested, a_null_default_may_be_left_out_but_not_sent_null)
+{
+    static const struct cg_field fields[] = {
+        CG_FIELD(struct place, street, CG_STRING),
+        CG_FIELD(struct place, zip, CG_INT, .def = "null"),
+    };
+    static const struct cg_model m = CG_MODEL_SENT("Place", struct place, fields, sent);
+    cr_assert_eq(cg_model_prepare(&m), 0);
+    struct place p;
+    assert_422(bind_into(&m, &p, CG_STR("{\"street\":\"s\"}")), "");
+    cr_assert_eq(p.zip, 0);
+    cr_assert_not(cg_model_has(&m, &p, "zip"));
+    assert_422(bind_into(&m, &p, CG_STR("{\"street\":\"s\",\"zip\":null}")),
+               "{\"detail\":[{\"type\":\"int_type\",\"loc\":[\"body\",\"zip\"],\"msg\":\"Input should be a valid "
+               "integer\",\"input\":null}]}");
+    assert_422(bind_into(&m, &p, CG_STR("{\"street\":\"s\",\"zip\":75001}")), "");
+    cr_assert(p.zip == 75001 && cg_model_has(&m, &p, "zip"));
 }
 
 /* ---- writing nested models ---- */

@@ -9,12 +9,14 @@
 
 #include "cgate/cgate.h"
 #include "cgate/compress.h"
+#include "cgate/testing.h"
 #include "core/app_internal.h"
 #include "core/patterns.h"
 #include "core/docs_assets.h"
 
 static struct cg_arena *arena;
 static struct cg_app *app;
+static struct cg_test *client;
 
 /* The text every body is cut from: JSON, compressible as real answers are. */
 static cg_str json_text(size_t n)
@@ -74,15 +76,16 @@ static const struct cg_route routes[] = {
     CG_GET("/text", forced_text),
 };
 
-static struct cg_app *new_app(void)
+static void new_app(void)
 {
-    struct cg_app *a = cg_app_new(NULL);
-    cr_assert_eq(cg_app_routes(a, routes, CG_LEN(routes)), 0);
-    return a;
+    app = cg_app_new(NULL);
+    cr_assert_eq(cg_app_routes(app, routes, CG_LEN(routes)), 0);
+    client = cg_test_new(app);
 }
 
 static void free_app(void)
 {
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
 }
@@ -90,7 +93,7 @@ static void free_app(void)
 static void setup(void)
 {
     arena = cg_arena_new();
-    app = new_app();
+    new_app();
 }
 
 static void teardown(void)
@@ -108,28 +111,18 @@ static void start(const struct cg_compress_opts *opts)
     cr_assert_eq(cg_app_start(app), 0);
 }
 
-/* A request with this Accept-Encoding (NULL: none). */
-static struct cg_response *request(const char *method, const char *target, const char *accept_encoding)
+/* The response the app made to a request with this Accept-Encoding (NULL:
+ * none), before the transport framed it. */
+static const struct cg_response *request(const char *method, const char *target, const char *accept_encoding)
 {
-    struct cg_kv *headers = cg_arena_zalloc(arena, sizeof *headers);
-    headers[0] = (struct cg_kv){ CG_STR("accept-encoding"), cg_str_c(accept_encoding) };
-    const char *q = strchr(target, '?');
-    struct cg_request *req = cg_arena_zalloc(arena, sizeof *req);
-    *req = (struct cg_request){
-        .method = cg_str_c(method),
-        .raw_path = q ? (cg_str){ target, (size_t)(q - target) } : cg_str_c(target),
-        .query_string = cg_str_c(q ? q + 1 : ""),
-        .headers = headers,
-        .nheaders = accept_encoding ? 1 : 0,
-        .arena = arena,
-    };
-    struct cg_response *res = cg_arena_zalloc(arena, sizeof *res);
-    cg_response_init(res, arena);
-    cg_app_handle(app, req, res);
-    return res;
+    const char *line = accept_encoding ? cg_arena_printf(arena, "accept-encoding: %s", accept_encoding).ptr : NULL;
+    struct cg_test_response *r = cg_test_request(client, &(struct cg_test_req){
+        .method = method, .path = target, .headers = (const char *[]){ line, NULL } });
+    cr_assert_not_null(r->core, "%s", r->body.ptr);
+    return r->core;
 }
 
-static struct cg_response *get(const char *target, const char *accept_encoding)
+static const struct cg_response *get(const char *target, const char *accept_encoding)
 {
     return request("GET", target, accept_encoding);
 }
@@ -167,7 +160,7 @@ static cg_str unbrotli(cg_str in, size_t max)
 Test(compress, gzip_decompresses_to_the_original_byte_for_byte)
 {
     start(NULL);
-    struct cg_response *res = get("/r?n=10240", "gzip");
+    const struct cg_response *res = get("/r?n=10240", "gzip");
     cr_assert_str_eq(header_of(res, "content-encoding"), "gzip");
     cr_assert_str_eq(header_of(res, "vary"), "Accept-Encoding");
     cr_assert_eq(res->body_encoding, CG_BODY_BINARY, "gateways must send the bytes base64-encoded");
@@ -180,7 +173,7 @@ Test(compress, gzip_decompresses_to_the_original_byte_for_byte)
 Test(compress, brotli_decompresses_to_the_original_byte_for_byte)
 {
     start(NULL);
-    struct cg_response *res = get("/r?n=100000&type=text/html;%20charset=utf-8", "br");
+    const struct cg_response *res = get("/r?n=100000&type=text/html;%20charset=utf-8", "br");
     cr_assert_str_eq(header_of(res, "content-encoding"), "br");
     cg_str original = json_text(100000);
     cg_str plain = unbrotli(cg_buf_str(&res->body), 2 * original.len);
@@ -191,7 +184,7 @@ Test(compress, every_level_and_quality_round_trips)
 {
     for (int level = 1; level <= 11; level++) {
         free_app();
-        app = new_app();
+        new_app();
         start(&(struct cg_compress_opts){ .gzip_level = level > 9 ? 9 : level, .brotli_quality = level });
         cg_str original = json_text(5000);
         cr_assert(cg_str_eq(gunzip(cg_buf_str(&get("/r?n=5000", "gzip")->body), 10000), original));
@@ -202,7 +195,7 @@ Test(compress, every_level_and_quality_round_trips)
 Test(compress, head_is_compressed_as_get_so_that_the_headers_match)
 {
     start(NULL);
-    struct cg_response *head = request("HEAD", "/r", "gzip"), *getting = get("/r", "gzip");
+    const struct cg_response *head = request("HEAD", "/r", "gzip"), *getting = get("/r", "gzip");
     cr_assert_str_eq(header_of(head, "content-encoding"), "gzip");
     cr_assert_eq(head->body.len, getting->body.len, "the transport's Content-Length comes from it");
 }
@@ -275,7 +268,7 @@ Test(compress, the_coding_chosen)
     };
     start(NULL);
     for (size_t i = 0; i < CG_LEN(cases); i++) {
-        struct cg_response *res = get("/r", cases[i].header);
+        const struct cg_response *res = get("/r", cases[i].header);
         cr_expect_str_eq(header_of(res, "content-encoding"), cases[i].chosen, "for %s", cases[i].header);
         cr_expect_str_eq(header_of(res, "vary"), "Accept-Encoding", "for %s", cases[i].header);
     }
@@ -286,7 +279,7 @@ Test(compress, the_coding_chosen)
 
 static void expect_untouched(const char *target, const char *why)
 {
-    struct cg_response *res = get(target, "gzip, br");
+    const struct cg_response *res = get(target, "gzip, br");
     cr_expect_str_eq(header_of(res, "content-encoding"), "(none)", "%s", why);
     cr_expect_str_eq(header_of(res, "vary"), "(none)", "%s", why);
 }
@@ -312,7 +305,7 @@ Test(compress, the_default_types)
     };
     start(NULL);
     for (size_t i = 0; i < CG_LEN(types); i++) {
-        struct cg_response *res = get(cg_arena_printf(arena, "/r?type=%s", types[i]).ptr, "gzip");
+        const struct cg_response *res = get(cg_arena_printf(arena, "/r?type=%s", types[i]).ptr, "gzip");
         cr_expect_str_eq(header_of(res, "content-encoding"), "gzip", "%s", types[i]);
     }
 }
@@ -323,7 +316,7 @@ Test(compress, statuses_without_a_body_ranges_and_encoded_bodies_are_left_alone)
     expect_untouched("/r?status=204", "no body");
     expect_untouched("/r?status=304", "no body");
     expect_untouched("/r?status=206", "a range");
-    struct cg_response *res = get("/r?h=content-encoding:deflate", "gzip");
+    const struct cg_response *res = get("/r?h=content-encoding:deflate", "gzip");
     cr_expect_str_eq(header_of(res, "content-encoding"), "deflate");
     cr_expect(cg_str_eq(cg_buf_str(&res->body), json_text(2000)));
     cr_expect_str_eq(header_of(get("/r?status=404", "gzip"), "content-encoding"), "gzip", "errors are compressed");
@@ -341,7 +334,7 @@ Test(compress, a_body_that_does_not_shrink_is_sent_as_it_is)
 {
     start(NULL);
     for (int i = 0; i < 2; i++) {
-        struct cg_response *res = get("/r?random=1&n=600&type=text/plain", i ? "br" : "gzip");
+        const struct cg_response *res = get("/r?random=1&n=600&type=text/plain", i ? "br" : "gzip");
         cr_expect_str_eq(header_of(res, "content-encoding"), "(none)");
         cr_expect_str_eq(header_of(res, "vary"), "Accept-Encoding");
         cr_expect(cg_str_eq(cg_buf_str(&res->body), random_bytes(600)));
@@ -355,7 +348,7 @@ Test(compress, the_docs_assets_are_sent_as_stored)
         cr_skip("this build embeds no docs assets");
     start(NULL);
     const struct cg_docs_asset *a = &cg_docs_assets[0];
-    struct cg_response *res = get(cg_arena_printf(arena, "/docs/static/%s", a->name).ptr, "gzip, br");
+    const struct cg_response *res = get(cg_arena_printf(arena, "/docs/static/%s", a->name).ptr, "gzip, br");
     cr_assert_eq(res->status, 200);
     cr_assert_str_eq(header_of(res, "content-encoding"), "gzip");
     cr_assert(cg_str_eq(cg_buf_str(&res->body), (cg_str){ (const char *)a->gz, a->gz_len }));
@@ -373,7 +366,7 @@ Test(compress, vary_is_merged_once)
     cr_expect_str_eq(header_of(get("/r?h=vary:origin,%20accept-encoding", "gzip"), "vary"),
                      "origin, accept-encoding");
     cr_expect_str_eq(header_of(get("/r?h=vary:*", "gzip"), "vary"), "*");
-    struct cg_response *res = get("/r?h=vary:Origin&h=vary:Accept-Encoding", "gzip");
+    const struct cg_response *res = get("/r?h=vary:Origin&h=vary:Accept-Encoding", "gzip");
     size_t nvary = 0;
     for (size_t i = 0; i < res->nheaders; i++)
         nvary += cg_str_ieq(res->headers[i].name, CG_STR("vary"));
@@ -383,7 +376,7 @@ Test(compress, vary_is_merged_once)
 Test(compress, strong_etags_are_weakened_and_framing_headers_dropped)
 {
     start(NULL);
-    struct cg_response *res = get("/r?h=etag:\"abc\"&h=content-length:2000&h=accept-ranges:bytes", "gzip");
+    const struct cg_response *res = get("/r?h=etag:\"abc\"&h=content-length:2000&h=accept-ranges:bytes", "gzip");
     cr_expect_str_eq(header_of(res, "etag"), "W/\"abc\"");
     cr_expect_str_eq(header_of(res, "content-length"), "(none)");
     cr_expect_str_eq(header_of(res, "accept-ranges"), "(none)");
@@ -394,7 +387,7 @@ Test(compress, strong_etags_are_weakened_and_framing_headers_dropped)
 Test(compress, a_body_the_handler_called_text_goes_out_as_bytes)
 {
     start(NULL);
-    struct cg_response *res = get("/text", "gzip");
+    const struct cg_response *res = get("/text", "gzip");
     cr_assert_str_eq(header_of(res, "content-encoding"), "gzip");
     cr_assert_eq(res->body_encoding, CG_BODY_BINARY);
 }
@@ -424,6 +417,11 @@ Test(compress, bad_options_are_refused)
         cr_expect_eq(cg_app_use_compression(app, &(struct cg_compress_opts){ .types = bad_types[i] }), -1, "%s",
                      bad_types[i][0]);
     cr_assert_eq(app->nmiddleware, 0);
+    cr_assert_str_eq(cg_app_error(app), "cg_app_use_compression: gzip_level 10 is not between 1 and 9",
+                     "the first error is kept");
+    cr_assert_eq(cg_app_start(app), -1, "an app whose set-up failed does not start");
+    free_app();
+    new_app();
     cr_assert_eq(cg_app_start(app), 0);
     cr_expect_eq(cg_app_use_compression(app, NULL), -1, "too late");
 }

@@ -1,6 +1,6 @@
 /* The CORS middleware against Starlette's: every case of
  * tests/unit/data/cors_cases.json (written by tests/cors_cases.py from real
- * Starlette) through cg_app_handle, then the options' checks and the
+ * Starlette) through the test client, then the options' checks and the
  * helpers a handler uses without the middleware. */
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -10,6 +10,7 @@
 
 #include <cgate/cgate.h>
 #include <cgate/cors.h>
+#include <cgate/testing.h>
 
 #include "../integration/cors_app.h"
 
@@ -49,20 +50,27 @@ static struct cg_kv *pairs_of(const struct cg_json_value *pairs, size_t *n)
     return kv;
 }
 
-static struct cg_request request_of(const struct cg_json_value *c)
+/* The case's request through the app. */
+static struct cg_test_response *send_case(struct cg_test *client, const struct cg_json_value *c)
 {
-    cg_str target = string_field(c, "path");
-    const char *q = memchr(target.ptr, '?', target.len);
-    size_t n;
-    struct cg_kv *headers = pairs_of(cg_json_member(c, "headers"), &n);
-    return (struct cg_request){
-        .method = string_field(c, "method"),
-        .raw_path = { target.ptr, q ? (size_t)(q - target.ptr) : target.len },
-        .query_string = q ? (cg_str){ q + 1, target.len - (size_t)(q + 1 - target.ptr) } : CG_STR(""),
-        .headers = headers,
-        .nheaders = n,
-        .arena = arena,
-    };
+    const struct cg_json_value *pairs = cg_json_member(c, "headers");
+    const char **lines = cg_arena_zalloc(arena, (pairs->len + 1) * sizeof *lines);
+    for (size_t i = 0; i < pairs->len; i++) {
+        cg_str name = cg_json_as_str(&pairs->items[i].items[0]), value = cg_json_as_str(&pairs->items[i].items[1]);
+        lines[i] = cg_arena_printf(arena, "%.*s: %.*s", (int)name.len, name.ptr, (int)value.len, value.ptr).ptr;
+    }
+    return cg_test_request(client, &(struct cg_test_req){ .method = c_string(string_field(c, "method")),
+                                                          .path = c_string(string_field(c, "path")),
+                                                          .headers = lines });
+}
+
+/* A response's headers in the arena, to be sorted by render(). */
+static struct cg_kv *headers_copy(const struct cg_test_response *r)
+{
+    struct cg_kv *h = cg_arena_alloc(arena, (r->nheaders ? r->nheaders : 1) * sizeof *h);
+    if (r->nheaders)
+        memcpy(h, r->headers, r->nheaders * sizeof *h);
+    return h;
 }
 
 /* "name: value" lines, names in lower case. Unless in_order, grouped by
@@ -109,26 +117,25 @@ static struct cg_app *app_for(const struct cg_json_value *table, const char *con
     return apps[(*napps)++] = app;
 }
 
-static void check_case(const struct cg_app *app, const struct cg_json_value *c)
+static void check_case(struct cg_app *app, const struct cg_json_value *c)
 {
     const char *name = c_string(string_field(c, "name"));
     const struct cg_json_value *expect = cg_json_member(c, "expect");
     const struct cg_json_value *preflight_flag = cg_json_member(expect, "preflight");
     bool preflight = preflight_flag && preflight_flag->type == CG_JSON_TRUE;
-    struct cg_request req = request_of(c);
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
+    struct cg_test *client = cg_test_new(app);
+    struct cg_test_response *res = send_case(client, c);
 
     int64_t status = 0;
     cg_json_as_int(cg_json_member(expect, "status"), &status);
-    cr_expect_eq(res.status, status, "%s: status %d, Starlette %d", name, res.status, (int)status);
-    const char *body = cg_arena_strdup(arena, cg_buf_str(&res.body)).ptr;
+    cr_expect_eq(res->status, status, "%s: status %d, Starlette %d", name, res->status, (int)status);
+    const char *body = cg_arena_strdup(arena, res->body).ptr;
     const char *starlette_body = c_string(string_field(expect, "body"));
     cr_expect_str_eq(body, starlette_body, "%s: body\n%s\nStarlette:\n%s", name, body, starlette_body);
-    const char *headers = render(res.headers, res.nheaders, preflight);
+    const char *headers = render(headers_copy(res), res->nheaders, preflight);
     const char *starlette_headers = expected_headers(expect, preflight);
     cr_expect_str_eq(headers, starlette_headers, "%s: headers\n%sStarlette:\n%s", name, headers, starlette_headers);
+    cg_test_free(client);
 }
 
 /* The start-up error of a config that cgate refuses on purpose (the table's
@@ -212,11 +219,10 @@ Test(cors, any_origin_with_credentials_is_refused)
 
 Test(cors, the_middleware_is_added_before_start_only)
 {
-    char err[128];
     struct cg_app *app = cg_app_new(NULL);
     cr_assert_eq(cg_app_start(app), 0);
-    cr_expect_eq(cg_app_use_cors(app, NULL, err, sizeof err), -1);
-    cr_expect_str_eq(err, "CORS: the app has started; add middleware before cg_app_start");
+    cr_expect_eq(cg_app_use_cors(app, NULL), -1);
+    cr_expect_str_eq(cg_app_error(app), "cg_app_use(cors): the app has started; add middleware before cg_app_start");
     cg_app_stop(app);
     cg_app_free(app);
 }
@@ -240,19 +246,14 @@ static const struct cg_route by_hand_routes[] = {
     CG_ROUTE(CG_M_GET | CG_M_OPTIONS, "/hand", by_hand),
 };
 
-static const char *call(struct cg_app *app, const char *method, const char *acrm)
+static const char *call(struct cg_test *client, const char *method, const char *acrm)
 {
-    struct cg_kv headers[] = {
-        { CG_STR("Origin"), CG_STR("https://a.example") },
-        { CG_STR("Access-Control-Request-Method"), cg_str_c(acrm) },
-    };
-    struct cg_request req = { .method = cg_str_c(method), .raw_path = CG_STR("/hand"), .headers = headers,
-                              .nheaders = acrm ? 2 : 1, .arena = arena };
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
-    return cg_arena_printf(arena, "%d %.*s | %s", res.status, (int)res.body.len, res.body.data,
-                           render(res.headers, res.nheaders, true)).ptr;
+    const char *request_method = acrm ? cg_arena_printf(arena, "Access-Control-Request-Method: %s", acrm).ptr : NULL;
+    struct cg_test_response *res = cg_test_request(client, &(struct cg_test_req){
+        .method = method, .path = "/hand",
+        .headers = (const char *[]){ "Origin: https://a.example", request_method, NULL } });
+    return cg_arena_printf(arena, "%d %s | %s", res->status, res->body.ptr,
+                           render(headers_copy(res), res->nheaders, true)).ptr;
 }
 
 Test(cors, a_handler_can_answer_cors_by_itself)
@@ -264,17 +265,19 @@ Test(cors, a_handler_can_answer_cors_by_itself)
     struct cg_app *app = cg_app_new(NULL);
     cr_assert_eq(cg_app_routes(app, by_hand_routes, CG_LEN(by_hand_routes)), 0);
     cr_assert_eq(cg_app_start(app), 0);
+    struct cg_test *client = cg_test_new(app);
 
-    cr_expect_str_eq(call(app, "GET", NULL), "200 hi | content-type: text/plain; charset=utf-8\n"
+    cr_expect_str_eq(call(client, "GET", NULL), "200 hi | content-type: text/plain; charset=utf-8\n"
                                              "access-control-allow-origin: https://a.example\nvary: Origin\n");
-    cr_expect_str_eq(call(app, "OPTIONS", "GET"),
+    cr_expect_str_eq(call(client, "OPTIONS", "GET"),
                      "200 OK | vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
                      "Access-Control-Request-Private-Network\naccess-control-allow-methods: GET\n"
                      "access-control-max-age: 0\naccess-control-allow-headers: Accept, Accept-Language, "
                      "Content-Language, Content-Type\naccess-control-allow-origin: https://a.example\n"
                      "content-type: text/plain; charset=utf-8\n");
-    cr_expect_str_eq(call(app, "OPTIONS", NULL), "200 hi | content-type: text/plain; charset=utf-8\n"
+    cr_expect_str_eq(call(client, "OPTIONS", NULL), "200 hi | content-type: text/plain; charset=utf-8\n"
                                                  "access-control-allow-origin: https://a.example\nvary: Origin\n");
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
     cg_cors_free(route_cors);

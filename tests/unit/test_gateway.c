@@ -11,6 +11,7 @@
 
 #include "cgate/cgate.h"
 #include "cgate/gateway.h"
+#include "cgate/testing.h"
 #include "lambda/lambda_internal.h"
 
 static struct cg_arena *arena;
@@ -194,15 +195,13 @@ static const char *get(const char *path, const char *request_id)
     struct cg_app *app = cg_app_new(NULL);
     cr_assert_eq(cg_app_routes(app, routes, CG_LEN(routes)), 0);
     cr_assert_eq(cg_app_start(app), 0);
-    struct cg_request req = { .method = CG_STR("GET"), .raw_path = cg_str_c(path), .arena = arena,
-                              .request_id = cg_str_c(request_id) };
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
-    const char *out = cg_arena_printf(arena, "%d %.*s", res.status, (int)res.body.len, res.body.data).ptr;
-    cg_str type = cg_response_header(&res, "content-type");
-    if (res.body.len)
+    struct cg_test *client = cg_test_new(app);
+    struct cg_test_response *r = cg_test_request(client, &(struct cg_test_req){ .path = path, .request_id = request_id });
+    const char *out = cg_arena_printf(arena, "%d %s", r->status, r->body.ptr).ptr;
+    cg_str type = cg_test_header(r, "content-type");
+    if (r->body.len)
         cr_assert(cg_str_eq_c(type, "application/json"), "%s: content-type %.*s", path, (int)type.len, type.ptr);
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
     return out;

@@ -30,6 +30,7 @@
 #include "cgate/cgate.h"
 #include "cgate/codec.h"
 #include "cgate/jwt.h"
+#include "cgate/testing.h"
 #include "core/patterns.h"
 
 #define DATA CG_JWT_DATA_DIR "/"
@@ -691,16 +692,11 @@ static const struct cg_security bearer = {
 };
 static const struct cg_route routes[] = { CG_GET("/me", whoami, .security = &bearer) };
 
-static const char *get_me(struct cg_app *app, cg_str authorization)
+static const char *get_me(struct cg_test *client, cg_str authorization)
 {
-    struct cg_kv header = { CG_STR("authorization"), authorization };
-    struct cg_request req = {
-        .method = CG_STR("GET"), .raw_path = CG_STR("/me"), .headers = &header, .nheaders = 1, .arena = arena,
-    };
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
-    return cg_arena_printf(arena, "%d %.*s", res.status, (int)res.body.len, res.body.data).ptr;
+    const char *line = cg_arena_printf(arena, "authorization: %.*s", (int)authorization.len, authorization.ptr).ptr;
+    struct cg_test_response *r = cg_test_get(client, "/me", (const char *[]){ line, NULL });
+    return cg_arena_printf(arena, "%d %s", r->status, r->body.ptr).ptr;
 }
 
 Test(keys, the_bearer_check_admits_valid_tokens_and_records_their_claims)
@@ -710,15 +706,17 @@ Test(keys, the_bearer_check_admits_valid_tokens_and_records_their_claims)
     struct cg_app *app = cg_app_new(NULL);
     cr_assert_eq(cg_app_routes(app, routes, CG_LEN(routes)), 0);
     cr_assert_eq(cg_app_start(app), 0);
+    struct cg_test *client = cg_test_new(app);
     const char *claims = cg_arena_printf(arena, "{\"sub\":\"u1\",\"aud\":\"items\",\"exp\":%lld}",
                                          (long long)time(NULL) + 3600).ptr;
     cg_str t = hs256(claims);
-    cr_assert_str_eq(get_me(app, cg_arena_printf(arena, "Bearer %s", t.ptr)),
+    cr_assert_str_eq(get_me(client, cg_arena_printf(arena, "Bearer %s", t.ptr)),
                      cg_arena_printf(arena, "200 %s", claims).ptr);
-    cr_assert_str_eq(get_me(app, cg_arena_printf(arena, "Bearer %sx", t.ptr)),
+    cr_assert_str_eq(get_me(client, cg_arena_printf(arena, "Bearer %sx", t.ptr)),
                      "401 {\"detail\":\"Invalid authentication credentials\"}");
-    cr_assert_str_eq(get_me(app, CG_STR("Bearer " RFC_HS256)), /* expired long ago */
+    cr_assert_str_eq(get_me(client, CG_STR("Bearer " RFC_HS256)), /* expired long ago */
                      "401 {\"detail\":\"Invalid authentication credentials\"}");
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
     cg_patterns_free();

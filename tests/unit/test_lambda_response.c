@@ -1,6 +1,9 @@
 /* Core responses -> gateway responses (docs/design/gateway-events.md §7),
- * and whole events through a small app with cg_lambda_handle. */
+ * and whole requests through a small app and a front door (the test
+ * client builds the event and runs it as `APP invoke` does). */
 #include <criterion/criterion.h>
+
+#include "cgate/testing.h"
 
 #include "lambda/lambda_internal.h"
 
@@ -222,50 +225,51 @@ static const struct cg_route routes[] = {
     CG_GET("/huge", huge),
 };
 
-static const char *handle(const char *event)
+/* The function's response JSON to a request through a front door. */
+static const char *handle(enum cg_test_via via, const struct cg_test_req *req)
 {
     struct cg_app *app = cg_app_new(NULL);
     cr_assert_eq(cg_app_routes(app, routes, CG_LEN(routes)), 0);
-    cr_assert_eq(cg_app_start(app), 0);
-    struct cg_buf out;
-    cg_buf_init(&out, arena);
-    char err[256];
-    cr_assert_eq(cg_lambda_handle(app, cg_str_c(json(event)), arena, &out, err, sizeof err), 0, "%s", err);
+    struct cg_test *client = cg_test_new(app);
+    struct cg_test_req r = *req;
+    r.via = via;
+    struct cg_test_response *answer = cg_test_request(client, &r);
+    cr_assert_neq(answer->status, 0, "%s", answer->body.ptr);
+    const char *out = cg_arena_strdup(arena, answer->gateway).ptr;
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
-    cg_buf_putc(&out, '\0');
-    return out.data;
+    return out;
 }
 
-#define V2_EVENT(method, path, extra)                                                                          \
-    "{'version':'2.0','rawPath':'" path "','requestContext':{'http':{'method':'" method "'},'stage':'$default'}" \
-    extra "}"
+#define REQ(...) (&(struct cg_test_req){ __VA_ARGS__ })
 
 Test(lambda_response, two_cookies_in_and_two_set_cookie_out)
 {
-    cr_expect_str_eq(handle(V2_EVENT("GET", "/cookies", ",'cookies':['theme=dark','session=s1']")),
+    cr_expect_str_eq(handle(CG_VIA_HTTP_API, REQ(.path = "/cookies",
+                                                 .headers = (const char *[]){ "cookie: theme=dark; session=s1", NULL })),
                      json("{'statusCode':200,'headers':{'content-type':'text/plain; charset=utf-8'},"
                           "'cookies':['a=1','b=2'],'body':'s1','isBase64Encoded':false}"));
     cr_expect_str_eq(
-        handle("{'httpMethod':'GET','path':'/cookies','requestContext':{},"
-               "'multiValueHeaders':{'Cookie':['theme=dark','session=s2']}}"),
+        handle(CG_VIA_REST, REQ(.path = "/cookies", .headers = (const char *[]){ "Cookie: theme=dark", "Cookie: session=s2",
+                                                                               NULL })),
         json("{'statusCode':200,'headers':{'content-type':'text/plain; charset=utf-8'},"
              "'multiValueHeaders':{'set-cookie':['a=1','b=2']},'body':'s2','isBase64Encoded':false}"));
 }
 
 Test(lambda_response, binary_in_and_out)
 {
-    cr_expect_str_eq(handle(V2_EVENT("GET", "/bytes", "")),
+    cr_expect_str_eq(handle(CG_VIA_HTTP_API, REQ(.path = "/bytes")),
                      json("{'statusCode':200,'headers':{'content-type':'application/octet-stream'},'cookies':[],"
                           "'body':'AAH+','isBase64Encoded':true}"));
-    cr_expect_str_eq(handle(V2_EVENT("POST", "/echo", ",'body':'/wABAg==','isBase64Encoded':true")),
+    cr_expect_str_eq(handle(CG_VIA_HTTP_API, REQ(.method = "POST", .path = "/echo", .body = "\xff\x00\x01\x02", .body_len = 4)),
                      json("{'statusCode':200,'headers':{'content-type':'application/octet-stream'},'cookies':[],"
                           "'body':'/wABAg==','isBase64Encoded':true}"));
 }
 
 Test(lambda_response, seven_megabytes_through_the_app_is_500)
 {
-    const char *out = handle("{'httpMethod':'GET','path':'/huge','requestContext':{'elb':{}},'headers':{}}");
+    const char *out = handle(CG_VIA_ALB, REQ(.path = "/huge"));
     cr_expect_str_eq(out, json("{'statusCode':500,'statusDescription':'500 Internal Server Error',"
                                "'headers':{'content-type':'application/json'},"
                                "'body':'{\\'detail\\':\\'Internal Server Error\\'}','isBase64Encoded':false}"));
@@ -273,7 +277,7 @@ Test(lambda_response, seven_megabytes_through_the_app_is_500)
 
 Test(lambda_response, not_found_keeps_fastapi_shape)
 {
-    cr_expect_str_eq(handle(V2_EVENT("GET", "/nope", "")),
+    cr_expect_str_eq(handle(CG_VIA_HTTP_API, REQ(.path = "/nope")),
                      json("{'statusCode':404,'headers':{'content-type':'application/json'},'cookies':[],"
                           "'body':'{\\'detail\\':\\'Not Found\\'}','isBase64Encoded':false}"));
 }

@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "cgate/cgate.h"
+#include "cgate/testing.h"
 #include "core/patterns.h"
 #include "core/response_internal.h"
 
 static struct cg_arena *arena;
 static struct cg_app *app;
+static struct cg_test *client;
 
 /* Each middleware appends its name to a trace header on the way in and
  * sets "x-out-<name>" on the way out, so the order is visible. */
@@ -85,10 +87,12 @@ static void setup(void)
     arena = cg_arena_new();
     app = cg_app_new(NULL);
     cr_assert_eq(cg_app_routes(app, routes, CG_LEN(routes)), 0);
+    client = cg_test_new(app);
 }
 
 static void teardown(void)
 {
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
     cg_arena_free(arena);
@@ -102,38 +106,22 @@ static void use(const char *name, void (*handle)(void *, struct cg_request *, st
     cr_assert_eq(cg_app_use(app, &(struct cg_middleware){ name, handle, (void *)name, NULL }), 0);
 }
 
-/* A GET with one optional extra header; the first header slot is the
- * tracer's. Returns the response, in the arena. */
-static struct cg_response *get(const char *target, const char *header, const char *value)
+/* A GET with one optional extra header; the first header is the
+ * tracer's. */
+static struct cg_test_response *get(const char *target, const char *header, const char *value)
 {
-    struct cg_kv *headers = cg_arena_zalloc(arena, 2 * sizeof *headers);
-    headers[0] = (struct cg_kv){ CG_STR("x-trace"), CG_STR("") };
-    if (header)
-        headers[1] = (struct cg_kv){ cg_str_c(header), cg_str_c(value) };
-    const char *q = strchr(target, '?');
-    struct cg_request *req = cg_arena_zalloc(arena, sizeof *req);
-    *req = (struct cg_request){
-        .method = CG_STR("GET"),
-        .raw_path = q ? (cg_str){ target, (size_t)(q - target) } : cg_str_c(target),
-        .query_string = cg_str_c(q ? q + 1 : ""),
-        .headers = headers,
-        .nheaders = header ? 2 : 1,
-        .arena = arena,
-    };
-    struct cg_response *res = cg_arena_zalloc(arena, sizeof *res);
-    cg_response_init(res, arena);
-    cg_app_handle(app, req, res);
-    return res;
+    const char *extra = header ? cg_arena_printf(arena, "%s: %s", header, value).ptr : NULL;
+    return cg_test_get(client, target, (const char *[]){ "x-trace:", extra, NULL });
 }
 
-static const char *body_of(const struct cg_response *res)
+static const char *body_of(const struct cg_test_response *res)
 {
-    return cg_arena_printf(arena, "%d %.*s", res->status, (int)res->body.len, res->body.data).ptr;
+    return cg_arena_printf(arena, "%d %s", res->status, res->body.ptr).ptr;
 }
 
-static const char *header_of(const struct cg_response *res, const char *name)
+static const char *header_of(const struct cg_test_response *res, const char *name)
 {
-    cg_str v = cg_response_header(res, name);
+    cg_str v = cg_test_header(res, name);
     return v.ptr ? cg_arena_strdup(arena, v).ptr : "(none)";
 }
 
@@ -142,7 +130,7 @@ Test(middleware, the_last_added_runs_outermost)
     use("a", tracer);
     use("b", tracer);
     cr_assert_eq(cg_app_start(app), 0);
-    struct cg_response *res = get("/hello", NULL, NULL);
+    struct cg_test_response *res = get("/hello", NULL, NULL);
     cr_assert_str_eq(body_of(res), "200 trace=b,a,");
     /* on the way out the inner one (a) finishes first */
     cr_assert_str_eq(cg_arena_strdup(arena, res->headers[res->nheaders - 2].name).ptr, "x-out-a");
@@ -154,7 +142,7 @@ Test(middleware, one_can_answer_without_the_routes_and_core_answers_pass_through
     use("tracer", tracer);
     use("teapot", teapot);
     cr_assert_eq(cg_app_start(app), 0);
-    struct cg_response *res = get("/teapot/x", NULL, NULL);
+    struct cg_test_response *res = get("/teapot/x", NULL, NULL);
     cr_assert_str_eq(body_of(res), "418 {\"detail\":\"I'm a teapot\"}");
     cr_assert_str_eq(header_of(res, "x-out-tracer"), "(none)");
     res = get("/nowhere", NULL, NULL);
@@ -196,7 +184,7 @@ Test(middleware, the_app_frees_the_state)
 Test(middleware, security_runs_before_validation)
 {
     cr_assert_eq(cg_app_start(app), 0);
-    struct cg_response *res = get("/me?n=x", NULL, NULL);
+    struct cg_test_response *res = get("/me?n=x", NULL, NULL);
     cr_assert_str_eq(body_of(res), "401 {\"detail\":\"Not authenticated\"}");
     cr_assert_str_eq(header_of(res, "www-authenticate"), "Bearer");
     res = get("/me?n=x", "Authorization", "Bearer nope");
@@ -221,7 +209,7 @@ Test(middleware, only_a_bearer_scheme_carries_a_token)
 Test(middleware, api_keys_come_from_their_header)
 {
     cr_assert_eq(cg_app_start(app), 0);
-    struct cg_response *res = get("/key", "Authorization", "Bearer good");
+    struct cg_test_response *res = get("/key", "Authorization", "Bearer good");
     cr_assert_eq(res->status, 401);
     cr_assert_str_eq(header_of(res, "www-authenticate"), "APIKey");
     cr_assert_str_eq(body_of(get("/key", "X-API-Key", "good")), "200 {\"sub\":\"good\"}");

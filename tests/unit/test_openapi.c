@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "cgate/cgate.h"
+#include "cgate/testing.h"
 #include "core/patterns.h"
+
+#include "task_model.h"
 
 struct pet {
     cg_str name;
@@ -68,6 +71,7 @@ static const struct cg_route tiny_routes[] = {
 };
 
 static struct cg_app *app;
+static struct cg_test *client; /* for app, made by the first get() */
 static struct cg_arena *arena;
 
 static void setup(void)
@@ -77,6 +81,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+    cg_test_free(client);
+    client = NULL;
     cg_app_free(app);
     cg_arena_free(arena);
     cg_patterns_free();
@@ -179,30 +185,26 @@ Test(openapi, tags_deprecated_and_hidden_routes)
     cr_assert_null(strstr(doc, "openapi.json"));
 }
 
-static struct cg_response get(const char *path, const char *root)
+/* A GET of the app; behind a root path ("/prod"), through API Gateway's
+ * REST API with that stage. */
+static struct cg_test_response *get(const char *path, const char *root)
 {
-    struct cg_request req = {
-        .method = CG_STR("GET"),
-        .raw_path = cg_str_c(path),
-        .root_path = cg_str_c(root),
-        .arena = arena,
-    };
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
-    return res;
+    if (!client)
+        client = cg_test_new(app);
+    return cg_test_request(client, &(struct cg_test_req){ .path = path, .via = *root ? CG_VIA_REST : CG_VIA_HTTP,
+                                                          .stage = *root ? root + 1 : NULL });
 }
 
-static const char *body_of(struct cg_response res)
+static const char *body_of(const struct cg_test_response *res)
 {
-    return cg_arena_strdup(arena, cg_buf_str(&res.body)).ptr;
+    return res->body.ptr;
 }
 
 Test(openapi, served_with_servers_behind_a_root_path)
 {
     const char *doc = pets_document();
-    struct cg_response res = get("/openapi.json", "");
-    cr_assert_eq(res.status, 200);
+    struct cg_test_response *res = get("/openapi.json", "");
+    cr_assert_eq(res->status, 200);
     cr_assert_str_eq(body_of(res), doc);
     const char *served = body_of(get("/openapi.json", "/prod"));
     assert_has(served, "\"version\":\"1\"},\"servers\":[{\"url\":\"/prod\"}],\"paths\":{");
@@ -234,22 +236,22 @@ Test(openapi, urls_can_move_or_be_switched_off)
 {
     document_of(pet_routes, 1,
                 &(struct cg_app_opts){ .openapi_url = "/api/schema.json", .docs_url = "/api/docs", .redoc_url = "" });
-    cr_assert_eq(get("/openapi.json", "").status, 404);
-    cr_assert_eq(get("/api/schema.json", "").status, 200);
-    cr_assert_eq(get("/redoc", "").status, 404);
+    cr_assert_eq(get("/openapi.json", "")->status, 404);
+    cr_assert_eq(get("/api/schema.json", "")->status, 200);
+    cr_assert_eq(get("/redoc", "")->status, 404);
     const char *docs = body_of(get("/api/docs", ""));
     assert_has(docs, "data-url=\"/api/schema.json\"");
     assert_has(docs, "src=\"/api/docs/static/swagger-ui-bundle.js?v=");
-    cr_assert_eq(get("/api/docs/static/swagger-ui.css", "").status, 200);
+    cr_assert_eq(get("/api/docs/static/swagger-ui.css", "")->status, 200);
 }
 
 Test(openapi, without_the_document_there_are_no_pages)
 {
     document_of(pet_routes, 1, &(struct cg_app_opts){ .openapi_url = "" });
-    cr_assert_eq(get("/openapi.json", "").status, 404);
-    cr_assert_eq(get("/docs", "").status, 404);
-    cr_assert_eq(get("/redoc", "").status, 404);
-    cr_assert_eq(get("/docs/static/swagger-ui.css", "").status, 404);
+    cr_assert_eq(get("/openapi.json", "")->status, 404);
+    cr_assert_eq(get("/docs", "")->status, 404);
+    cr_assert_eq(get("/redoc", "")->status, 404);
+    cr_assert_eq(get("/docs/static/swagger-ui.css", "")->status, 404);
 }
 
 Test(openapi, pages_from_a_cdn)
@@ -260,7 +262,7 @@ Test(openapi, pages_from_a_cdn)
                      "/swagger-ui-bundle.js\"");
     assert_has(body_of(get("/redoc", "")),
                "src=\"https://cdn.example.com/npm/redoc@" CG_REDOC_VERSION "/bundles/redoc.standalone.js\"");
-    cr_assert_eq(get("/docs/static/swagger-ui.css", "").status, 404, "nothing embedded is served");
+    cr_assert_eq(get("/docs/static/swagger-ui.css", "")->status, 404, "nothing embedded is served");
 }
 
 /* ---- info and tag metadata ---- */
@@ -379,25 +381,25 @@ Test(openapi, the_oauth2_redirect_page_under_the_root_path)
     const char *docs = body_of(get("/docs", "/prod"));
     assert_has(docs, "data-oauth2-redirect-url=\"/prod/docs/oauth2-redirect\"");
     assert_has(docs, "oauth2RedirectUrl: window.location.origin + urls.oauth2RedirectUrl,");
-    struct cg_response res = get("/docs/oauth2-redirect", "/prod");
-    cr_assert_eq(res.status, 200);
+    struct cg_test_response *res = get("/docs/oauth2-redirect", "/prod");
+    cr_assert_eq(res->status, 200);
     assert_has(body_of(res), "<script src=\"/prod/docs/static/oauth2-redirect.js?v=");
-    cr_assert_eq(get("/docs/static/oauth2-redirect.js", "").status, 200);
+    cr_assert_eq(get("/docs/static/oauth2-redirect.js", "")->status, 200);
 }
 
 Test(openapi, the_oauth2_redirect_page_moves_with_swagger_ui)
 {
     document_of(pet_routes, 1, &(struct cg_app_opts){ .docs_url = "/api/docs" });
-    cr_assert_eq(get("/api/docs/oauth2-redirect", "").status, 200);
-    cr_assert_eq(get("/docs/oauth2-redirect", "").status, 404);
+    cr_assert_eq(get("/api/docs/oauth2-redirect", "")->status, 200);
+    cr_assert_eq(get("/docs/oauth2-redirect", "")->status, 404);
 }
 
 Test(openapi, without_swagger_ui_there_is_no_redirect_page)
 {
     document_of(pet_routes, 1, &(struct cg_app_opts){ .docs_url = "" });
-    cr_assert_eq(get("/docs/oauth2-redirect", "").status, 404);
-    cr_assert_eq(get("/redoc", "").status, 200, "ReDoc keeps its assets without Swagger UI");
-    cr_assert_eq(get("/redoc/static/redoc.standalone.js", "").status, 200);
+    cr_assert_eq(get("/docs/oauth2-redirect", "")->status, 404);
+    cr_assert_eq(get("/redoc", "")->status, 200, "ReDoc keeps its assets without Swagger UI");
+    cr_assert_eq(get("/redoc/static/redoc.standalone.js", "")->status, 200);
 }
 
 /* ---- nested models and lists (schemas as FastAPI 0.165 with pydantic 2.14
@@ -471,4 +473,39 @@ Test(openapi, nested_models_are_components_and_lists_arrays)
                     "\"nodes\":{\"items\":{\"$ref\":\"#/components/schemas/Node\"},\"type\":\"array\","
                     "\"title\":\"Nodes\"}},"
                     "\"type\":\"object\",\"required\":[\"owner\",\"tags\",\"nodes\"],\"title\":\"Order\"}");
+}
+
+/* ---- defaults (the models: task_model.h; FastAPI's schemas for them, but
+ * for int bounds, written as integers, and the enum, written in place where
+ * pydantic makes it a component) ---- */
+
+static int create_task(struct cg_ctx *c)
+{
+    return ok(c);
+}
+
+static const struct cg_route task_routes[] = {
+    CG_POST("/tasks", create_task, .body = &task_model),
+};
+
+Test(openapi, defaults_as_pydantic_writes_them)
+{
+    const char *doc = document_of(task_routes, 1, &(struct cg_app_opts){ .title = "Tasks", .version = "1" });
+    assert_has(doc, "\"Place\":{\"properties\":{\"street\":{\"type\":\"string\",\"title\":\"Street\",\"default\":\"Main\"},"
+                    "\"zip\":{\"type\":\"integer\",\"minimum\":1000,\"title\":\"Zip\",\"default\":1000},"
+                    "\"city\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"City\"}},"
+                    "\"type\":\"object\",\"title\":\"Place\"}");
+    assert_has(doc, "\"Task\":{\"properties\":{\"name\":{\"type\":\"string\",\"title\":\"Name\"},"
+                    "\"done\":{\"type\":\"boolean\",\"title\":\"Done\",\"description\":\"Finished\",\"default\":false},"
+                    "\"qty\":{\"type\":\"integer\",\"minimum\":1,\"title\":\"Qty\",\"default\":1},"
+                    "\"price\":{\"type\":\"number\",\"title\":\"Price\",\"default\":9.5},"
+                    "\"color\":{\"type\":\"string\",\"enum\":[\"red\",\"green\"],\"title\":\"Color\",\"default\":\"red\"},"
+                    "\"note\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Note\"},"
+                    "\"maybe\":{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}],\"title\":\"Maybe\",\"default\":5},"
+                    "\"tags\":{\"items\":{\"type\":\"string\"},\"type\":\"array\",\"title\":\"Tags\",\"default\":[]},"
+                    "\"nums\":{\"items\":{\"type\":\"integer\"},\"type\":\"array\",\"title\":\"Nums\",\"default\":[1,2]},"
+                    "\"home\":{\"$ref\":\"#/components/schemas/Place\",\"default\":{\"street\":\"Main\",\"zip\":1000}},"
+                    "\"work\":{\"$ref\":\"#/components/schemas/Place\",\"default\":{\"street\":\"Elm\",\"zip\":2000}},"
+                    "\"other\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/Place\"},{\"type\":\"null\"}]}},"
+                    "\"type\":\"object\",\"required\":[\"name\"],\"title\":\"Task\"}");
 }

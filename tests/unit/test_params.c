@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cgate/cgate.h"
+#include "cgate/testing.h"
 #include "core/patterns.h"
 
 /* Answers "tags=<n>:<each, joined by +>;trace=<x-trace-id>". */
@@ -46,42 +47,39 @@ static const struct cg_route routes[] = {
 };
 
 static struct cg_app *app;
-static struct cg_arena *arena;
+static struct cg_test *client;
+static struct cg_arena *arena; /* the client's */
 
 static void setup(void)
 {
-    arena = cg_arena_new();
     app = cg_app_new(NULL);
     cr_assert_eq(cg_app_routes(app, routes, CG_LEN(routes)), 0);
     cr_assert_eq(cg_app_start(app), 0);
+    client = cg_test_new(app);
+    arena = cg_test_arena(client);
 }
 
 static void teardown(void)
 {
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
-    cg_arena_free(arena);
     cg_patterns_free();
 }
 
 TestSuite(params, .init = setup, .fini = teardown);
 
+/* "STATUS BODY" */
+static const char *status_and_body(const struct cg_test_response *r)
+{
+    return cg_arena_printf(arena, "%d %s", r->status, r->body.ptr).ptr;
+}
+
 static const char *get(const char *path, const char *query, const char *header, const char *value)
 {
-    struct cg_kv *headers = cg_arena_alloc(arena, sizeof *headers);
-    headers[0] = (struct cg_kv){ cg_str_c(header), cg_str_c(value) };
-    struct cg_request req = {
-        .method = CG_STR("GET"),
-        .raw_path = cg_str_c(path),
-        .query_string = cg_str_c(query),
-        .headers = headers,
-        .nheaders = header ? 1 : 0,
-        .arena = arena,
-    };
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
-    return cg_arena_printf(arena, "%d %.*s", res.status, (int)res.body.len, res.body.data).ptr;
+    const char *line = header ? cg_arena_printf(arena, "%s: %s", header, value).ptr : NULL;
+    const char *target = cg_arena_printf(arena, "%s?%s", path, query).ptr;
+    return status_and_body(cg_test_get(client, target, (const char *[]){ line, NULL }));
 }
 
 Test(params, a_list_holds_every_value_of_a_repeated_key_in_order)
@@ -110,17 +108,11 @@ Test(params, header_names_take_hyphens_for_underscores)
 
 static const char *get_tags(const char *const *values, size_t n)
 {
-    struct cg_kv *headers = cg_arena_alloc(arena, (n + 1) * sizeof *headers);
+    const char **lines = cg_arena_zalloc(arena, (n + 2) * sizeof *lines);
     for (size_t i = 0; i < n; i++)
-        headers[i] = (struct cg_kv){ cg_str_c(i % 2 ? "x-tag" : "X-Tag"), cg_str_c(values[i]) };
-    headers[n] = (struct cg_kv){ CG_STR("x-other"), CG_STR("zzzz") };
-    struct cg_request req = {
-        .method = CG_STR("GET"), .raw_path = CG_STR("/tags"), .headers = headers, .nheaders = n + 1, .arena = arena,
-    };
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
-    return cg_arena_printf(arena, "%d %.*s", res.status, (int)res.body.len, res.body.data).ptr;
+        lines[i] = cg_arena_printf(arena, "%s: %s", i % 2 ? "x-tag" : "X-Tag", values[i]).ptr;
+    lines[n] = "x-other: zzzz";
+    return status_and_body(cg_test_get(client, "/tags", lines));
 }
 
 Test(params, a_header_list_holds_every_repeated_header_in_order)

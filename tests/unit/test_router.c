@@ -1,9 +1,10 @@
-/* Route templates, matching, and dispatch through cg_app_handle: 404, 405
+/* Route templates, matching, and dispatch through the test client: 404, 405
  * with Allow, HEAD through GET, trailing-slash redirects, 422 from params,
  * 500 from failing handlers. */
 #include <criterion/criterion.h>
 
 #include "cgate/cgate.h"
+#include "cgate/testing.h"
 #include "core/patterns.h"
 #include "core/router.h"
 
@@ -81,6 +82,7 @@ static const struct cg_route routes[] = {
 };
 
 static struct cg_app *app;
+static struct cg_test *client;
 
 static void app_setup(void)
 {
@@ -88,10 +90,12 @@ static void app_setup(void)
     app = cg_app_new(&(struct cg_app_opts){ .title = "t" });
     cr_assert_eq(cg_app_routes(app, routes, CG_LEN(routes)), 0);
     cr_assert_eq(cg_app_start(app), 0);
+    client = cg_test_new(app);
 }
 
 static void app_teardown(void)
 {
+    cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
     cg_patterns_free();
@@ -100,107 +104,93 @@ static void app_teardown(void)
 
 TestSuite(dispatch, .init = app_setup, .fini = app_teardown);
 
-static struct cg_response handle(const char *method, const char *target, const char *host)
+static struct cg_test_response *handle(const char *method, const char *target, const char *host)
 {
-    struct cg_kv *headers = cg_arena_alloc(arena, sizeof *headers);
-    headers[0] = (struct cg_kv){ CG_STR("host"), cg_str_c(host ? host : "") };
-    cg_str t = cg_str_c(target);
-    const char *q = strchr(target, '?');
-    struct cg_request req = {
-        .method = cg_str_c(method),
-        .raw_path = q ? (cg_str){ target, (size_t)(q - target) } : t,
-        .query_string = q ? cg_str_c(q + 1) : CG_STR(""),
-        .headers = headers,
-        .nheaders = host ? 1 : 0,
-        .scheme = CG_STR("http"),
-        .arena = arena,
-    };
-    struct cg_response res;
-    cg_response_init(&res, arena);
-    cg_app_handle(app, &req, &res);
-    return res;
+    const char *host_line = host ? cg_arena_printf(arena, "host: %s", host).ptr : NULL;
+    return cg_test_request(client, &(struct cg_test_req){ .method = method, .path = target,
+                                                          .headers = (const char *[]){ host_line, NULL } });
 }
 
-#define assert_body(res, expected)                                                                  \
-    cr_assert(cg_str_eq(cg_buf_str(&(res).body), CG_STR(expected)), "body %.*s, want %s",            \
-              (int)(res).body.len, (res).body.data ? (res).body.data : "", expected)
+#define assert_body(body, expected) \
+    cr_assert(cg_str_eq(body, CG_STR(expected)), "body %.*s, want %s", (int)(body).len, (body).ptr, expected)
 
 #define assert_header(res, name, expected)                                                          \
     do {                                                                                            \
-        cg_str v_ = cg_response_header(&(res), name);                                               \
+        cg_str v_ = cg_test_header(res, name);                                                      \
         cr_assert(cg_str_eq(v_, CG_STR(expected)), "%s: %.*s, want %s", name, (int)v_.len,          \
                   v_.ptr ? v_.ptr : "(absent)", expected);                                           \
     } while (0)
 
 Test(dispatch, root_and_params)
 {
-    struct cg_response r = handle("GET", "/", NULL);
-    cr_assert_eq(r.status, 200);
-    assert_body(r, "{\"route\":\"/\"}");
+    struct cg_test_response *r = handle("GET", "/", NULL);
+    cr_assert_eq(r->status, 200);
+    assert_body(r->body, "{\"route\":\"/\"}");
     r = handle("GET", "/items/42?limit=5", NULL);
-    assert_body(r, "{\"id\":42,\"limit\":5}");
+    assert_body(r->body, "{\"id\":42,\"limit\":5}");
     r = handle("GET", "/items/%34%32", NULL);
-    assert_body(r, "{\"id\":42,\"limit\":20}");
+    assert_body(r->body, "{\"id\":42,\"limit\":20}");
     assert_header(r, "content-type", "application/json");
 }
 
 Test(dispatch, not_found)
 {
-    struct cg_response r = handle("GET", "/nope", NULL);
-    cr_assert_eq(r.status, 404);
-    assert_body(r, "{\"detail\":\"Not Found\"}");
+    struct cg_test_response *r = handle("GET", "/nope", NULL);
+    cr_assert_eq(r->status, 404);
+    assert_body(r->body, "{\"detail\":\"Not Found\"}");
     r = handle("GET", "/items/1/extra", NULL);
-    cr_assert_eq(r.status, 404);
+    cr_assert_eq(r->status, 404);
 }
 
 Test(dispatch, method_not_allowed_lists_every_route_of_the_path)
 {
-    struct cg_response r = handle("PATCH", "/items/1", NULL);
-    cr_assert_eq(r.status, 405);
-    assert_body(r, "{\"detail\":\"Method Not Allowed\"}");
+    struct cg_test_response *r = handle("PATCH", "/items/1", NULL);
+    cr_assert_eq(r->status, 405);
+    assert_body(r->body, "{\"detail\":\"Method Not Allowed\"}");
     assert_header(r, "allow", "GET, HEAD, DELETE");
     r = handle("BREW", "/", NULL);
-    cr_assert_eq(r.status, 405);
+    cr_assert_eq(r->status, 405);
 }
 
 Test(dispatch, head_uses_get)
 {
-    struct cg_response r = handle("HEAD", "/items", NULL);
-    cr_assert_eq(r.status, 200);
-    assert_body(r, "{\"route\":\"/items\"}");
+    struct cg_test_response *r = handle("HEAD", "/items", NULL);
+    cr_assert_eq(r->status, 200);
+    assert_body(cg_buf_str(&r->core->body), "{\"route\":\"/items\"}");
+    cr_assert_eq(r->body.len, 0, "the transport sends no body");
 }
 
 Test(dispatch, trailing_slash_redirects)
 {
-    struct cg_response r = handle("GET", "/items/?limit=3", "example.com:8000");
-    cr_assert_eq(r.status, 307);
+    struct cg_test_response *r = handle("GET", "/items/?limit=3", "example.com:8000");
+    cr_assert_eq(r->status, 307);
     assert_header(r, "location", "http://example.com:8000/items?limit=3");
-    cr_assert_eq(r.body.len, 0);
+    cr_assert_eq(r->body.len, 0);
     r = handle("POST", "/slash", NULL);
-    cr_assert_eq(r.status, 307);
+    cr_assert_eq(r->status, 307);
     assert_header(r, "location", "/slash/");
     r = handle("GET", "/slash", NULL);
-    cr_assert_eq(r.status, 307, "a partial match (other method) still redirects");
+    cr_assert_eq(r->status, 307, "a partial match (other method) still redirects");
 }
 
 Test(dispatch, catch_all)
 {
-    struct cg_response r = handle("GET", "/files/a/b%2Fc.txt", NULL);
-    assert_body(r, "a/b/c.txt");
+    struct cg_test_response *r = handle("GET", "/files/a/b%2Fc.txt", NULL);
+    assert_body(r->body, "a/b/c.txt");
     r = handle("GET", "/files/", NULL);
-    cr_assert_eq(r.status, 200);
-    assert_body(r, "");
+    cr_assert_eq(r->status, 200);
+    assert_body(r->body, "");
 }
 
 Test(dispatch, validation_errors)
 {
-    struct cg_response r = handle("GET", "/items/abc", NULL);
-    cr_assert_eq(r.status, 422);
-    assert_body(r, "{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"path\",\"item_id\"],"
+    struct cg_test_response *r = handle("GET", "/items/abc", NULL);
+    cr_assert_eq(r->status, 422);
+    assert_body(r->body, "{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"path\",\"item_id\"],"
                    "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\","
                    "\"input\":\"abc\"}]}");
     r = handle("GET", "/items/0?limit=x", NULL);
-    assert_body(r, "{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"path\",\"item_id\"],"
+    assert_body(r->body, "{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"path\",\"item_id\"],"
                    "\"msg\":\"Input should be greater than or equal to 1\",\"input\":\"0\",\"ctx\":{\"ge\":1}},"
                    "{\"type\":\"int_parsing\",\"loc\":[\"query\",\"limit\"],"
                    "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\","
@@ -209,15 +199,15 @@ Test(dispatch, validation_errors)
 
 Test(dispatch, failures_become_500_without_details)
 {
-    struct cg_response r = handle("GET", "/broken", NULL);
-    cr_assert_eq(r.status, 500);
-    assert_body(r, "{\"detail\":\"Internal Server Error\"}");
-    cr_assert_null(cg_response_header(&r, "x-secret").ptr);
+    struct cg_test_response *r = handle("GET", "/broken", NULL);
+    cr_assert_eq(r->status, 500);
+    assert_body(r->body, "{\"detail\":\"Internal Server Error\"}");
+    cr_assert_null(cg_test_header(r, "x-secret").ptr);
     r = handle("GET", "/silent", NULL);
-    cr_assert_eq(r.status, 500);
+    cr_assert_eq(r->status, 500);
     r = handle("GET", "/nan", NULL);
-    cr_assert_eq(r.status, 500);
-    assert_body(r, "{\"detail\":\"Internal Server Error\"}");
+    cr_assert_eq(r->status, 500);
+    assert_body(r->body, "{\"detail\":\"Internal Server Error\"}");
 }
 
 static struct cg_route_rt compile(const char *path)
@@ -280,5 +270,33 @@ Test(router, start_up_checks)
     a = cg_app_new(NULL);
     cg_app_routes(a, bad_default, 1);
     cr_assert_eq(cg_app_start(a), -1);
+    cg_app_free(a);
+}
+
+static const struct cg_route bad_template[] = { CG_GET("/ok", ok), CG_GET("/items/{id", ok), CG_GET("/after", ok) };
+
+/* main() may ignore what a registration returns: the app remembers. */
+Test(router, a_failed_registration_keeps_the_app_from_starting)
+{
+    struct cg_app *a = cg_app_new(NULL);
+    cr_assert_eq(cg_app_routes(a, bad_template, CG_LEN(bad_template)), -1);
+    cr_assert_eq(cg_app_start(a), -1);
+    cr_assert(strstr(cg_app_error(a), "/items/{id"), "%s", cg_app_error(a));
+    struct cg_test *t = cg_test_new(a);
+    struct cg_test_response *r = cg_test_get(t, "/ok", NULL);
+    cr_assert_eq(r->status, 0, "never served");
+    cr_assert_str_eq(r->body.ptr, cg_app_error(a));
+    cg_test_free(t);
+    cg_app_free(a);
+}
+
+Test(router, start_up_errors_are_kept_with_the_app)
+{
+    struct cg_app *a = cg_app_new(NULL);
+    cr_assert_null(cg_app_error(a));
+    cr_assert_eq(cg_app_routes(a, bad_default, 1), 0, "checked at start");
+    cr_assert_eq(cg_app_start(a), -1);
+    cr_assert(strstr(cg_app_error(a), "route /y: parameter n: default \"50\" is invalid"), "%s", cg_app_error(a));
+    cr_assert_null(cg_app_openapi(a).ptr, "no document either");
     cg_app_free(a);
 }
