@@ -1,5 +1,5 @@
 # Thin wrapper around CMake presets. Every goal installs what it needs first.
-.PHONY: all build run dev test bench lambda package fuzz valgrind soak clean
+.PHONY: all build run dev test bench lambda package install fuzz valgrind soak clean
 
 APP ?= items
 PYTHON ?= python3
@@ -81,11 +81,30 @@ lambda:
 
 # Lambda function zips, dist/$(APP)-<arch>.zip with `bootstrap` at the root,
 # for each of ARCH: built, checked for provided.al2023 and sized by
-# tools/package.sh; the same sources give the same bytes.
+# tools/package.sh; the same sources give the same bytes. An app built
+# elsewhere: make package APP=todo BINARIES="path/bootstrap-x86_64 ..." (each
+# binary checked and zipped for the architecture its ELF header names).
 ARCH ?= x86_64 arm64
 package:
+ifeq ($(BINARIES),)
 	@tools/deps.sh package
 	tools/package.sh $(APP) $(ARCH)
+else
+	tools/package.sh --name $(APP) $(foreach b,$(BINARIES),--binary $(b))
+endif
+
+# Install cgate for projects outside this tree (docs/install.md): headers,
+# static libraries, pkg-config files, the CMake package, the cgate command.
+# A Release build of its own (no tests, examples or benchmark) in
+# INSTALL_BUILD; PREFIX defaults to /usr/local, DESTDIR stages it.
+PREFIX ?= /usr/local
+INSTALL_BUILD ?= build/install
+install:
+	@tools/deps.sh build
+	cmake -S . -B $(INSTALL_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+		-DCG_TESTS=OFF -DCG_BUILD_EXAMPLES=OFF -DCG_BUILD_BENCH=OFF >/dev/null
+	cmake --build $(INSTALL_BUILD)
+	DESTDIR="$(DESTDIR)" cmake --install $(INSTALL_BUILD)
 
 # The libFuzzer targets (fuzz/), each run FUZZ_SECONDS from its seeds; the
 # figures go to build/fuzz/summary.txt, anything found to build/fuzz/crashes/.

@@ -2,7 +2,18 @@
 # gzip-compressed: target cgate_docs_assets (see src/core/docs_assets.h).
 # With -DCG_EMBED_DOCS=OFF the table is empty and the pages load the files
 # from a CDN: no npm at build time, and a binary about 0.8 MB smaller.
-option(CG_EMBED_DOCS "Embed Swagger UI and ReDoc in the binaries (runs npm ci at build time)" ON)
+# A project that adds cgate as a subdirectory gets the embedded files when
+# it has npm, and the CDN otherwise: it never needs npm.
+if(PROJECT_IS_TOP_LEVEL)
+  set(cg_embed_default ON)
+else()
+  find_program(NPM npm)
+  set(cg_embed_default OFF)
+  if(NPM)
+    set(cg_embed_default ON)
+  endif()
+endif()
+option(CG_EMBED_DOCS "Embed Swagger UI and ReDoc in the binaries (runs npm ci at build time)" ${cg_embed_default})
 # What the embedded files may add to every binary, compressed: the build
 # fails above it (a dependency upgrade that grows them is a decision).
 set(CG_DOCS_BUDGET 1200000)
@@ -18,7 +29,7 @@ set(CG_REDOC_VERSION ${redoc_version} CACHE INTERNAL "From docs-ui/package-lock.
 set(gen ${CMAKE_CURRENT_BINARY_DIR}/docs_assets)
 if(CG_EMBED_DOCS)
   find_program(NPM npm REQUIRED)
-  set(npm_dir ${CMAKE_BINARY_DIR}/docs-ui)
+  set(npm_dir ${PROJECT_BINARY_DIR}/docs-ui)
   set(npm_files ${CG_DOCS_UI_DIR}/package.json ${CG_DOCS_UI_DIR}/package-lock.json ${CG_DOCS_UI_DIR}/.npmrc)
   add_custom_command(
     OUTPUT ${npm_dir}/installed.stamp
@@ -39,8 +50,8 @@ if(CG_EMBED_DOCS)
   add_library(cgate_docs_assets STATIC ${gen}.c ${gen}.S)
 else()
   file(WRITE ${gen}.c "#include \"core/docs_assets.h\"\n"
-                      "const struct cg_docs_asset cg_docs_assets[1];\n"
-                      "const size_t cg_docs_nassets = 0;\n")
+                      "const struct cg_docs_asset cg__docs_assets[1];\n"
+                      "const size_t cg__docs_nassets = 0;\n")
   add_library(cgate_docs_assets STATIC ${gen}.c)
 endif()
 target_include_directories(cgate_docs_assets PRIVATE ${PROJECT_SOURCE_DIR}/src)

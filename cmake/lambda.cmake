@@ -22,9 +22,11 @@ add_link_options(-Wl,--gc-sections -Wl,--as-needed -s -no-pie)
 # keep libm.so.6 (glibc's libm.a cannot be linked beside a shared libc).
 function(cg_lambda_static_archives)
   find_library(CG_UV_ARCHIVE NAMES libuv_a.a libuv.a REQUIRED)
-  find_library(CG_SQLITE3_ARCHIVE NAMES libsqlite3.a REQUIRED)
   set_property(TARGET PkgConfig::UV PROPERTY INTERFACE_LINK_LIBRARIES ${CG_UV_ARCHIVE} Threads::Threads)
-  set_property(TARGET PkgConfig::SQLITE3 PROPERTY INTERFACE_LINK_LIBRARIES ${CG_SQLITE3_ARCHIVE} m
-                                                                           Threads::Threads)
+  if(TARGET PkgConfig::SQLITE3) # the examples and tests only
+    find_library(CG_SQLITE3_ARCHIVE NAMES libsqlite3.a REQUIRED)
+    set_property(TARGET PkgConfig::SQLITE3 PROPERTY INTERFACE_LINK_LIBRARIES ${CG_SQLITE3_ARCHIVE} m
+                                                                             Threads::Threads)
+  endif()
 endfunction()
 cmake_language(DEFER CALL cg_lambda_static_archives)

@@ -159,7 +159,7 @@ static int set_headers(struct cg_ctx *c)
     const struct cg_request *r = cg_req(c);
     cg_send_text(c, 200, CG_STR("ok"));
     for (size_t i = 0; i < r->nquery; i++)
-        cg_response_add_header(cg_res(c), r->query[i].name, r->query[i].value);
+        cg_response_add_header(cg_take_response(c), r->query[i].name, r->query[i].value);
     return 0;
 }
 

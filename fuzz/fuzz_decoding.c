@@ -96,7 +96,7 @@ static size_t count_replacements(cg_str s)
 static void utf8(cg_str s)
 {
     bool valid = cg_utf8_valid(s);
-    cg_str quoted = cg_json_quote(arena, s);
+    cg_str quoted = cg__json_quote(arena, s);
     FUZZ_CHECK(fuzz_json_valid(quoted), "the JSON writer made invalid JSON");
     bool replaced = count_replacements(quoted) != count_replacements(s);
     FUZZ_CHECK(valid != replaced, "cg_utf8_valid says %s, the JSON writer %s", valid ? "valid" : "invalid",
@@ -105,14 +105,14 @@ static void utf8(cg_str s)
 
 static void escape_component(cg_str s)
 {
-    cg_str wire = lambda_url_escape(arena, s, ESC_COMPONENT);
+    cg_str wire = cg__lambda_url_escape(arena, s, ESC_COMPONENT);
     FUZZ_CHECK(cg_str_eq(cg_percent_decode(arena, wire, false), s), "escaped then decoded differently");
 }
 
 /* A path back to wire form keeps valid escapes: it decodes as the path does. */
 static void escape_path(cg_str s)
 {
-    cg_str wire = lambda_url_escape(arena, s, ESC_PATH);
+    cg_str wire = cg__lambda_url_escape(arena, s, ESC_PATH);
     FUZZ_CHECK(cg_str_eq(cg_percent_decode(arena, wire, false), cg_percent_decode(arena, s, false)),
                "the wire form decodes differently: %.*s", (int)wire.len, wire.ptr);
 }

@@ -8,7 +8,7 @@
  * libuv loop or socket runs: an input costs microseconds instead of a
  * loopback round trip, and nothing depends on timing. What is left out is
  * conn.c itself (reads, timers, lingering close) and stream.c: a streamed
- * answer is collected with cg_stream_buffer, as the Lambda transport does.
+ * answer is collected with cg__stream_buffer, as the Lambda transport does.
  *
  * Input: one byte choosing how the rest arrives (0: in one read, else in
  * reads of that many bytes, so that a request is split anywhere, as TCP
@@ -144,14 +144,14 @@ static void answer_request(struct conn *c)
 {
     struct cg_request req;
     struct cg_response res;
-    http_request_fill(c, &req);
+    cg__http_request_fill(c, &req);
     cg_response_init(&res, c->arena);
     cg_app_handle(srv.app, &req, &res);
-    cg_stream_buffer(&res, &req);
+    cg__stream_buffer(&res, &req);
     unsigned first = c->nout;
     if (!c->msg.keep_alive)
         c->closing = true;
-    http_queue_response(c, &res);
+    cg__http_queue_response(c, &res);
     check_response(c, first);
     cg_request_run_deferred(&req);
 }
@@ -160,12 +160,12 @@ static void answer_request(struct conn *c)
 static void answer_requests(struct conn *c)
 {
     while (!c->closing) {
-        enum parse_result r = http_parse_next(c);
+        enum parse_result r = cg__http_parse_next(c);
         if (r == PARSE_NEED_MORE)
             break;
         if (r == PARSE_ERROR) {
             unsigned first = c->nout;
-            http_queue_error(c, c->msg.error_status);
+            cg__http_queue_error(c, c->msg.error_status);
             check_response(c, first);
             break;
         }
@@ -173,14 +173,14 @@ static void answer_requests(struct conn *c)
         c->nout = 0; /* "sent" */
         cg_arena_reset(c->arena);
     }
-    if (!c->closing && http_wants_continue(c)) {
+    if (!c->closing && cg__http_wants_continue(c)) {
         unsigned first = c->nout;
-        http_queue_continue(c);
+        cg__http_queue_continue(c);
         check_response(c, first);
     }
     c->nout = 0;
     cg_arena_reset(c->arena);
-    http_discard_parsed(c);
+    cg__http_discard_parsed(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -192,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strcpy(c->peer_addr, "127.0.0.1");
     c->peer = cg_str_c(c->peer_addr);
     cg_buf_init(&c->in, NULL);
-    http_parser_setup(c);
+    cg__http_parser_setup(c);
     /* After a response that closes, the server reads nothing more. */
     while (in.n > 0 && !c->closing) {
         size_t n = read_size && read_size < in.n ? read_size : in.n;
@@ -203,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         answer_requests(c);
     }
     cg_buf_free(&c->in);
-    http_msg_free(&c->msg);
+    cg__http_msg_free(&c->msg);
     cg_arena_free(c->arena);
     free(c);
     return 0;

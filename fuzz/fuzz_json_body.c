@@ -1,4 +1,4 @@
-/* JSON bodies bound to models: cg_body_bind on a nested model (optional
+/* JSON bodies bound to models: cg__body_bind on a nested model (optional
  * parts, lists of scalars, of enums and of models) and on a model that
  * holds a list of itself, then the 422 writer on whatever errors came.
  *
@@ -25,7 +25,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fuzz_quiet_logs();
-    if (cg_model_prepare(&fuzz_order_model) != 0 || cg_model_prepare(&fuzz_node_model) != 0)
+    if (cg__model_prepare(&fuzz_order_model) != 0 || cg__model_prepare(&fuzz_node_model) != 0)
         abort();
     arena = cg_arena_new();
     return 0;
@@ -45,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct cg_model *m = selector & 1 ? &fuzz_node_model : &fuzz_order_model;
     void *out = cg_arena_zalloc(arena, m->size);
     struct cg_verrors errs;
-    cg_verrors_init(&errs, arena);
-    int rc = cg_body_bind(arena, m, content_type(selector), fuzz_rest(&in), out, &errs);
+    cg__verrors_init(&errs, arena);
+    int rc = cg__body_bind(arena, m, content_type(selector), fuzz_rest(&in), out, &errs);
     FUZZ_CHECK((rc == 0) == (errs.n == 0), "returned %d with %zu errors", rc, errs.n);
     FUZZ_CHECK(errs.n <= CG_BODY_MAX_ERRORS, "%zu errors", errs.n);
     struct cg_buf json;
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cg_json_init(&writer, &json);
         cg_json_write_model(&writer, m, out);
     } else {
-        cg_verrors_write(&errs, &json);
+        cg__verrors_write(&errs, &json);
     }
     FUZZ_CHECK(fuzz_json_valid(cg_buf_str(&json)), "not JSON: %.*s", (int)json.len, json.data);
     cg_arena_reset(arena);

@@ -136,7 +136,7 @@ static enum cg_json_status scan(cg_str json, struct run *r, struct cg_json_scan 
 {
     cg_buf_init(&r->tokens, arena);
     *s = (struct cg_json_scan){ .cb = &scan_recorder, .ctx = r, .arena = arena, .max_depth = FUZZ_JSON_MAX_DEPTH };
-    enum cg_json_status st = cg_json_scan(s, json);
+    enum cg_json_status st = cg__json_scan(s, json);
     if (st != CG_JSON_OK)
         FUZZ_CHECK(s->error && s->error_pos <= json.len, "error %s at %zu of %zu", s->error, s->error_pos, json.len);
     return st;

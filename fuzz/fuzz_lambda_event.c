@@ -1,5 +1,5 @@
-/* The Lambda path: an event's bytes through lambda_event_parse,
- * lambda_event_decode, the fuzz app and lambda_response_encode, as
+/* The Lambda path: an event's bytes through cg__lambda_event_parse,
+ * cg__lambda_event_decode, the fuzz app and cg__lambda_response_encode, as
  * cg_lambda_handle runs them for every invocation. The app is mounted
  * under a base path (custom domains), so that its stripping is fuzzed too.
  *

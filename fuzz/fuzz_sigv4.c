@@ -157,8 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cg_buf_init(&canonical, arena);
     cg_buf_init(&names, arena);
     cg_buf_init(&added, arena);
-    sigv4_canonical_request(&req, CG_STR("dynamodb.us-east-1.amazonaws.com"), "20150830T123600Z",
-                            creds.session_token, &canonical, &names);
+    cg__sigv4_canonical_request(&req, CG_STR("dynamodb.us-east-1.amazonaws.com"), "20150830T123600Z",
+                                creds.session_token, &canonical, &names);
     cg_str text = cg_buf_str(&canonical);
     const char *uri = memchr(text.ptr, '\n', text.len) + 1; /* the method holds no LF */
     check_uri((cg_str){ uri, (size_t)((const char *)memchr(uri, '\n', text.len - (size_t)(uri - text.ptr)) - uri) });

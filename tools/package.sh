@@ -1,29 +1,62 @@
 #!/bin/sh
 # Package an app as Lambda function zips for provided.al2023, one per
-# architecture: DIR/APP-ARCH.zip holding the executable `bootstrap` alone.
+# architecture: DIR/NAME-ARCH.zip holding the executable `bootstrap` alone.
 #
-#   tools/package.sh [-o DIR] APP [ARCH...]      ARCH: x86_64, arm64 (default both)
+#   tools/package.sh [-o DIR] APP [ARCH...]
+#       APP is a target of this repository, built here: ARCH x86_64, arm64
+#       (default both), each with its preset (`lambda` for this machine's,
+#       `lambda-arm64` cross-compiled from x86-64).
+#   tools/package.sh [-o DIR] --name NAME --binary PATH [--binary PATH]
+#       an app built elsewhere (its own build, e.g. cgate_add_app): each PATH
+#       is a bootstrap already built for Lambda; its architecture is read from
+#       its ELF header. Nothing is built.
 #
-# For each architecture: build the preset (`lambda` for this machine's,
-# `lambda-arm64` cross-compiled from x86-64), check the binary
-# (tools/check-bootstrap.sh: the ELF machine, glibc's libraries only, no
-# symbol newer than GLIBC_2.34), check that an app that speaks TLS looks for
+# For each architecture: check the binary (tools/check-bootstrap.sh, found
+# beside this script: the ELF machine, glibc's libraries only, no symbol
+# newer than GLIBC_2.34), check that an app that speaks TLS looks for
 # Amazon Linux's CA bundle, write the zip reproducibly (fixed timestamp and
 # attributes: the same binary always gives the same bytes), and refuse a zip
-# over PACKAGE_BUDGET_KB (default 3072: the 3 MB goal). DIR defaults to dist/.
+# over PACKAGE_BUDGET_KB (default 3072: the 3 MB goal). DIR defaults to dist/
+# (of this repository for APP, of the working directory for --name).
 # SOURCE_DATE_EPOCH, when set, is the entries' timestamp (else 1980-01-01).
 set -eu
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-out=$root/dist
-if [ "${1:-}" = -o ]; then
-    out=${2:?-o needs a directory}
-    shift 2
+tools=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$tools/.." && pwd)
+usage() {
+    echo "usage: $0 [-o DIR] APP [x86_64|arm64]..." >&2
+    echo "       $0 [-o DIR] --name NAME --binary PATH [--binary PATH]" >&2
+    exit 2
+}
+out=
+app=
+binaries= # the --binary paths, one a line
+while [ $# -gt 0 ]; do
+    case $1 in
+    -o) out=${2:?-o needs a directory}; shift 2 ;;
+    --name) app=${2:?--name needs a name}; shift 2 ;;
+    --binary) binaries="$binaries${2:?--binary needs a path}
+"; shift 2 ;;
+    -h | --help) usage ;;
+    -*) echo "$0: unknown option $1" >&2; usage ;;
+    *) break ;;
+    esac
+done
+if [ -n "$binaries" ]; then
+    # An out-of-tree app: the name is the zips' prefix, and no ARCH is given
+    # (each binary says its own).
+    [ -n "$app" ] && [ $# -eq 0 ] || usage
+    case $app in
+    *[!A-Za-z0-9_.-]* | .*) echo "$0: --name '$app': letters, digits, '.', '_' and '-' only" >&2; exit 2 ;;
+    esac
+    out=${out:-dist}
+else
+    [ -z "$app" ] && [ $# -ge 1 ] || usage
+    app=$1
+    shift
+    [ $# -ge 1 ] || set -- x86_64 arm64
+    out=${out:-$root/dist}
 fi
-[ $# -ge 1 ] || { echo "usage: $0 [-o DIR] APP [x86_64|arm64]..." >&2; exit 2; }
-app=$1
-shift
-[ $# -ge 1 ] || set -- x86_64 arm64
 budget_kb=${PACKAGE_BUDGET_KB:-3072}
 PYTHON=${PYTHON:-python3}
 
@@ -86,24 +119,26 @@ explain_size() {
     echo "biggest sections of $1 (bytes):"
     readelf -S -W "$1" | sed -n 's/^ *\[ *[0-9]*\] \(\.[^ ]*\) *[A-Z_]* *[0-9a-f]* [0-9a-f]* \([0-9a-f]*\) .*/\1 \2/p' |
         while read -r name size; do printf '  %-16s %10d\n' "$name" $((0x$size)); done | sort -k2 -n -r | head -n 6
-    docs=$(find "$2" -name 'docs_assets_*.gz' -exec cat {} + 2>/dev/null | wc -c)
-    echo "  embedded docs files: $docs bytes (CG_EMBED_DOCS=OFF leaves them out)"
+    if [ -n "$2" ]; then
+        docs=$(find "$2" -name 'docs_assets_*.gz' -exec cat {} + 2>/dev/null | wc -c)
+        echo "  embedded docs files: $docs bytes (CG_EMBED_DOCS=OFF leaves them out)"
+    fi
     echo "docs/lambda.md#packaging lists what each library adds"
 }
 
-mkdir -p "$out"
-for arch in "$@"; do
-    case $arch in x86_64 | arm64) ;; *) die "unknown architecture (x86_64 or arm64)" ;; esac
-    preset=$(preset_for "$arch")
-    build=$root/build/$preset
+# The architecture an ELF binary is for, as Lambda names it (empty if neither).
+elf_arch() {
+    case $(readelf -h "$1" 2>/dev/null | sed -n 's/^ *Machine: *//p') in
+    *X86-64*) echo x86_64 ;;
+    *AArch64*) echo arm64 ;;
+    esac
+}
 
-    step "build: cmake --preset $preset, target $app"
-    (cd "$root" && cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset" --target "$app")
-    bin=$build/bin/$app
-    [ -x "$bin" ] || die "$bin was not built"
-
+# Check, zip and size-check one bootstrap: BINARY ARCH [BUILD_DIR].
+package_binary() {
+    bin=$1 arch=$2 build=${3:-}
     step "check the binary for provided.al2023"
-    "$root/tools/check-bootstrap.sh" --arch "$arch" "$bin"
+    "$tools/check-bootstrap.sh" --arch "$arch" "$bin"
     check_certificates "$bin"
 
     zip=$out/$app-$arch.zip
@@ -121,4 +156,41 @@ for arch in "$@"; do
     fi
     sha=$(sha256sum "$zip" | cut -d' ' -f1)
     echo "$zip  $zip_bytes bytes  sha256 $sha"
+}
+
+mkdir -p "$out"
+
+if [ -n "$binaries" ]; then
+    # One zip per binary; two binaries for the same architecture would
+    # overwrite each other's zip.
+    done_archs=
+    # The paths become the arguments, split on newlines only, never globbed.
+    set -f
+    IFS='
+'
+    set -- $binaries
+    unset IFS
+    set +f
+    for bin in "$@"; do
+        arch=?
+        [ -f "$bin" ] || die "--binary $bin: no such file"
+        arch=$(elf_arch "$bin")
+        [ -n "$arch" ] || die "--binary $bin: not an x86-64 or arm64 ELF binary"
+        case " $done_archs " in *" $arch "*) die "two --binary for $arch" ;; esac
+        done_archs="$done_archs $arch"
+        package_binary "$bin" "$arch"
+    done
+    exit 0
+fi
+
+for arch in "$@"; do
+    case $arch in x86_64 | arm64) ;; *) die "unknown architecture (x86_64 or arm64)" ;; esac
+    preset=$(preset_for "$arch")
+    build=$root/build/$preset
+
+    step "build: cmake --preset $preset, target $app"
+    (cd "$root" && cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset" --target "$app")
+    bin=$build/bin/$app
+    [ -x "$bin" ] || die "$bin was not built"
+    package_binary "$bin" "$arch" "$build"
 done

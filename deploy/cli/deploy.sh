@@ -1,36 +1,68 @@
 #!/bin/sh
-# Deploy the items app with the AWS CLI alone: the DynamoDB table, the role and
-# its policy, the log group, the function, and an HTTP API ($default and
-# ANY /{proxy+} to the function) with the permission to invoke it. Each step
+# Deploy a cgate app with the AWS CLI alone: its DynamoDB tables (if any), the
+# role and its policy, the log group, the function, and an HTTP API ($default
+# and ANY /{proxy+} to the function) with the permission to invoke it. Each step
 # looks first and creates or updates, so running it again updates in place.
 #
-#   ARCH=arm64 deploy/cli/deploy.sh          (after `make package`)
+#   deploy/cli/deploy.sh --app APP [--name NAME] [--env NAME=VALUE]... [--table SPEC]...
+#
+#   --app APP        the app: its zip is dist/APP-$ARCH.zip (`make package`)
+#   --name NAME      the function, and prefix of the rest (default APP)
+#   --env NAME=VALUE one of the app's environment variables (repeat for more)
+#   --table SPEC     one of the app's DynamoDB tables (repeat for more), created as
+#                    NAME-<table>, on demand: name=<table>,hash=KEY[:TYPE][,range=KEY[:TYPE]][,env=VARIABLE]
+#                    (TYPE S, N or B, default S; VARIABLE gets the table's full name).
+#                    The function may call item-level DynamoDB actions on these tables
+#                    only; without a table it gets no DynamoDB permission.
 #
 # Settings, from the environment:
-#   NAME (cgate-items)  ARCH (arm64)  ZIP (dist/items-$ARCH.zip)  MEMORY (256)  TIMEOUT (10)
-#   LOG_RETENTION_DAYS (30)  LOG_LEVEL (info)  CORS_ALLOW_ORIGINS, ITEMS_API_TOKEN, CG_BASE_PATH
-#   (passed to the function when set)  AWS_REGION or AWS_DEFAULT_REGION (required)
+#   ARCH (arm64)  ZIP (dist/APP-$ARCH.zip)  MEMORY (256)  TIMEOUT (10)  LOG_RETENTION_DAYS (30)
+#   LOG_LEVEL (info)  CORS_ALLOW_ORIGINS, CG_BASE_PATH (passed to the function when set)
+#   AWS_REGION or AWS_DEFAULT_REGION (required)
 #   AWS_ENDPOINT_URL (the aws CLI's own: an emulator such as moto_server)
+#
+# deploy/examples/*/cli.sh run it (and destroy.sh) with an app's values.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-NAME=${NAME:-cgate-items}
+die() { echo "deploy.sh: $*" >&2; exit 1; }
+usage() { die "usage: deploy.sh --app APP [--name NAME] [--env NAME=VALUE]... [--table SPEC]..."; }
+app=
+NAME=
+env_args= # NAME=VALUE lines, in order
+tables=   # SPEC lines
+while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] || usage
+    case $1 in
+    --app) app=$2 ;;
+    --name) NAME=$2 ;;
+    --env)
+        case $2 in [A-Za-z_]*=*) ;; *) die "--env $2: NAME=VALUE expected" ;; esac
+        case ${2%%=*} in *[!A-Za-z0-9_]*) die "--env $2: a variable name is letters, digits and '_'" ;; esac
+        env_args="$env_args$2
+" ;;
+    --table) tables="$tables$2
+" ;;
+    *) usage ;;
+    esac
+    shift 2
+done
+[ -n "$app" ] || usage
+NAME=${NAME:-$app}
 ARCH=${ARCH:-arm64}
-ZIP=${ZIP:-$root/dist/items-$ARCH.zip}
+ZIP=${ZIP:-$root/dist/$app-$ARCH.zip}
 MEMORY=${MEMORY:-256}
 TIMEOUT=${TIMEOUT:-10}
 LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-30}
 LOG_LEVEL=${LOG_LEVEL:-info}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 
-die() { echo "deploy.sh: $*" >&2; exit 1; }
 [ -n "$REGION" ] || die "set AWS_REGION (or AWS_DEFAULT_REGION)"
 case $ARCH in arm64 | x86_64) ;; *) die "ARCH must be arm64 or x86_64, not '$ARCH'" ;; esac
 [ -f "$ZIP" ] || die "$ZIP not found: run 'make package' (or set ZIP)"
 command -v aws >/dev/null || die "the aws CLI is not on PATH"
 
 export AWS_DEFAULT_REGION="$REGION" AWS_PAGER=""
-table=$NAME-items
 role=$NAME-function
 say() { echo "deploy.sh: $*" >&2; }
 # "None" is what --output text prints for a query that matched nothing.
@@ -39,26 +71,68 @@ found() { [ -n "$1" ] && [ "$1" != None ]; }
 # A JSON string, for values that may hold commas or quotes.
 json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 
+# One field of a table SPEC: field SPEC KEY (empty when absent).
+field() { printf '%s\n' "$1" | tr ',' '\n' | sed -n "s/^$2=//p"; }
+# The type of a key given as KEY[:TYPE]: S, N or B (S when not given).
+key_type() {
+    case $1 in
+    *:*) type=${1#*:} ;;
+    *) type=S ;;
+    esac
+    case $type in S | N | B) echo "$type" ;; *) die "--table: key $1: the type is S, N or B" ;; esac
+}
+
+# ---- the tables: NAME-<table>, on demand ----
+# (Every aws call costs about a second: each step asks once and reuses the answer.)
+table_arns= # "arn", "arn"...
+table_env=  # "VARIABLE":"name", ...
+set -f
+IFS='
+'
+for spec in $tables; do
+    short=$(field "$spec" name) hash=$(field "$spec" hash) range=$(field "$spec" range) var=$(field "$spec" env)
+    [ -n "$short" ] && [ -n "$hash" ] || die "--table $spec: name=... and hash=... are needed"
+    table=$NAME-$short
+    # KEY[:TYPE] -> attribute definition and key schema entries.
+    attributes="AttributeName=${hash%%:*},AttributeType=$(key_type "$hash")"
+    keys="AttributeName=${hash%%:*},KeyType=HASH"
+    if [ -n "$range" ]; then
+        attributes="$attributes
+AttributeName=${range%%:*},AttributeType=$(key_type "$range")"
+        keys="$keys
+AttributeName=${range%%:*},KeyType=RANGE"
+    fi
+    if ! arn=$(aws dynamodb describe-table --table-name "$table" --query Table.TableArn --output text 2>/dev/null); then
+        say "creating table $table"
+        # $attributes and $keys split on newlines into one argument per key.
+        arn=$(aws dynamodb create-table --table-name "$table" --billing-mode PAY_PER_REQUEST \
+            --attribute-definitions $attributes --key-schema $keys \
+            --query TableDescription.TableArn --output text)
+    fi
+    table_arns="$table_arns${table_arns:+,}$(json_string "$arn")"
+    [ -z "$var" ] || table_env="$table_env,$(json_string "$var"):$(json_string "$table")"
+done
+unset IFS
+set +f
+
+# The function's environment, later entries winning: the settings every cgate
+# app reads, the tables' names, the app's own variables.
 environment() {
-    vars="\"ITEMS_STORE\":\"dynamodb\",\"ITEMS_TABLE\":$(json_string "$table"),\"LOG_LEVEL\":$(json_string "$LOG_LEVEL")"
-    for name in CORS_ALLOW_ORIGINS ITEMS_API_TOKEN CG_BASE_PATH; do
+    vars="\"LOG_LEVEL\":$(json_string "$LOG_LEVEL")"
+    for name in CORS_ALLOW_ORIGINS CG_BASE_PATH; do
         eval "value=\${$name:-}"
         [ -z "$value" ] || vars="$vars,\"$name\":$(json_string "$value")"
     done
-    printf '{"Variables":{%s}}' "$vars"
+    vars="$vars$table_env"
+    printf '%s' "$env_args" | {
+        while IFS= read -r pair; do
+            vars="$vars,$(json_string "${pair%%=*}"):$(json_string "${pair#*=}")"
+        done
+        printf '{"Variables":{%s}}' "$vars"
+    }
 }
 
-# ---- the table: pk (S) + id (N), on demand (docs/aws.md) ----
-# (Every aws call costs about a second: each step asks once and reuses the answer.)
-if ! table_arn=$(aws dynamodb describe-table --table-name "$table" --query Table.TableArn --output text 2>/dev/null); then
-    say "creating table $table"
-    table_arn=$(aws dynamodb create-table --table-name "$table" --billing-mode PAY_PER_REQUEST \
-        --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=id,AttributeType=N \
-        --key-schema AttributeName=pk,KeyType=HASH AttributeName=id,KeyType=RANGE \
-        --query TableDescription.TableArn --output text)
-fi
-
-# ---- the role: logs, and what store_dynamodb.c calls on this table only ----
+# ---- the role: logs, and item-level calls on the app's tables only ----
 if ! role_arn=$(aws iam get-role --role-name "$role" --query Role.Arn --output text 2>/dev/null); then
     say "creating role $role"
     role_arn=$(aws iam create-role --role-name "$role" --query Role.Arn --output text \
@@ -67,8 +141,13 @@ fi
 partition=$(echo "$role_arn" | cut -d: -f2) # aws, aws-cn, aws-us-gov
 aws iam attach-role-policy --role-name "$role" \
     --policy-arn "arn:$partition:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-aws iam put-role-policy --role-name "$role" --policy-name items-table --policy-document \
-    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:PutItem\",\"dynamodb:UpdateItem\",\"dynamodb:DeleteItem\",\"dynamodb:Query\"],\"Resource\":\"$table_arn\"}]}"
+if [ -n "$table_arns" ]; then
+    aws iam put-role-policy --role-name "$role" --policy-name tables --policy-document \
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:PutItem\",\"dynamodb:UpdateItem\",\"dynamodb:DeleteItem\",\"dynamodb:Query\"],\"Resource\":[$table_arns]}]}"
+else
+    # No table (any more): no DynamoDB permission.
+    aws iam delete-role-policy --role-name "$role" --policy-name tables 2>/dev/null || true
+fi
 
 # ---- the log group, made first so that it has a retention ----
 log_group=/aws/lambda/$NAME

@@ -15,11 +15,11 @@ locals {
 
 resource "aws_cloudwatch_metric_alarm" "count" {
   for_each            = local.alarms
-  alarm_name          = "${var.name}-${each.key}"
+  alarm_name          = "${local.name}-${each.key}"
   alarm_description   = each.value.description
   namespace           = "AWS/Lambda"
   metric_name         = each.value.metric
-  dimensions          = { FunctionName = aws_lambda_function.items.function_name }
+  dimensions          = { FunctionName = aws_lambda_function.app.function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -30,11 +30,11 @@ resource "aws_cloudwatch_metric_alarm" "count" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "duration_p99" {
-  alarm_name          = "${var.name}-duration-p99"
+  alarm_name          = "${local.name}-duration-p99"
   alarm_description   = "the function's p99 duration is above ${var.p99_duration_alarm_ms} ms"
   namespace           = "AWS/Lambda"
   metric_name         = "Duration"
-  dimensions          = { FunctionName = aws_lambda_function.items.function_name }
+  dimensions          = { FunctionName = aws_lambda_function.app.function_name }
   extended_statistic  = "p99"
   period              = 300
   evaluation_periods  = 3

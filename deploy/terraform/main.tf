@@ -1,22 +1,37 @@
 locals {
-  package = var.package != "" ? var.package : "${path.module}/../../dist/items-${var.architecture}.zip"
+  name    = var.name != "" ? var.name : var.app_name
+  package = lookup(var.packages, var.architecture, "${path.module}/../../dist/${var.app_name}-${var.architecture}.zip")
+  tables  = { for t in var.tables : t.name => t }
+  # The function's environment, later maps winning: the settings every cgate
+  # app reads (an empty value is the same as unset), the tables' full names,
+  # the app's own variables.
+  environment = merge(
+    { LOG_LEVEL = var.log_level, CORS_ALLOW_ORIGINS = var.cors_allow_origins },
+    { for t in var.tables : t.env => aws_dynamodb_table.table[t.name].name if t.env != null },
+    var.environment,
+  )
 }
 
-# pk "item" + id: the items; pk "counter", id 0: the last id given out (docs/aws.md).
-resource "aws_dynamodb_table" "items" {
+# On demand, with point-in-time recovery; only the key attributes are declared
+# (DynamoDB is schemaless beyond them).
+resource "aws_dynamodb_table" "table" {
   #checkov:skip=CKV_AWS_119:encrypted at rest with the AWS owned key; a customer managed key is a per-account choice
-  name         = "${var.name}-items"
+  for_each     = local.tables
+  name         = "${local.name}-${each.key}"
   billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "pk"
-  range_key    = "id"
+  hash_key     = each.value.hash_key
+  range_key    = each.value.range_key
 
   attribute {
-    name = "pk"
-    type = "S"
+    name = each.value.hash_key
+    type = each.value.hash_key_type
   }
-  attribute {
-    name = "id"
-    type = "N"
+  dynamic "attribute" {
+    for_each = each.value.range_key != null ? [each.value.range_key] : []
+    content {
+      name = attribute.value
+      type = each.value.range_key_type
+    }
   }
 
   point_in_time_recovery {
@@ -28,7 +43,7 @@ resource "aws_dynamodb_table" "items" {
 }
 
 resource "aws_iam_role" "function" {
-  name = "${var.name}-function"
+  name = "${local.name}-function"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -44,16 +59,17 @@ resource "aws_iam_role_policy_attachment" "logs" {
   policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 }
 
-# What store_dynamodb.c calls, on this table only (no Scan, no CreateTable).
-resource "aws_iam_role_policy" "table" {
-  name = "items-table"
-  role = aws_iam_role.function.id
+# var.table_actions on the app's tables only; no table, no DynamoDB permission.
+resource "aws_iam_role_policy" "tables" {
+  count = length(var.tables) > 0 ? 1 : 0
+  name  = "tables"
+  role  = aws_iam_role.function.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect   = "Allow"
-      Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
-      Resource = aws_dynamodb_table.items.arn
+      Action   = var.table_actions
+      Resource = [for t in aws_dynamodb_table.table : t.arn]
     }]
   })
 }
@@ -62,18 +78,18 @@ resource "aws_iam_role_policy" "table" {
 resource "aws_cloudwatch_log_group" "function" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; a KMS key is a per-account choice
   #checkov:skip=CKV_AWS_338:retention is var.log_retention_days (30 days by default, for cost)
-  name              = "/aws/lambda/${var.name}"
+  name              = "/aws/lambda/${local.name}"
   retention_in_days = var.log_retention_days
 }
 
-resource "aws_lambda_function" "items" {
+resource "aws_lambda_function" "app" {
   #checkov:skip=CKV_AWS_116:invoked synchronously by API Gateway; a dead-letter queue only serves asynchronous invocations
   #checkov:skip=CKV_AWS_117:reaches DynamoDB and CloudWatch only; a VPC would add NAT or endpoints for no isolation gain
   #checkov:skip=CKV_AWS_173:environment variables are encrypted at rest with the AWS managed key; a customer key is a per-account choice
   #checkov:skip=CKV_AWS_115:reserved concurrency is var.reserved_concurrency (off by default so a new account's pool is not cut)
   #checkov:skip=CKV_AWS_50:X-Ray tracing costs per trace; the runtime forwards the trace header when it is switched on
   #checkov:skip=CKV_AWS_272:code signing needs a signing profile of the account; the zip is built and checked by CI
-  function_name                  = var.name
+  function_name                  = local.name
   role                           = aws_iam_role.function.arn
   runtime                        = "provided.al2023"
   handler                        = "bootstrap"
@@ -85,13 +101,8 @@ resource "aws_lambda_function" "items" {
   source_code_hash               = filebase64sha256(local.package)
 
   environment {
-    variables = {
-      ITEMS_STORE        = "dynamodb"
-      ITEMS_TABLE        = aws_dynamodb_table.items.name
-      LOG_LEVEL          = var.log_level
-      CORS_ALLOW_ORIGINS = var.cors_allow_origins
-      ITEMS_API_TOKEN    = var.api_token
-    }
+    # With the secrets merged in, Terraform hides the whole map in plan output.
+    variables = merge(local.environment, var.secret_environment)
   }
 
   depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy_attachment.logs]

@@ -14,13 +14,14 @@ output "rest_api_url" {
 }
 
 output "function_name" {
-  value = aws_lambda_function.items.function_name
+  value = aws_lambda_function.app.function_name
 }
 
 output "log_group" {
   value = aws_cloudwatch_log_group.function.name
 }
 
-output "table_name" {
-  value = aws_dynamodb_table.items.name
+output "table_names" {
+  description = "The DynamoDB tables' full names, by their short names in var.tables."
+  value       = { for k, t in aws_dynamodb_table.table : k => t.name }
 }

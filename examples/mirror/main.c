@@ -230,7 +230,7 @@ static int bytes(struct cg_ctx *c)
     size_t n = (size_t)q->n;
     uint64_t state = (uint64_t)q->seed * 0x9E3779B97F4A7C15ULL + 1; /* never 0 */
     cg_send(c, 200, "application/octet-stream", NULL, 0);
-    struct cg_buf *body = &cg_res(c)->body;
+    struct cg_buf *body = &cg_take_response(c)->body;
     unsigned char *p = (unsigned char *)cg_buf_reserve(body, n);
     for (size_t i = 0; i < n; i++)
         p[i] = (unsigned char)(next_random(&state) >> 56);

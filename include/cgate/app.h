@@ -15,6 +15,10 @@
 #include "request.h"
 #include "response.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_app;
 struct cg_ctx; /* one request being handled; valid until the handler returns */
 
@@ -189,10 +193,10 @@ bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req);
 
 /* ---- inside a handler ---- */
 struct cg_request *cg_req(struct cg_ctx *c);
-/* The response itself, to write what no helper covers. Taking it counts as
- * answering: the response is the handler's from then on, sent as it stands
- * (200 unless set) when the handler returns 0. Call it to write, not to look. */
-struct cg_response *cg_res(struct cg_ctx *c);
+/* Take the response over, to write what no helper covers: from then on it
+ * is the handler's, sent as it stands (200 unless set) when the handler
+ * returns 0 — taking it is answering, as the name says. */
+struct cg_response *cg_take_response(struct cg_ctx *c);
 struct cg_arena *cg_arena(struct cg_ctx *c);
 void *cg_app_data(struct cg_ctx *c);
 const struct cg_route *cg_route_of(struct cg_ctx *c);
@@ -278,5 +282,9 @@ int cg_serve(struct cg_app *app, const struct cg_serve_opts *opts);
  * and `--help`, and the Lambda loop when AWS_LAMBDA_RUNTIME_API is set.
  * Starts and stops the app; returns the exit status. */
 int cg_main(struct cg_app *app, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_arena;
 
 struct cg_arena *cg_arena_new(void);
@@ -28,9 +32,18 @@ cg_str cg_arena_strdup(struct cg_arena *a, cg_str s);
 cg_str cg_arena_printf(struct cg_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Abort with a message: used by every allocator in cgate. */
+/* Abort with a message: used by every allocator in cgate. C++ spells
+ * _Noreturn as an attribute. */
+#ifdef __cplusplus
+[[noreturn]] void cg_oom(void);
+#else
 _Noreturn void cg_oom(void);
+#endif
 void *cg_xmalloc(size_t size);
 void *cg_xrealloc(void *p, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

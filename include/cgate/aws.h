@@ -18,6 +18,10 @@
 #include "buf.h"
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_aws_credentials {
     cg_str access_key_id;
     cg_str secret_access_key;
@@ -81,5 +85,9 @@ struct cg_aws_response {
  * and res->error_code tell), or -1 with a message when none did. */
 int cg_aws_call(struct cg_aws *aws, const struct cg_aws_request *req, struct cg_aws_response *res, char *err,
                 size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

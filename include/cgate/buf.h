@@ -9,6 +9,10 @@
 #include "arena.h"
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_buf {
     char *data;
     size_t len;
@@ -37,5 +41,9 @@ static inline cg_str cg_buf_str(const struct cg_buf *b)
 {
     return (cg_str){ b->data, b->len };
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

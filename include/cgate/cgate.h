@@ -18,5 +18,6 @@
 #include "response.h"
 #include "str.h"
 #include "stream.h"
+#include "version.h"
 
 #endif

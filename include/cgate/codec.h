@@ -11,6 +11,10 @@
 #include "buf.h"
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Append the standard base64 of `in` (with padding) to out. */
 void cg_base64_encode(struct cg_buf *out, cg_str in);
 /* Standard alphabet, padding optional; the bytes go in the arena. Returns
@@ -23,5 +27,9 @@ bool cg_base64_decode(struct cg_arena *a, cg_str in, cg_str *out);
 bool cg_base64url_decode(struct cg_arena *a, cg_str in, cg_str *out);
 /* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool cg_utf8_valid(cg_str s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

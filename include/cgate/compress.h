@@ -21,6 +21,10 @@
 
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_app;
 
 struct cg_compress_opts {
@@ -52,5 +56,9 @@ struct cg_compress_opts {
 int cg_app_use_compression(struct cg_app *app, const struct cg_compress_opts *opts);
 
 /* cg_accept_encoding_q (request.h) reads Accept-Encoding. */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

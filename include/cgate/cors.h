@@ -17,6 +17,10 @@
 #include "request.h"
 #include "response.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_app;
 
 /* max_age: send `Access-Control-Max-Age: 0` (0 itself means the default). */
@@ -73,10 +77,10 @@ int cg_app_use_cors(struct cg_app *app, const struct cg_cors_opts *opts);
 /* The same, by hand, for a handler that manages CORS itself (no
  * middleware): from a route that accepts OPTIONS,
  *
- *   if (cg_cors_answer_preflight(cors, cg_req(c), cg_res(c)))
+ *   if (cg_cors_answer_preflight(cors, cg_req(c), cg_take_response(c)))
  *       return 0;
  *   ... write the response ...
- *   cg_cors_add_headers(cors, cg_req(c), cg_res(c));
+ *   cg_cors_add_headers(cors, cg_req(c), cg_take_response(c));
  *
  * cg_cors_answer_preflight returns false, leaving res alone, unless req is
  * a preflight (OPTIONS with Origin and Access-Control-Request-Method); then
@@ -84,5 +88,9 @@ int cg_app_use_cors(struct cg_app *app, const struct cg_cors_opts *opts);
  * cg_cors_add_headers adds the headers to a response already written. */
 bool cg_cors_answer_preflight(const struct cg_cors *cors, const struct cg_request *req, struct cg_response *res);
 void cg_cors_add_headers(const struct cg_cors *cors, const struct cg_request *req, struct cg_response *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

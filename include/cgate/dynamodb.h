@@ -23,6 +23,10 @@
 #include "aws.h"
 #include "json.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum cg_ddb_status {
     CG_DDB_OK = 0,
     CG_DDB_CONDITION_FAILED = -1, /* ConditionalCheckFailedException */
@@ -87,5 +91,9 @@ bool cg_ddb_attr_double(const struct cg_json_value *item, const char *name, doub
 
 /* Wait until DescribeTable says ACTIVE (polling), for up to timeout_ms. */
 int cg_ddb_wait_active(struct cg_ddb *ddb, const char *table, int timeout_ms, struct cg_ddb_result *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

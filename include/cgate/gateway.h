@@ -22,6 +22,10 @@
 #include "request.h"
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_ctx;
 
 /* ---- where the code runs ---- */
@@ -85,5 +89,9 @@ bool cg_cold_start(void);
  * after the dynamic loader) until it first asked the Runtime API for an
  * event; negative until then, and always outside the Runtime API loop. */
 double cg_init_duration_ms(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

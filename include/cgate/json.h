@@ -15,6 +15,10 @@
 #include "arena.h"
 #include "buf.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define CG_JSON_MAX_DEPTH 64
 
 struct cg_json {
@@ -104,5 +108,9 @@ void cg_json_write_value(struct cg_json *j, const struct cg_json_value *v);
 void cg_json_escape(struct cg_buf *out, cg_str s); /* with the quotes */
 /* Python repr of a finite double; returns -1 for NaN or Infinity. */
 int cg_json_format_double(struct cg_buf *out, double v);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -27,6 +27,10 @@
 #include "arena.h"
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Longer tokens are refused unread. */
 #define CG_JWT_MAX_TOKEN 8192
 /* Allowed clock skew when struct cg_jwt_rules leaves leeway_s at 0. */
@@ -108,5 +112,9 @@ struct cg_jwt_verifier {
     struct cg_jwt_rules rules;
 };
 enum cg_auth_result cg_jwt_check(const struct cg_security *s, struct cg_ctx *c, cg_str token);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 
 #include "app.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Poll the Runtime API at $AWS_LAMBDA_RUNTIME_API for events and answer
  * them, with $AWS_LAMBDA_MAX_CONCURRENCY pollers (default 1). The app must
  * have started. Returns only on failure (Runtime API unreachable or
@@ -38,5 +42,9 @@ int cg_lambda_handle(const struct cg_app *app, cg_str event, struct cg_arena *ar
 /* Milliseconds left before the invocation's deadline (never negative), or
  * INT64_MAX when the request has none (local server, invoke). */
 int64_t cg_lambda_remaining_ms(const struct cg_request *req);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

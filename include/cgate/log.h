@@ -9,6 +9,10 @@
 
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum cg_log_level { CG_LOG_DEBUG, CG_LOG_INFO, CG_LOG_WARN, CG_LOG_ERROR };
 
 enum cg_log_format { CG_LOG_TEXT, CG_LOG_JSON };
@@ -39,5 +43,9 @@ void cg_access_log(const struct cg_request *req, int status, size_t bytes, doubl
 #define cg_info(...)  cg_log(CG_LOG_INFO, __VA_ARGS__)
 #define cg_warn(...)  cg_log(CG_LOG_WARN, __VA_ARGS__)
 #define cg_error(...) cg_log(CG_LOG_ERROR, __VA_ARGS__)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -23,6 +23,10 @@
 #include "request.h"
 #include "response.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_app;
 struct cg_next; /* the rest of the chain; valid during the call only */
 
@@ -41,5 +45,9 @@ int cg_app_use(struct cg_app *app, const struct cg_middleware *mw);
 /* Run the rest of the chain, then route and handle the request. Call it at
  * most once. */
 void cg_next(struct cg_next *next, struct cg_request *req, struct cg_response *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

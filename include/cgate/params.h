@@ -21,6 +21,10 @@
 
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum cg_type { CG_STRING = 1, CG_INT, CG_NUMBER, CG_BOOL, CG_ENUM };
 
 enum cg_param_in { CG_IN_PATH = 1, CG_IN_QUERY, CG_IN_HEADER, CG_IN_COOKIE };
@@ -252,5 +256,9 @@ bool cg_model_has(const struct cg_model *m, const void *obj, const char *field);
 /* A route's typed parameters: .params = CG_PARAMS_OF(struct q, CG_QUERY_PARAM(struct q, ...), ...).
  * Its end carries the struct's size, which cg_params() allocates. */
 #define CG_PARAMS_OF(T, ...) ((const struct cg_param[]){ __VA_ARGS__, { .struct_size = sizeof(T) } })
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

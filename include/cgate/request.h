@@ -9,6 +9,10 @@
 #include "arena.h"
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum cg_method {
     CG_M_GET = 1u << 0,
     CG_M_HEAD = 1u << 1,
@@ -110,5 +114,9 @@ size_t cg_query_parse(struct cg_arena *a, cg_str qs, struct cg_kv **out);
 /* Parse one Cookie header value ("a=1; b=2") and append to (*kv, *n), with the
  * same rules as Starlette's cookie_parser (values unquoted, not decoded). */
 void cg_cookie_parse(struct cg_arena *a, cg_str header, struct cg_kv **kv, size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #include "str.h"
 #include "stream.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* How a gateway that carries bodies as JSON text (API Gateway, ALB) sends
  * this body: CG_BODY_AUTO decides from Content-Type, Content-Encoding and
  * UTF-8 validity; the others force text or base64. */
@@ -43,5 +47,9 @@ cg_str cg_response_header(const struct cg_response *r, const char *name);
 const char *cg_status_phrase(int status);
 /* FastAPI's rule: no body for 1xx, 204, 205 and 304. */
 bool cg_status_allows_body(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct cg_str {
     const char *ptr;
     size_t len;
@@ -46,5 +50,9 @@ static inline bool cg_str_eq_c(cg_str a, const char *b)
  * or a slice with ptr == NULL. */
 cg_str cg_kv_find(const struct cg_kv *kv, size_t n, cg_str name);
 cg_str cg_kv_ifind(const struct cg_kv *kv, size_t n, cg_str name);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

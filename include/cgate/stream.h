@@ -37,6 +37,10 @@
 
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_ctx;
 struct cg_stream;
 struct cg_request;
@@ -68,5 +72,9 @@ int cg_stream_fail(struct cg_stream *s, const char *fmt, ...) __attribute__((for
 int cg_sse_send(struct cg_stream *s, const char *event, cg_str data, const char *id);
 /* A comment line (": text"), which keeps idle connections open. */
 int cg_sse_comment(struct cg_stream *s, const char *text);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

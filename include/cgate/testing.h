@@ -32,6 +32,10 @@
 #include "response.h"
 #include "str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct cg_test;
 
 /* The front door a request comes through. */
@@ -115,5 +119,9 @@ size_t cg_test_header_count(const struct cg_test_response *r, const char *name);
  * cg_json_as_str, cg_json_as_int or its fields (json.h); it lives in the
  * client's arena. */
 const struct cg_json_value *cg_test_json(struct cg_test_response *r, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -49,7 +49,7 @@ struct jobject {
 };
 
 /* Called with each object read; a non-zero return stops the reading and
- * becomes json_read_objects' result. */
+ * becomes cg__auth_json_read_objects' result. */
 typedef int (*jobject_fn)(void *arg, const struct jobject *obj);
 
 /* Read the JSON text (strict RFC 8259, at most JSON_MAX_DEPTH levels) and
@@ -57,12 +57,12 @@ typedef int (*jobject_fn)(void *arg, const struct jobject *obj);
  * object in the root's array of that name (a JWK Set's "keys"). Returns 0,
  * fn's non-zero result, or -1 with a message in err when the text is not
  * JSON of that shape. Everything lives in the arena. */
-int json_read_objects(struct cg_arena *a, cg_str json, const char *array_key, jobject_fn fn, void *arg, char *err,
-                      size_t errlen);
+int cg__auth_json_read_objects(struct cg_arena *a, cg_str json, const char *array_key, jobject_fn fn, void *arg,
+                               char *err, size_t errlen);
 /* The root object alone. */
-int json_read_object(struct cg_arena *a, cg_str json, struct jobject *out, char *err, size_t errlen);
+int cg__auth_json_read_object(struct cg_arena *a, cg_str json, struct jobject *out, char *err, size_t errlen);
 /* The member of that name: 1 found, 0 absent, -1 present more than once
  * (RFC 7515 §4 and RFC 7519 §4 let a reader refuse duplicates; cgate does). */
-int json_member(const struct jobject *obj, const char *name, const struct jmember **out);
+int cg__auth_json_member(const struct jobject *obj, const char *name, const struct jmember **out);
 
 #endif

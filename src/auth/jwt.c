@@ -134,7 +134,7 @@ static int check_signature(const struct cg_jwt_keys *keys, enum jwt_alg alg, cg_
 static int read_alg(const struct jobject *header, enum jwt_alg *alg, struct verdict *v)
 {
     const struct jmember *m;
-    int found = json_member(header, "alg", &m);
+    int found = cg__auth_json_member(header, "alg", &m);
     if (found < 0)
         return refuse(v, CG_JWT_MALFORMED, "alg appears twice in the header");
     if (!found || m->kind != JM_STRING)
@@ -158,15 +158,15 @@ static int read_header(struct cg_arena *a, cg_str b64, enum jwt_alg *alg, cg_str
     char why[160];
     if (!cg_base64url_decode(a, b64, &json))
         return refuse(v, CG_JWT_MALFORMED, "header is not base64url");
-    if (json_read_object(a, json, &header, why, sizeof why) < 0)
+    if (cg__auth_json_read_object(a, json, &header, why, sizeof why) < 0)
         return refuse(v, CG_JWT_MALFORMED, "header: %s", why);
     /* crit lists extensions the verifier must understand: cgate knows none. */
-    if (json_member(&header, "crit", &m) != 0)
+    if (cg__auth_json_member(&header, "crit", &m) != 0)
         return refuse(v, CG_JWT_BAD_ALG, "crit header: no extension is supported");
     int rc = read_alg(&header, alg, v);
     if (rc < 0)
         return rc;
-    int found = json_member(&header, "kid", &m);
+    int found = cg__auth_json_member(&header, "kid", &m);
     if (found < 0 || (found && m->kind != JM_STRING))
         return refuse(v, CG_JWT_MALFORMED, found < 0 ? "kid appears twice in the header" : "kid is not a string");
     *kid = found ? m->text : (cg_str){ NULL, 0 };
@@ -179,7 +179,7 @@ static int read_header(struct cg_arena *a, cg_str b64, enum jwt_alg *alg, cg_str
 static int read_date(const struct jobject *claims, const char *name, double *out, bool *present, struct verdict *v)
 {
     const struct jmember *m;
-    int found = json_member(claims, name, &m);
+    int found = cg__auth_json_member(claims, name, &m);
     *present = found > 0;
     if (found < 0)
         return refuse(v, CG_JWT_MALFORMED, "%s appears twice", name);
@@ -217,7 +217,7 @@ static int check_dates(const struct jobject *claims, const struct cg_jwt_rules *
 static int check_issuer(const struct jobject *claims, const char *issuer, struct verdict *v)
 {
     const struct jmember *m;
-    int found = json_member(claims, "iss", &m);
+    int found = cg__auth_json_member(claims, "iss", &m);
     if (found < 0 || (found && m->kind != JM_STRING))
         return refuse(v, CG_JWT_MALFORMED, found < 0 ? "iss appears twice" : "iss is not a string");
     if (!issuer)
@@ -243,7 +243,7 @@ static bool audience_matches(const struct jmember *aud, const char *audience)
 static int check_audience(const struct jobject *claims, const char *audience, struct verdict *v)
 {
     const struct jmember *m;
-    int found = json_member(claims, "aud", &m);
+    int found = cg__auth_json_member(claims, "aud", &m);
     if (found < 0 || (found && m->kind != JM_STRING && m->kind != JM_STRING_ARRAY))
         return refuse(v, CG_JWT_MALFORMED,
                       found < 0 ? "aud appears twice" : "aud is not a string or an array of strings");
@@ -262,7 +262,7 @@ static int check_claims(struct cg_arena *a, cg_str json, const struct cg_jwt_rul
     struct jobject claims;
     char why[160];
     int rc;
-    if (json_read_object(a, json, &claims, why, sizeof why) < 0)
+    if (cg__auth_json_read_object(a, json, &claims, why, sizeof why) < 0)
         return refuse(v, CG_JWT_MALFORMED, "claims: %s", why);
     if ((rc = check_dates(&claims, rules, now_s, v)) < 0 || (rc = check_issuer(&claims, rules->issuer, v)) < 0 ||
         (rc = check_audience(&claims, rules->audience, v)) < 0)

@@ -63,8 +63,8 @@ static const char *find_key_array(const struct cg_json_value *root, const char *
     return NULL;
 }
 
-int json_read_objects(struct cg_arena *a, cg_str json, const char *array_key, jobject_fn fn, void *arg, char *err,
-                      size_t errlen)
+int cg__auth_json_read_objects(struct cg_arena *a, cg_str json, const char *array_key, jobject_fn fn, void *arg,
+                               char *err, size_t errlen)
 {
     struct cg_json_error why;
     const struct cg_json_value *root = cg_json_parse(a, json, JSON_MAX_DEPTH, &why);
@@ -96,13 +96,13 @@ static int keep_object(void *arg, const struct jobject *obj)
     return 0;
 }
 
-int json_read_object(struct cg_arena *a, cg_str json, struct jobject *out, char *err, size_t errlen)
+int cg__auth_json_read_object(struct cg_arena *a, cg_str json, struct jobject *out, char *err, size_t errlen)
 {
     *out = (struct jobject){ NULL, 0 };
-    return json_read_objects(a, json, NULL, keep_object, out, err, errlen);
+    return cg__auth_json_read_objects(a, json, NULL, keep_object, out, err, errlen);
 }
 
-int json_member(const struct jobject *obj, const char *name, const struct jmember **out)
+int cg__auth_json_member(const struct jobject *obj, const char *name, const struct jmember **out)
 {
     int found = 0;
     for (size_t i = 0; i < obj->n; i++) {

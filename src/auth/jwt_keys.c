@@ -198,7 +198,7 @@ static int jwk_string(struct jwks_reader *r, const struct jobject *jwk, const ch
 {
     const struct jmember *m;
     *out = (cg_str){ NULL, 0 };
-    int found = json_member(jwk, name, &m);
+    int found = cg__auth_json_member(jwk, name, &m);
     if (found < 0)
         return jwk_fail(r, "\"%s\" appears twice", name);
     if (found && m->kind != JM_STRING)
@@ -347,7 +347,7 @@ int cg_jwt_keys_add_jwks(struct cg_jwt_keys *keys, cg_str json, char *err, size_
 {
     size_t before = keys->n;
     struct jwks_reader r = { .keys = keys, .a = cg_arena_new() };
-    int rc = json_read_objects(r.a, json, "keys", read_jwk, &r, r.why, sizeof r.why);
+    int rc = cg__auth_json_read_objects(r.a, json, "keys", read_jwk, &r, r.why, sizeof r.why);
     cg_arena_free(r.a);
     if (rc == 0 && r.added == 0)
         snprintf(r.why, sizeof r.why, "no key usable for HS256, RS256 or ES256");

@@ -14,15 +14,15 @@
 #include "cgate/aws.h"
 
 /* sigv4.c: the canonical pieces, exposed for the unit tests. */
-void sigv4_uri_encode(struct cg_buf *out, cg_str s, bool keep_slash);
+void cg__sigv4_uri_encode(struct cg_buf *out, cg_str s, bool keep_slash);
 /* The path with "." and ".." segments and empty segments removed, then
  * encoded again ('%' becomes "%25"), as every service but S3 wants. */
-void sigv4_canonical_uri(struct cg_buf *out, cg_str path);
+void cg__sigv4_canonical_uri(struct cg_buf *out, cg_str path);
 /* Leading and trailing blanks removed, inner runs of blanks made one space. */
-void sigv4_trim_value(struct cg_buf *out, cg_str value);
+void cg__sigv4_trim_value(struct cg_buf *out, cg_str value);
 /* The whole canonical request (the text that is hashed and signed). */
-void sigv4_canonical_request(const struct cg_aws_request *req, cg_str host, const char *amz_date,
-                             cg_str session_token, struct cg_buf *out, struct cg_buf *signed_headers);
+void cg__sigv4_canonical_request(const struct cg_aws_request *req, cg_str host, const char *amz_date,
+                                 cg_str session_token, struct cg_buf *out, struct cg_buf *signed_headers);
 
 /* endpoint.c */
 struct aws_endpoint {
@@ -33,13 +33,13 @@ struct aws_endpoint {
 };
 
 /* Parse "https://host[:port][/]" or "http://loopback:port". */
-int aws_endpoint_parse(const char *url, struct aws_endpoint *ep, char *err, size_t errlen);
+int cg__aws_endpoint_parse(const char *url, struct aws_endpoint *ep, char *err, size_t errlen);
 /* The URL to use for service: explicit, else the environment, else AWS's. */
-int aws_endpoint_resolve(const char *explicit_url, const char *service, const char *region, struct aws_endpoint *ep,
-                         char *url, size_t urlcap, char *err, size_t errlen);
+int cg__aws_endpoint_resolve(const char *explicit_url, const char *service, const char *region, struct aws_endpoint *ep,
+                             char *url, size_t urlcap, char *err, size_t errlen);
 /* The CA bundle: $SSL_CERT_FILE, else Amazon Linux's, else Debian's path;
  * NULL when none exists. */
-const char *aws_ca_bundle(void);
+const char *cg__aws_ca_bundle(void);
 
 /* conn.c: one connection, blocking with timeouts. */
 struct aws_conn {
@@ -48,12 +48,12 @@ struct aws_conn {
     struct aws_conn *next; /* in the idle list */
 };
 
-struct aws_conn *aws_conn_open(const struct aws_endpoint *ep, SSL_CTX *tls, int connect_timeout_ms,
-                               int read_timeout_ms, char *err, size_t errlen);
-void aws_conn_close(struct aws_conn *c);
-int aws_conn_write(struct aws_conn *c, const char *data, size_t len);
-ssize_t aws_conn_read(void *conn, char *buf, size_t cap);
+struct aws_conn *cg__aws_conn_open(const struct aws_endpoint *ep, SSL_CTX *tls, int connect_timeout_ms,
+                                   int read_timeout_ms, char *err, size_t errlen);
+void cg__aws_conn_close(struct aws_conn *c);
+int cg__aws_conn_write(struct aws_conn *c, const char *data, size_t len);
+ssize_t cg__aws_conn_read(void *conn, char *buf, size_t cap);
 /* A TLS context that verifies the peer against bundle. */
-SSL_CTX *aws_tls_context(const char *bundle, char *err, size_t errlen);
+SSL_CTX *cg__aws_tls_context(const char *bundle, char *err, size_t errlen);
 
 #endif

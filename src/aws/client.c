@@ -100,7 +100,7 @@ static int attempts_setting(int option)
  * rather than at every cold start, whether AWS is called or not. */
 static int find_ca_bundle(struct cg_aws *aws, char *err, size_t errlen)
 {
-    const char *bundle = aws_ca_bundle();
+    const char *bundle = cg__aws_ca_bundle();
     if (!bundle) {
         snprintf(err, errlen, "no CA bundle: set SSL_CERT_FILE, or install ca-certificates");
         return -1;
@@ -124,8 +124,8 @@ struct cg_aws *cg_aws_new(const struct cg_aws_opts *opts, char *err, size_t errl
     aws->read_timeout_ms = opts->read_timeout_ms > 0 ? opts->read_timeout_ms : DEFAULT_READ_TIMEOUT_MS;
     aws->max_attempts = attempts_setting(opts->max_attempts);
     if (read_environment(aws, err, errlen) != 0 ||
-        aws_endpoint_resolve(opts->endpoint, aws->service, aws->region, &aws->ep, aws->url, sizeof aws->url, err,
-                             errlen) != 0)
+        cg__aws_endpoint_resolve(opts->endpoint, aws->service, aws->region, &aws->ep, aws->url, sizeof aws->url, err,
+                                 errlen) != 0)
         goto fail;
     if (aws->ep.tls && find_ca_bundle(aws, err, errlen) != 0)
         goto fail;
@@ -153,7 +153,7 @@ void cg_aws_free(struct cg_aws *aws)
         return;
     while (aws->idle) {
         struct aws_conn *next = aws->idle->next;
-        aws_conn_close(aws->idle);
+        cg__aws_conn_close(aws->idle);
         aws->idle = next;
     }
     SSL_CTX_free(aws->tls);
@@ -200,7 +200,7 @@ static SSL_CTX *tls_context(struct cg_aws *aws, char *err, size_t errlen)
 {
     pthread_mutex_lock(&aws->lock);
     if (!aws->tls)
-        aws->tls = aws_tls_context(aws->ca_bundle, err, errlen);
+        aws->tls = cg__aws_tls_context(aws->ca_bundle, err, errlen);
     SSL_CTX *tls = aws->tls;
     pthread_mutex_unlock(&aws->lock);
     return tls;
@@ -267,15 +267,15 @@ static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused
     struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
     const char *why = "";
     enum http1_status st = HTTP1_READ_ERROR;
-    if (aws_conn_write(c, wire.ptr, wire.len) == 0)
-        st = http1_read_response(aws_conn_read, c, &r, &why);
+    if (cg__aws_conn_write(c, wire.ptr, wire.len) == 0)
+        st = cg__http1_read_response(cg__aws_conn_read, c, &r, &why);
     if (st != HTTP1_OK) {
         bool timed_out = st == HTTP1_READ_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK);
         snprintf(err, errlen, "%s %s: %s", aws->service, aws->ep.host_header,
                  timed_out ? "no answer within the read timeout"
                  : st == HTTP1_CLOSED ? "connection closed before a whole response came"
                  : st == HTTP1_BAD_RESPONSE ? why : strerror(errno));
-        aws_conn_close(c);
+        cg__aws_conn_close(c);
         /* A kept-alive connection the server closed while idle fails before
          * any byte comes back: a new connection is tried at once. */
         return reused && r.received == 0 && !timed_out ? NO_RESPONSE_FROM_IDLE : NO_RESPONSE;
@@ -284,7 +284,7 @@ static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused
     if (r.keep_alive)
         give_back(aws, c);
     else
-        aws_conn_close(c);
+        cg__aws_conn_close(c);
     if (res->status >= 400)
         error_code_from_body(res);
     return GOT_RESPONSE;
@@ -302,7 +302,7 @@ static enum outcome send_once(struct cg_aws *aws, cg_str wire, struct cg_aws_res
     SSL_CTX *tls = NULL;
     if (aws->ep.tls && !(tls = tls_context(aws, err, errlen)))
         return NO_RESPONSE;
-    c = aws_conn_open(&aws->ep, tls, aws->connect_timeout_ms, aws->read_timeout_ms, err, errlen);
+    c = cg__aws_conn_open(&aws->ep, tls, aws->connect_timeout_ms, aws->read_timeout_ms, err, errlen);
     return c ? exchange(aws, c, false, wire, res, err, errlen) : NO_RESPONSE;
 }
 

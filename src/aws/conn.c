@@ -34,7 +34,7 @@ static void tls_error(char *err, size_t errlen, const char *what)
     snprintf(err, errlen, "%s: %s", what, why);
 }
 
-SSL_CTX *aws_tls_context(const char *bundle, char *err, size_t errlen)
+SSL_CTX *cg__aws_tls_context(const char *bundle, char *err, size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
@@ -155,19 +155,19 @@ static int start_tls(struct aws_conn *c, const struct aws_endpoint *ep, SSL_CTX 
     return 0;
 }
 
-struct aws_conn *aws_conn_open(const struct aws_endpoint *ep, SSL_CTX *tls, int connect_timeout_ms,
-                               int read_timeout_ms, char *err, size_t errlen)
+struct aws_conn *cg__aws_conn_open(const struct aws_endpoint *ep, SSL_CTX *tls, int connect_timeout_ms,
+                                   int read_timeout_ms, char *err, size_t errlen)
 {
     struct aws_conn *c = cg_xmalloc(sizeof *c);
     *c = (struct aws_conn){ .fd = connect_tcp(ep, connect_timeout_ms, read_timeout_ms, err, errlen) };
     if (c->fd < 0 || (ep->tls && start_tls(c, ep, tls, err, errlen) != 0)) {
-        aws_conn_close(c);
+        cg__aws_conn_close(c);
         return NULL;
     }
     return c;
 }
 
-void aws_conn_close(struct aws_conn *c)
+void cg__aws_conn_close(struct aws_conn *c)
 {
     if (c->ssl)
         SSL_free(c->ssl); /* no close_notify: the peer learns from the TCP close */
@@ -176,7 +176,7 @@ void aws_conn_close(struct aws_conn *c)
     free(c);
 }
 
-int aws_conn_write(struct aws_conn *c, const char *data, size_t len)
+int cg__aws_conn_write(struct aws_conn *c, const char *data, size_t len)
 {
     while (len > 0) {
         ssize_t n;
@@ -198,7 +198,7 @@ int aws_conn_write(struct aws_conn *c, const char *data, size_t len)
     return 0;
 }
 
-ssize_t aws_conn_read(void *conn, char *buf, size_t cap)
+ssize_t cg__aws_conn_read(void *conn, char *buf, size_t cap)
 {
     struct aws_conn *c = conn;
     if (!c->ssl)

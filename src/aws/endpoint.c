@@ -14,7 +14,7 @@ static const char *const ca_bundles[] = {
     "/etc/ssl/certs/ca-certificates.crt",
 };
 
-const char *aws_ca_bundle(void)
+const char *cg__aws_ca_bundle(void)
 {
     const char *env = getenv("SSL_CERT_FILE");
     if (env && *env)
@@ -76,7 +76,7 @@ bad:
     return -1;
 }
 
-int aws_endpoint_parse(const char *url, struct aws_endpoint *ep, char *err, size_t errlen)
+int cg__aws_endpoint_parse(const char *url, struct aws_endpoint *ep, char *err, size_t errlen)
 {
     memset(ep, 0, sizeof *ep);
     const char *rest;
@@ -111,8 +111,8 @@ static const char *service_endpoint_env(const char *service)
     return getenv(name);
 }
 
-int aws_endpoint_resolve(const char *explicit_url, const char *service, const char *region, struct aws_endpoint *ep,
-                         char *url, size_t urlcap, char *err, size_t errlen)
+int cg__aws_endpoint_resolve(const char *explicit_url, const char *service, const char *region, struct aws_endpoint *ep,
+                             char *url, size_t urlcap, char *err, size_t errlen)
 {
     const char *chosen = explicit_url;
     const char *from = "the endpoint";
@@ -129,7 +129,7 @@ int aws_endpoint_resolve(const char *explicit_url, const char *service, const ch
     else
         snprintf(url, urlcap, "https://%s.%s.amazonaws.com", service, region);
     char why[256];
-    if (aws_endpoint_parse(url, ep, why, sizeof why) != 0) {
+    if (cg__aws_endpoint_parse(url, ep, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: %s", from, why);
         return -1;
     }

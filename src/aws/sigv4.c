@@ -27,7 +27,7 @@ static bool unreserved(unsigned char c)
            c == '.' || c == '~';
 }
 
-void sigv4_uri_encode(struct cg_buf *out, cg_str s, bool keep_slash)
+void cg__sigv4_uri_encode(struct cg_buf *out, cg_str s, bool keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < s.len; i++) {
@@ -42,7 +42,7 @@ void sigv4_uri_encode(struct cg_buf *out, cg_str s, bool keep_slash)
 }
 
 /* RFC 3986's dot-segment removal, dropping empty segments too. */
-void sigv4_canonical_uri(struct cg_buf *out, cg_str path)
+void cg__sigv4_canonical_uri(struct cg_buf *out, cg_str path)
 {
     if (path.len == 0) {
         cg_buf_putc(out, '/');
@@ -74,7 +74,7 @@ void sigv4_canonical_uri(struct cg_buf *out, cg_str path)
     }
     if (path.ptr[path.len - 1] == '/' && n > 0)
         cg_buf_putc(&joined, '/');
-    sigv4_uri_encode(out, cg_buf_str(&joined), true);
+    cg__sigv4_uri_encode(out, cg_buf_str(&joined), true);
     cg_buf_free(&joined);
     free(segs);
 }
@@ -84,7 +84,7 @@ static bool blank(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-void sigv4_trim_value(struct cg_buf *out, cg_str value)
+void cg__sigv4_trim_value(struct cg_buf *out, cg_str value)
 {
     bool pending_space = false, started = false;
     for (size_t i = 0; i < value.len; i++) {
@@ -130,9 +130,9 @@ void cg_aws_query_string(struct cg_buf *out, const struct cg_kv *query, size_t n
     cg_buf_reserve(&text, 1); /* pairs that encode to nothing still point into it, never at NULL + 0 */
     for (size_t i = 0; i < n; i++) {
         pairs[i].name_at = text.len;
-        sigv4_uri_encode(&text, query[i].name, false);
+        cg__sigv4_uri_encode(&text, query[i].name, false);
         pairs[i].value_at = text.len;
-        sigv4_uri_encode(&text, query[i].value, false);
+        cg__sigv4_uri_encode(&text, query[i].value, false);
     }
     for (size_t i = 0; i < n; i++) {
         size_t end = i + 1 < n ? pairs[i + 1].name_at : text.len;
@@ -210,7 +210,7 @@ static void write_headers(struct signed_header *h, size_t n, struct cg_buf *out,
             cg_buf_putc(out, ':');
             cg_buf_puts(names, h[i].name);
         }
-        sigv4_trim_value(out, h[i].value);
+        cg__sigv4_trim_value(out, h[i].value);
     }
     cg_buf_putc(out, '\n');
 }
@@ -233,12 +233,12 @@ static void sha256_hex(cg_str data, char out[2 * SHA256_LEN + 1])
     hex_encode(out, md, SHA256_LEN);
 }
 
-void sigv4_canonical_request(const struct cg_aws_request *req, cg_str host, const char *amz_date,
-                             cg_str session_token, struct cg_buf *out, struct cg_buf *signed_headers)
+void cg__sigv4_canonical_request(const struct cg_aws_request *req, cg_str host, const char *amz_date,
+                                 cg_str session_token, struct cg_buf *out, struct cg_buf *signed_headers)
 {
     cg_buf_puts(out, req->method);
     cg_buf_putc(out, '\n');
-    sigv4_canonical_uri(out, req->path);
+    cg__sigv4_canonical_uri(out, req->path);
     cg_buf_putc(out, '\n');
     cg_aws_query_string(out, req->query, req->nquery);
     cg_buf_putc(out, '\n');
@@ -304,7 +304,7 @@ void cg_aws_sign(const struct cg_aws_credentials *creds, const char *region, con
     cg_buf_init(&canonical, NULL);
     cg_buf_init(&names, NULL);
     cg_buf_init(&to_sign, NULL);
-    sigv4_canonical_request(req, host, amz_date, creds->session_token, &canonical, &names);
+    cg__sigv4_canonical_request(req, host, amz_date, creds->session_token, &canonical, &names);
     char canonical_hash[2 * SHA256_LEN + 1];
     sha256_hex(cg_buf_str(&canonical), canonical_hash);
     cg_buf_printf(&to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date, region, service,

@@ -44,7 +44,7 @@ static void put_str(struct cg_buf *b, const char *key, cg_str value)
 static void access_json(const struct cg_request *req, cg_str path, int status, size_t bytes, double ms)
 {
     struct cg_buf b;
-    log_json_begin(&b, CG_LOG_INFO, req->request_id);
+    cg__log_json_begin(&b, CG_LOG_INFO, req->request_id);
     cg_str trace = trace_root(req->trace_id);
     if (trace.len)
         put_str(&b, ",\"traceId\":", trace);
@@ -60,19 +60,19 @@ static void access_json(const struct cg_request *req, cg_str path, int status, s
     cg_buf_printf(&b, ",\"status\":%d,\"duration\":%.3f,\"bytes\":%zu", status, ms, bytes);
     if (req->client_addr.len)
         put_str(&b, ",\"sourceIp\":", req->client_addr);
-    log_json_end(&b);
+    cg__log_json_end(&b);
 }
 
 void cg_access_log(const struct cg_request *req, int status, size_t bytes, double duration_ms)
 {
-    if (!log_wants_access_lines() || cg_log_threshold() > CG_LOG_INFO)
+    if (!cg__log_wants_access_lines() || cg_log_threshold() > CG_LOG_INFO)
         return;
     cg_str path = req->raw_path.len ? req->raw_path : req->path;
-    if (log_is_json()) {
+    if (cg__log_is_json()) {
         access_json(req, path, status, bytes, duration_ms);
         return;
     }
-    bool colour = log_has_colour();
+    bool colour = cg__log_has_colour();
     cg_info("%.*s:%u \"%.*s %.*s\" %s%d%s %zu %.2fms", (int)req->client_addr.len, req->client_addr.ptr,
             req->client_port, (int)req->method.len, req->method.ptr, (int)path.len, path.ptr,
             colour ? status_colour(status) : "", status, colour ? "\033[0m" : "", bytes, duration_ms);

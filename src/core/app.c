@@ -89,7 +89,7 @@ int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n)
     app->routes = cg_xrealloc(app->routes, (app->nroutes + n) * sizeof *app->routes);
     for (size_t i = 0; i < n; i++) {
         char err[256];
-        if (cg_route_compile(&app->routes[app->nroutes], &routes[i], err, sizeof err) != 0)
+        if (cg__route_compile(&app->routes[app->nroutes], &routes[i], err, sizeof err) != 0)
             return cg_app_fail(app, "%s", err);
         app->nroutes++;
     }
@@ -116,7 +116,7 @@ static bool template_has_param(const struct cg_route_rt *rt, const char *name)
 static int check_pattern(const struct cg_route *route, const char *name, const char *pattern)
 {
     char err[256];
-    if (!pattern || cg_pattern_compile(pattern, err, sizeof err) == 0)
+    if (!pattern || cg__pattern_compile(pattern, err, sizeof err) == 0)
         return 0;
     cg_error("route %s: parameter %s: bad pattern %s: %s", route->path, name, pattern, err);
     return -1;
@@ -130,8 +130,8 @@ static int prepare_default(const struct cg_route *route, const struct cg_param *
         return 0;
     struct cg_arena *arena = cg_arena_new();
     struct cg_verrors errs;
-    cg_verrors_init(&errs, arena);
-    int rc = cg_value_parse(arena, p->type, &p->c, cg_str_c(p->def), CG_STR("[\"default\"]"), out, &errs);
+    cg__verrors_init(&errs, arena);
+    int rc = cg__value_parse(arena, p->type, &p->c, cg_str_c(p->def), CG_STR("[\"default\"]"), out, &errs);
     if (rc != 0)
         cg_error("route %s: parameter %s: default \"%s\" is invalid: %.*s", route->path, p->name, p->def,
                  (int)errs.items[0].msg.len, errs.items[0].msg.ptr);
@@ -233,10 +233,10 @@ static int prepare_params(struct cg_route_rt *rt)
  * responses. */
 static int prepare_models(const struct cg_route *route)
 {
-    if (cg_model_prepare(route->body) != 0 || cg_model_prepare(route->response) != 0)
+    if (cg__model_prepare(route->body) != 0 || cg__model_prepare(route->response) != 0)
         return -1;
     for (const struct cg_response_doc *r = route->responses; r && r->status; r++)
-        if (cg_model_prepare(r->model) != 0)
+        if (cg__model_prepare(r->model) != 0)
             return -1;
     return 0;
 }
@@ -258,12 +258,12 @@ static int check_security(const struct cg_route *route)
  * route cannot hide the docs. */
 static int add_builtin_routes(struct cg_app *app)
 {
-    size_t n = cg_docs_routes(app), old = app->nroutes;
+    size_t n = cg__docs_routes(app), old = app->nroutes;
     app->routes = cg_xrealloc(app->routes, (old + n) * sizeof *app->routes);
     memmove(app->routes + n, app->routes, old * sizeof *app->routes);
     for (size_t i = 0; i < n; i++) {
         char err[256];
-        if (cg_route_compile(&app->routes[i], &app->builtin[i], err, sizeof err) != 0) {
+        if (cg__route_compile(&app->routes[i], &app->builtin[i], err, sizeof err) != 0) {
             cg_error("docs: %s (see openapi_url, docs_url, redoc_url)", err);
             memmove(app->routes, app->routes + n, old * sizeof *app->routes);
             return -1;
@@ -330,9 +330,9 @@ static int prepare_checked(struct cg_app *app)
 {
     if (app->error[0])
         return -1;
-    cg_log_capture(app->error, sizeof app->error);
+    cg__log_capture(app->error, sizeof app->error);
     int rc = prepare(app);
-    cg_log_capture(NULL, 0);
+    cg__log_capture(NULL, 0);
     return rc;
 }
 
@@ -340,16 +340,16 @@ cg_str cg_app_openapi(struct cg_app *app)
 {
     if (prepare_checked(app) != 0)
         return (cg_str){ NULL, 0 };
-    return cg_openapi_document(app);
+    return cg__openapi_document(app);
 }
 
 static int run_startup_hook(struct cg_app *app)
 {
     if (!app->opts.on_startup)
         return 0;
-    cg_log_capture(app->error, sizeof app->error); /* the hook's own error, if it logs one */
+    cg__log_capture(app->error, sizeof app->error); /* the hook's own error, if it logs one */
     int rc = app->opts.on_startup(app);
-    cg_log_capture(NULL, 0);
+    cg__log_capture(NULL, 0);
     if (rc != 0)
         return cg_app_fail(app, "start-up hook failed");
     app->error[0] = '\0'; /* it logged an error, yet went on */
@@ -413,7 +413,7 @@ static bool find_route(const struct cg_app *app, cg_str path, unsigned method, s
         const struct cg_route_rt *rt = &app->routes[i];
         cg_str values[CG_MAX_SEGMENTS];
         int nvalues;
-        if (!cg_route_match(rt, path, values, &nvalues))
+        if (!cg__route_match(rt, path, values, &nvalues))
             continue;
         unsigned methods = route_methods(rt->route);
         out->allowed |= methods;
@@ -438,7 +438,7 @@ static void send_method_not_allowed(struct cg_response *res, unsigned allowed)
             cg_buf_puts(&allow, ", ");
         cg_buf_puts(&allow, cg_method_name(bit));
     }
-    cg_response_detail(res, 405, "Method Not Allowed");
+    cg__response_detail(res, 405, "Method Not Allowed");
     cg_response_add_header(res, CG_STR("allow"), cg_buf_str(&allow));
 }
 
@@ -476,7 +476,7 @@ static bool redirect_slash(const struct cg_app *app, struct cg_request *req, str
     res->status = 307;
     res->body.len = 0;
     if (cg_response_add_header(res, CG_STR("location"), cg_buf_str(&location)) != 0)
-        cg_response_detail(res, 400, "Bad Request");
+        cg__response_detail(res, 400, "Bad Request");
     return true;
 }
 
@@ -496,13 +496,13 @@ static void dispatch(const struct cg_app *app, struct cg_request *req, struct cg
     struct route_lookup lookup;
     if (find_route(app, req->path, req->method_id, &lookup)) {
         if (lookup.route)
-            cg_route_run(app, lookup.route, lookup.values, req, res);
+            cg__route_run(app, lookup.route, lookup.values, req, res);
         else
             send_method_not_allowed(res, lookup.allowed);
         return;
     }
     if (!redirect_slash(app, req, res))
-        cg_response_detail(res, 404, "Not Found");
+        cg__response_detail(res, 404, "Not Found");
 }
 
 /* The rest of the chain: middleware[depth - 1] down to 0, then dispatch. */
@@ -534,7 +534,7 @@ bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req)
     struct route_lookup lookup;
     if (!find_route(app, req->path, req->method_id, &lookup) || !lookup.route)
         return true;
-    return !cg_route_admits(app, lookup.route, req);
+    return !cg__route_admits(app, lookup.route, req);
 }
 
 /* One status rule for every transport, whoever set the status (a handler
@@ -546,7 +546,7 @@ static void check_status(const struct cg_request *req, struct cg_response *res)
         return;
     char why[80];
     snprintf(why, sizeof why, "status %d is not a final HTTP status (200 to 599)", res->status);
-    cg_answer_failure(req, res, why);
+    cg__answer_failure(req, res, why);
 }
 
 void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res)

@@ -11,7 +11,7 @@
 
 static int on_scalar(const struct cg_json_scan *s, const struct jvalue *v)
 {
-    cg_binder_scalar(s->ctx, v);
+    cg__binder_scalar(s->ctx, v);
     return 1;
 }
 
@@ -37,25 +37,25 @@ static int on_string(const struct cg_json_scan *s, cg_str value)
 
 static int on_key(const struct cg_json_scan *s, cg_str name)
 {
-    cg_binder_key(s->ctx, name);
+    cg__binder_key(s->ctx, name);
     return 1;
 }
 
 static int on_start_object(const struct cg_json_scan *s)
 {
-    cg_binder_open(s->ctx, true, s->pos);
+    cg__binder_open(s->ctx, true, s->pos);
     return 1;
 }
 
 static int on_start_array(const struct cg_json_scan *s)
 {
-    cg_binder_open(s->ctx, false, s->pos);
+    cg__binder_open(s->ctx, false, s->pos);
     return 1;
 }
 
 static int on_end(const struct cg_json_scan *s)
 {
-    cg_binder_close(s->ctx, s->end);
+    cg__binder_close(s->ctx, s->end);
     return 1;
 }
 
@@ -95,16 +95,16 @@ static bool is_json_media_type(cg_str ct)
 static void add_json_invalid(struct cg_arena *a, struct cg_verrors *errs, const struct binder *b,
                              const struct cg_json_scan *s)
 {
-    cg_str root = cg_json_quote(a, b->field ? cg_str_c(b->field->name) : CG_STR("body"));
+    cg_str root = cg__json_quote(a, b->field ? cg_str_c(b->field->name) : CG_STR("body"));
     cg_str loc = cg_arena_printf(a, "[%.*s,%zu]", (int)root.len, root.ptr, s->error_pos);
-    cg_str reason = cg_json_quote(a, cg_str_c(s->error));
-    cg_verrors_add(errs, "json_invalid", loc, CG_STR("JSON decode error"), CG_STR("{}"),
-                   cg_arena_printf(a, "{\"error\":%.*s}", (int)reason.len, reason.ptr));
+    cg_str reason = cg__json_quote(a, cg_str_c(s->error));
+    cg__verrors_add(errs, "json_invalid", loc, CG_STR("JSON decode error"), CG_STR("{}"),
+                    cg_arena_printf(a, "{\"error\":%.*s}", (int)reason.len, reason.ptr));
 }
 
 static void add_body_error(struct cg_verrors *errs, const struct cg_vfail *why, cg_str input)
 {
-    cg_verrors_add(errs, why->type, CG_STR("[\"body\"]"), why->msg, input, why->ctx);
+    cg__verrors_add(errs, why->type, CG_STR("[\"body\"]"), why->msg, input, why->ctx);
 }
 
 static int bind_json(struct binder *b, struct cg_verrors *errs)
@@ -112,33 +112,33 @@ static int bind_json(struct binder *b, struct cg_verrors *errs)
     /* The limit keeps every recursion over the body (the binder's frames,
      * the renderer, the writer of inputs) within CG_JSON_MAX_DEPTH. */
     struct cg_json_scan s = { .cb = &callbacks, .ctx = b, .arena = b->a, .max_depth = CG_JSON_MAX_DEPTH };
-    if (cg_json_scan(&s, b->body) != CG_JSON_OK) {
+    if (cg__json_scan(&s, b->body) != CG_JSON_OK) {
         add_json_invalid(b->a, errs, b, &s); /* FastAPI decodes before it validates */
         return -1;
     }
-    cg_verrors_append(errs, &b->errs);
+    cg__verrors_append(errs, &b->errs);
     return b->errs.n == 0 ? 0 : -1;
 }
 
-int cg_body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_type, cg_str body, void *out,
-                 struct cg_verrors *errs)
+int cg__body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_type, cg_str body, void *out,
+                  struct cg_verrors *errs)
 {
     if (body.len == 0) {
-        add_body_error(errs, &cg_fail_missing, CG_STR("null"));
+        add_body_error(errs, &cg__fail_missing, CG_STR("null"));
         return -1;
     }
     if (!is_json_media_type(content_type)) {
-        add_body_error(errs, &cg_fail_not_an_object, cg_json_quote(a, body));
+        add_body_error(errs, &cg__fail_not_an_object, cg__json_quote(a, body));
         return -1;
     }
     struct binder b;
-    cg_binder_init(&b, a, body, m, NULL, out);
+    cg__binder_init(&b, a, body, m, NULL, out);
     return bind_json(&b, errs);
 }
 
-int cg_body_bind_default(struct cg_arena *a, const struct cg_field *f, void *obj, struct cg_verrors *errs)
+int cg__body_bind_default(struct cg_arena *a, const struct cg_field *f, void *obj, struct cg_verrors *errs)
 {
     struct binder b;
-    cg_binder_init(&b, a, cg_str_c(f->def), NULL, f, obj);
+    cg__binder_init(&b, a, cg_str_c(f->def), NULL, f, obj);
     return bind_json(&b, errs);
 }

@@ -14,11 +14,11 @@
  * lists included, at most CG_BODY_MAX_ERRORS of them (body_bind.h). Strings
  * and list items in `out` point into the arena. Returns 0 or -1 with errors
  * added. */
-int cg_body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_type, cg_str body,
-                 void *out, struct cg_verrors *errs);
+int cg__body_bind(struct cg_arena *a, const struct cg_model *m, cg_str content_type, cg_str body,
+                  void *out, struct cg_verrors *errs);
 /* Bind field f's default (its .def JSON text) into obj, a struct of f's
  * model, as a value sent for f would be (start-up, model.c). Errors are
  * added with locs that start at the field's name. Returns 0 or -1. */
-int cg_body_bind_default(struct cg_arena *a, const struct cg_field *f, void *obj, struct cg_verrors *errs);
+int cg__body_bind_default(struct cg_arena *a, const struct cg_field *f, void *obj, struct cg_verrors *errs);
 
 #endif

@@ -19,8 +19,8 @@
  * a 422 many times its size. */
 #define INPUT_BUDGET(body_len) (4 * (body_len) + 65536)
 
-const struct cg_vfail cg_fail_missing = CG_VFAIL("missing", "Field required");
-const struct cg_vfail cg_fail_not_an_object =
+const struct cg_vfail cg__fail_missing = CG_VFAIL("missing", "Field required");
+const struct cg_vfail cg__fail_not_an_object =
     CG_VFAIL("model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
 static const struct cg_vfail not_a_list = CG_VFAIL("list_type", "Input should be a valid list");
 
@@ -100,7 +100,7 @@ static cg_str loc_here(struct binder *b)
 
 static void add_error(struct binder *b, struct cg_verrors *to, const struct cg_vfail *why, cg_str input)
 {
-    cg_verrors_add(to, why->type, loc_here(b), why->msg, input, why->ctx);
+    cg__verrors_add(to, why->type, loc_here(b), why->msg, input, why->ctx);
     b->held++;
     b->input_budget -= input.len < b->input_budget ? input.len : b->input_budget;
     b->full |= b->held >= CG_BODY_MAX_ERRORS || b->input_budget == 0;
@@ -108,7 +108,7 @@ static void add_error(struct binder *b, struct cg_verrors *to, const struct cg_v
 
 static void move_errors(struct cg_verrors *to, struct cg_verrors *from)
 {
-    cg_verrors_append(to, from);
+    cg__verrors_append(to, from);
     from->n = 0;
 }
 
@@ -121,7 +121,7 @@ static void discard_errors(struct binder *b, struct cg_verrors *e)
 /* A container that has closed, as an input. */
 static cg_str render_closed(struct binder *b, const struct frame *f)
 {
-    return cg_json_render(b->a, (cg_str){ b->body.ptr + f->start, f->end - f->start });
+    return cg__json_render(b->a, (cg_str){ b->body.ptr + f->start, f->end - f->start });
 }
 
 static void count_fail(struct binder *b, const char *type, const char *words, const char *key, size_t bound,
@@ -152,7 +152,7 @@ static struct slot item_slot(struct binder *b, struct frame *l)
     l->n++;
     if (f->max_items && l->n > f->max_items)
         return (struct slot){ WANT_NOTHING }; /* only counted: the list is too long */
-    size_t size = cg_body_item_size(f);
+    size_t size = cg__body_item_size(f);
     if (l->n > l->cap) {
         l->items = cg_arena_realloc(b->a, l->items, l->cap * size, 2 * l->cap * size);
         l->cap *= 2;
@@ -185,7 +185,7 @@ static void set_present(const struct slot *s, bool given)
 static void store_absent(struct binder *b, const struct slot *s)
 {
     if (s->want == WANT_SCALAR)
-        cg_body_store(b->a, s->f, s->dest, NULL);
+        cg__body_store(b->a, s->f, s->dest, NULL);
     else if (s->want == WANT_MODEL)
         memset(s->dest, 0, s->m->size);
     else
@@ -200,13 +200,13 @@ static void bind_scalar(struct binder *b, const struct slot *s, const struct jva
     if (v->kind == J_NULL && s->base && s->f->optional) {
         store_absent(b, s);
     } else if (s->want != WANT_SCALAR) {
-        add_error(b, bucket(b), s->want == WANT_MODEL ? &cg_fail_not_an_object : &not_a_list,
-                  cg_json_render_scalar(b->a, v));
-    } else if (cg_body_convert(b->a, s->f, v, &value, &why) == 0) {
-        cg_body_store(b->a, s->f, s->dest, &value);
+        add_error(b, bucket(b), s->want == WANT_MODEL ? &cg__fail_not_an_object : &not_a_list,
+                  cg__json_render_scalar(b->a, v));
+    } else if (cg__body_convert(b->a, s->f, v, &value, &why) == 0) {
+        cg__body_store(b->a, s->f, s->dest, &value);
         set_present(s, true);
     } else {
-        add_error(b, bucket(b), &why, cg_json_render_scalar(b->a, v));
+        add_error(b, bucket(b), &why, cg__json_render_scalar(b->a, v));
     }
 }
 
@@ -221,13 +221,13 @@ static void open_model(struct binder *b, struct frame *f, const struct slot *s)
     }
     for (size_t i = 0; i < n; i++) {
         f->state[i].seen = false;
-        cg_verrors_init(&f->state[i].errs, b->a);
+        cg__verrors_init(&f->state[i].errs, b->a);
     }
     f->kind = FRAME_MODEL;
     f->m = s->m;
     f->dest = s->dest;
     f->cur = NULL;
-    cg_model_init(s->m, s->dest);
+    cg__model_init(s->m, s->dest);
     set_present(s, true);
 }
 
@@ -238,8 +238,8 @@ static void open_list(struct binder *b, struct frame *f, const struct slot *s)
     f->dest = s->dest;
     f->n = 0;
     f->cap = 4;
-    f->items = cg_arena_alloc(b->a, f->cap * cg_body_item_size(s->f));
-    cg_verrors_init(&f->errs, b->a);
+    f->items = cg_arena_alloc(b->a, f->cap * cg__body_item_size(s->f));
+    cg__verrors_init(&f->errs, b->a);
 }
 
 static void push(struct binder *b, bool map, size_t at)
@@ -254,9 +254,9 @@ static void push(struct binder *b, bool map, size_t at)
     else if (!map && s.want == WANT_LIST)
         open_list(b, f, &s);
     else if (s.want == WANT_SCALAR)
-        cg_body_type_fail(b->a, s.f, &f->why);
+        cg__body_type_fail(b->a, s.f, &f->why);
     else
-        f->why = s.want == WANT_MODEL ? cg_fail_not_an_object : not_a_list;
+        f->why = s.want == WANT_MODEL ? cg__fail_not_an_object : not_a_list;
 }
 
 /* Hand a model's errors to `to` in field order; once it has closed, the
@@ -272,7 +272,7 @@ static void hand_up_model(struct binder *b, struct frame *f, struct cg_verrors *
             if (!input.ptr)
                 input = render_closed(b, f);
             f->cur = field; /* for its loc */
-            add_error(b, to, &cg_fail_missing, input);
+            add_error(b, to, &cg__fail_missing, input);
         }
     }
 }
@@ -335,18 +335,18 @@ static bool binding(struct binder *b)
     return b->binding;
 }
 
-void cg_binder_init(struct binder *b, struct cg_arena *a, cg_str json, const struct cg_model *m,
-                    const struct cg_field *f, void *out)
+void cg__binder_init(struct binder *b, struct cg_arena *a, cg_str json, const struct cg_model *m,
+                     const struct cg_field *f, void *out)
 {
     *b = (struct binder){ .a = a, .body = json, .m = m, .field = f, .out = out, .binding = true,
                           .input_budget = INPUT_BUDGET(json.len) };
     /* Each open bracket is a byte: a short text needs fewer frames. */
     size_t nframes = json.len < CG_JSON_MAX_DEPTH ? json.len : CG_JSON_MAX_DEPTH;
     b->frames = cg_arena_zalloc(a, (nframes ? nframes : 1) * sizeof *b->frames);
-    cg_verrors_init(&b->errs, a);
+    cg__verrors_init(&b->errs, a);
 }
 
-void cg_binder_scalar(struct binder *b, const struct jvalue *v)
+void cg__binder_scalar(struct binder *b, const struct jvalue *v)
 {
     if (!binding(b))
         return;
@@ -361,26 +361,26 @@ static const struct cg_field *find_field(struct binder *b, struct frame *f, cg_s
         if (cg_str_eq_c(key, f->m->fields[i].name)) {
             discard_errors(b, &f->state[i].errs); /* a repeated key: its last value counts */
             f->state[i].seen = true;
-            cg_model_mark_sent(f->m, f->dest, i);
+            cg__model_mark_sent(f->m, f->dest, i);
             return &f->m->fields[i];
         }
     }
     return NULL;
 }
 
-void cg_binder_key(struct binder *b, cg_str key)
+void cg__binder_key(struct binder *b, cg_str key)
 {
     if (binding(b) && top(b)->kind == FRAME_MODEL)
         top(b)->cur = find_field(b, top(b), key);
 }
 
-void cg_binder_open(struct binder *b, bool map, size_t at)
+void cg__binder_open(struct binder *b, bool map, size_t at)
 {
     if (binding(b))
         push(b, map, at);
 }
 
-void cg_binder_close(struct binder *b, size_t end)
+void cg__binder_close(struct binder *b, size_t end)
 {
     if (binding(b))
         pop(b, end);

@@ -32,16 +32,16 @@ struct binder {
 };
 
 /* Bind `json` to model m (f NULL), or to field f of the struct `out` (m NULL). */
-void cg_binder_init(struct binder *b, struct cg_arena *a, cg_str json, const struct cg_model *m,
-                    const struct cg_field *f, void *out);
-void cg_binder_scalar(struct binder *b, const struct jvalue *v);
-void cg_binder_key(struct binder *b, cg_str key);
+void cg__binder_init(struct binder *b, struct cg_arena *a, cg_str json, const struct cg_model *m,
+                     const struct cg_field *f, void *out);
+void cg__binder_scalar(struct binder *b, const struct jvalue *v);
+void cg__binder_key(struct binder *b, cg_str key);
 /* A container opens with its '{' or '[' at offset `at` of the body, and
  * closes with the '}' or ']' that ends just before offset `end`. */
-void cg_binder_open(struct binder *b, bool map, size_t at);
-void cg_binder_close(struct binder *b, size_t end);
+void cg__binder_open(struct binder *b, bool map, size_t at);
+void cg__binder_close(struct binder *b, size_t end);
 
-extern const struct cg_vfail cg_fail_missing;
-extern const struct cg_vfail cg_fail_not_an_object;
+extern const struct cg_vfail cg__fail_missing;
+extern const struct cg_vfail cg__fail_not_an_object;
 
 #endif

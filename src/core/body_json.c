@@ -7,7 +7,7 @@
 #include "core/body_json.h"
 #include "core/json_scan.h"
 
-bool cg_json_is_integer_token(cg_str token)
+bool cg__json_is_integer_token(cg_str token)
 {
     for (size_t i = 0; i < token.len; i++)
         if (token.ptr[i] == '.' || token.ptr[i] == 'e' || token.ptr[i] == 'E')
@@ -17,7 +17,7 @@ bool cg_json_is_integer_token(cg_str token)
 
 static void echo_number(struct cg_json *j, struct cg_arena *a, cg_str token)
 {
-    if (cg_json_is_integer_token(token)) {
+    if (cg__json_is_integer_token(token)) {
         cg_json_raw(j, cg_str_eq(token, CG_STR("-0")) ? CG_STR("0") : token);
         return;
     }
@@ -46,7 +46,7 @@ static void echo_scalar(struct cg_json *j, struct cg_arena *a, const struct jval
     }
 }
 
-cg_str cg_json_render_scalar(struct cg_arena *a, const struct jvalue *v)
+cg_str cg__json_render_scalar(struct cg_arena *a, const struct jvalue *v)
 {
     struct cg_buf out;
     struct cg_json j;
@@ -124,7 +124,7 @@ static const struct cg_json_callbacks echo_callbacks = {
     .end_array = echo_end_array,
 };
 
-cg_str cg_json_render(struct cg_arena *a, cg_str json)
+cg_str cg__json_render(struct cg_arena *a, cg_str json)
 {
     struct cg_buf out;
     struct cg_json j;
@@ -132,6 +132,6 @@ cg_str cg_json_render(struct cg_arena *a, cg_str json)
     cg_json_init(&j, &out);
     /* Cannot fail: the body was read once already, with the same limit. */
     struct cg_json_scan s = { .cb = &echo_callbacks, .ctx = &j, .arena = a, .max_depth = CG_JSON_MAX_DEPTH };
-    cg_json_scan(&s, json);
+    cg__json_scan(&s, json);
     return cg_buf_str(&out);
 }

@@ -17,13 +17,13 @@ struct jvalue {
 };
 
 /* A number token without a fraction or an exponent. */
-bool cg_json_is_integer_token(cg_str token);
+bool cg__json_is_integer_token(cg_str token);
 
 /* Values as Python prints what json.loads made of them, compact: ints
  * exactly ("-0" is 0), floats as repr ("1.50" is 1.5, "1e3" is 1000.0).
  * Only error paths need these, for an error's input. */
-cg_str cg_json_render_scalar(struct cg_arena *a, const struct jvalue *v);
+cg_str cg__json_render_scalar(struct cg_arena *a, const struct jvalue *v);
 /* A complete, valid JSON value (a slice of a body already read). */
-cg_str cg_json_render(struct cg_arena *a, cg_str json);
+cg_str cg__json_render(struct cg_arena *a, cg_str json);
 
 #endif

@@ -16,17 +16,17 @@ static const struct cg_vfail type_fails[] = {
     [CG_BOOL] = CG_VFAIL("bool_type", "Input should be a valid boolean"),
 };
 
-void cg_body_type_fail(struct cg_arena *a, const struct cg_field *f, struct cg_vfail *why)
+void cg__body_type_fail(struct cg_arena *a, const struct cg_field *f, struct cg_vfail *why)
 {
     if (f->type == CG_ENUM)
-        cg_enum_fail(a, f->c.choices, why);
+        cg__enum_fail(a, f->c.choices, why);
     else
         *why = type_fails[f->type];
 }
 
 static int type_fail(struct cg_arena *a, const struct cg_field *f, struct cg_vfail *why)
 {
-    cg_body_type_fail(a, f, why);
+    cg__body_type_fail(a, f, why);
     return -1;
 }
 
@@ -34,9 +34,9 @@ static int type_fail(struct cg_arena *a, const struct cg_field *f, struct cg_vfa
 static const struct cg_vfail *float_as_int(double x, int64_t *out)
 {
     if (!isfinite(x))
-        return &cg_fail_finite_number;
+        return &cg__fail_finite_number;
     if (!(x >= -0x1p63 && x < 0x1p63))
-        return &cg_fail_int_parsing_size; /* past 2^53 every double is whole */
+        return &cg__fail_int_parsing_size; /* past 2^53 every double is whole */
     if (!cg_is_int64(x))
         return &int_from_float;
     *out = (int64_t)x;
@@ -55,12 +55,12 @@ static int convert_float_token(struct cg_arena *a, const struct cg_field *f, cg_
             *why = *fail;
             return -1;
         }
-        return cg_value_check(a, f->type, &f->c, out, why);
+        return cg__value_check(a, f->type, &f->c, out, why);
     }
     if (fail)
         return type_fail(a, f, why);
     if (out->i != 0 && out->i != 1) {
-        *why = cg_fail_bool_parsing;
+        *why = cg__fail_bool_parsing;
         return -1;
     }
     out->b = out->i;
@@ -73,31 +73,31 @@ static int convert_number(struct cg_arena *a, const struct cg_field *f, cg_str t
     if (f->type == CG_STRING || f->type == CG_ENUM)
         return type_fail(a, f, why);
     /* The token is also valid text for these, with the same rules. */
-    if (f->type == CG_NUMBER || cg_json_is_integer_token(token))
-        return cg_value_convert(a, f->type, &f->c, token, out, why);
+    if (f->type == CG_NUMBER || cg__json_is_integer_token(token))
+        return cg__value_convert(a, f->type, &f->c, token, out, why);
     return convert_float_token(a, f, token, out, why);
 }
 
-int cg_body_convert(struct cg_arena *a, const struct cg_field *f, const struct jvalue *v, struct cg_value *out,
-                    struct cg_vfail *why)
+int cg__body_convert(struct cg_arena *a, const struct cg_field *f, const struct jvalue *v, struct cg_value *out,
+                     struct cg_vfail *why)
 {
     switch (v->kind) {
     case J_STRING:
-        return cg_value_convert(a, f->type, &f->c, v->text, out, why);
+        return cg__value_convert(a, f->type, &f->c, v->text, out, why);
     case J_NUMBER:
         return convert_number(a, f, v->text, out, why);
     case J_BOOL:
         /* Lax mode: true and false are 1 and 0 for numbers too. */
         if (f->type == CG_STRING || f->type == CG_ENUM)
             break;
-        return cg_value_convert(a, f->type, &f->c, v->b ? CG_STR("1") : CG_STR("0"), out, why);
+        return cg__value_convert(a, f->type, &f->c, v->b ? CG_STR("1") : CG_STR("0"), out, why);
     case J_NULL:
         break;
     }
     return type_fail(a, f, why);
 }
 
-void cg_body_store(struct cg_arena *a, const struct cg_field *f, void *p, const struct cg_value *v)
+void cg__body_store(struct cg_arena *a, const struct cg_field *f, void *p, const struct cg_value *v)
 {
-    cg_value_store(a, f->type, p, v);
+    cg__value_store(a, f->type, p, v);
 }

@@ -8,13 +8,13 @@
 #include "core/validate.h"
 
 /* The failure for a value of the wrong JSON type for f's scalar type. */
-void cg_body_type_fail(struct cg_arena *a, const struct cg_field *f, struct cg_vfail *why);
+void cg__body_type_fail(struct cg_arena *a, const struct cg_field *f, struct cg_vfail *why);
 /* Convert a JSON scalar to f's type with pydantic's lax rules and check the
  * constraints. Returns 0, or -1 with `why` filled. */
-int cg_body_convert(struct cg_arena *a, const struct cg_field *f, const struct jvalue *v, struct cg_value *out,
-                    struct cg_vfail *why);
+int cg__body_convert(struct cg_arena *a, const struct cg_field *f, const struct jvalue *v, struct cg_value *out,
+                     struct cg_vfail *why);
 /* Write a converted value at p as f's C type (strings copied to the arena);
  * NULL writes the zero value of an absent optional field. */
-void cg_body_store(struct cg_arena *a, const struct cg_field *f, void *p, const struct cg_value *v);
+void cg__body_store(struct cg_arena *a, const struct cg_field *f, void *p, const struct cg_value *v);
 
 #endif

@@ -56,9 +56,9 @@ static const char *docs_url(const struct cg_app *app)
 
 static const struct cg_docs_asset *find_asset(cg_str name)
 {
-    for (size_t i = 0; i < cg_docs_nassets; i++)
-        if (cg_str_eq_c(name, cg_docs_assets[i].name))
-            return &cg_docs_assets[i];
+    for (size_t i = 0; i < cg__docs_nassets; i++)
+        if (cg_str_eq_c(name, cg__docs_assets[i].name))
+            return &cg__docs_assets[i];
     return NULL;
 }
 
@@ -262,14 +262,14 @@ static const char *build_paths(struct cg_app *app, const char *dir, const char *
     return app->assets_path + assets_len;
 }
 
-size_t cg_docs_routes(struct cg_app *app)
+size_t cg__docs_routes(struct cg_app *app)
 {
     const struct cg_app_opts *o = &app->opts;
     const char *docs = docs_url(app), *redoc = url_or(o->redoc_url, "/redoc");
     size_t n = 0;
     if (!*openapi_url(app))
         return 0;
-    app->builtin[n++] = (struct cg_route)CG_GET(openapi_url(app), cg_openapi_serve, .hidden = true);
+    app->builtin[n++] = (struct cg_route)CG_GET(openapi_url(app), cg__openapi_serve, .hidden = true);
     if (!*docs && !*redoc)
         return n;
     const char *oauth2_redirect = build_paths(app, *docs ? docs : redoc, docs);
@@ -279,7 +279,7 @@ size_t cg_docs_routes(struct cg_app *app)
     }
     if (*redoc)
         app->builtin[n++] = (struct cg_route)CG_GET(redoc, redoc_page, .hidden = true);
-    if (cg_docs_nassets && !o->docs_cdn_url)
+    if (cg__docs_nassets && !o->docs_cdn_url)
         app->builtin[n++] = (struct cg_route)CG_GET(app->assets_path, serve_asset, .params = asset_params,
                                                     .hidden = true);
     return n;

@@ -6,6 +6,6 @@
 
 /* Append the routes that serve the document and the docs pages to
  * app->builtin per the app's options; returns how many. */
-size_t cg_docs_routes(struct cg_app *app);
+size_t cg__docs_routes(struct cg_app *app);
 
 #endif

@@ -16,7 +16,7 @@ struct cg_docs_asset {
     const char *gz_etag;      /* "\"...-gzip\"": the gzip bytes are another representation */
 };
 
-extern const struct cg_docs_asset cg_docs_assets[];
-extern const size_t cg_docs_nassets;
+extern const struct cg_docs_asset cg__docs_assets[];
+extern const size_t cg__docs_nassets;
 
 #endif

@@ -83,8 +83,8 @@ static void bind_list(struct cg_ctx *c, size_t i, struct cg_verrors *errs)
         v->nitems += list_member(c, i, kv[k].name);
     if (v->nitems == 0) {
         if (p->required)
-            cg_verrors_add(errs, "missing", param_loc(c, i, -1), CG_STR("Field required"), CG_STR("null"),
-                           CG_STR(""));
+            cg__verrors_add(errs, "missing", param_loc(c, i, -1), CG_STR("Field required"), CG_STR("null"),
+                            CG_STR(""));
         return;
     }
     v->present = true;
@@ -92,8 +92,8 @@ static void bind_list(struct cg_ctx *c, size_t i, struct cg_verrors *errs)
     size_t n = 0;
     for (size_t k = 0; k < total; k++)
         if (list_member(c, i, kv[k].name)) {
-            cg_value_parse(c->req->arena, p->type, &p->c, kv[k].value, param_loc(c, i, (long)n), &v->items[n],
-                           errs);
+            cg__value_parse(c->req->arena, p->type, &p->c, kv[k].value, param_loc(c, i, (long)n), &v->items[n],
+                            errs);
             n++;
         }
 }
@@ -108,13 +108,13 @@ static void bind_param(struct cg_ctx *c, size_t i, const cg_str *path_values, st
     cg_str text = param_text(c->rt, i, path_values, c->req);
     if (!text.ptr) {
         if (p->required)
-            cg_verrors_add(errs, "missing", param_loc(c, i, -1), CG_STR("Field required"), CG_STR("null"),
-                           CG_STR(""));
+            cg__verrors_add(errs, "missing", param_loc(c, i, -1), CG_STR("Field required"), CG_STR("null"),
+                            CG_STR(""));
         else
             c->values[i] = c->rt->defaults[i];
         return;
     }
-    cg_value_parse(c->req->arena, p->type, &p->c, text, param_loc(c, i, -1), &c->values[i], errs);
+    cg__value_parse(c->req->arena, p->type, &p->c, text, param_loc(c, i, -1), &c->values[i], errs);
 }
 
 /* FastAPI reports path, query, header and cookie errors in that order, then
@@ -133,10 +133,10 @@ static void store_list(struct cg_arena *a, enum cg_type type, struct cg_list *li
 {
     if (!v->present)
         return;
-    size_t size = cg_type_size(type);
+    size_t size = cg__type_size(type);
     char *items = cg_arena_alloc(a, v->nitems * size);
     for (size_t k = 0; k < v->nitems; k++)
-        cg_value_store(a, type, items + k * size, &v->items[k]);
+        cg__value_store(a, type, items + k * size, &v->items[k]);
     *list = (struct cg_list){ items, v->nitems };
 }
 
@@ -152,7 +152,7 @@ static void bind_struct(struct cg_ctx *c)
         if (p->list)
             store_list(c->req->arena, p->type, (struct cg_list *)(out + p->offset), v);
         else
-            cg_value_store(c->req->arena, p->type, out + p->offset, v->present ? v : NULL);
+            cg__value_store(c->req->arena, p->type, out + p->offset, v->present ? v : NULL);
         if (p->present_offset)
             *(bool *)(out + p->present_offset - 1) = v->present;
     }
@@ -165,7 +165,7 @@ static void bind_body(struct cg_ctx *c, struct cg_verrors *errs)
         return;
     c->body = cg_arena_zalloc(c->req->arena, m->size);
     cg_str content_type = cg_request_header(c->req, "content-type");
-    cg_body_bind(c->req->arena, m, content_type, c->req->body, c->body, errs);
+    cg__body_bind(c->req->arena, m, content_type, c->req->body, c->body, errs);
 }
 
 static void send_validation_errors(struct cg_response *res, const struct cg_verrors *errs)
@@ -173,26 +173,26 @@ static void send_validation_errors(struct cg_response *res, const struct cg_verr
     res->status = 422;
     res->body.len = 0;
     cg_response_set_header(res, CG_STR("content-type"), CG_STR("application/json"));
-    cg_verrors_write(errs, &res->body);
+    cg__verrors_write(errs, &res->body);
 }
 
-void cg_answer_failure(const struct cg_request *req, struct cg_response *res, const char *why)
+void cg__answer_failure(const struct cg_request *req, struct cg_response *res, const char *why)
 {
     cg_error("%.*s %.*s failed (request %.*s): %s", (int)req->method.len, req->method.ptr, (int)req->path.len,
              req->path.ptr, (int)req->request_id.len, req->request_id.ptr, why);
     res->nheaders = 0; /* nothing of the failed response is sent */
     res->stream = (struct cg_stream_body){ 0 };
-    cg_response_detail(res, 500, "Internal Server Error");
+    cg__response_detail(res, 500, "Internal Server Error");
 }
 
 static void fail_internal(struct cg_ctx *c, const char *why)
 {
-    cg_answer_failure(c->req, c->res, why);
+    cg__answer_failure(c->req, c->res, why);
 }
 
 /* A handler that uses the API against its route's declaration: the first
  * such call is remembered, and the request answers 500 whatever the
- * handler sends (cg_route_run). The message names the route. */
+ * handler sends (cg__route_run). The message names the route. */
 __attribute__((format(printf, 2, 3))) static void misuse(struct cg_ctx *c, const char *fmt, ...)
 {
     if (c->misuse.len)
@@ -230,7 +230,7 @@ static cg_str credential_of(const struct cg_security *s, const struct cg_request
 
 static void refuse_caller(struct cg_response *res, const struct cg_security *s, int status, const char *detail)
 {
-    cg_response_detail(res, status, detail);
+    cg__response_detail(res, status, detail);
     if (status == 401)
         cg_response_set_header(res, CG_STR("www-authenticate"),
                                s->kind == CG_SEC_API_KEY ? CG_STR("APIKey") : CG_STR("Bearer"));
@@ -257,7 +257,7 @@ static bool admit_caller(struct cg_ctx *c)
     return false;
 }
 
-bool cg_route_admits(const struct cg_app *app, const struct cg_route_rt *rt, struct cg_request *req)
+bool cg__route_admits(const struct cg_app *app, const struct cg_route_rt *rt, struct cg_request *req)
 {
     struct cg_response scratch;
     cg_response_init(&scratch, req->arena);
@@ -265,8 +265,8 @@ bool cg_route_admits(const struct cg_app *app, const struct cg_route_rt *rt, str
     return admit_caller(&c);
 }
 
-void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
-                  struct cg_request *req, struct cg_response *res)
+void cg__route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
+                   struct cg_request *req, struct cg_response *res)
 {
     struct cg_ctx c = { .app = app, .rt = rt, .req = req, .res = res };
     if (!admit_caller(&c))
@@ -280,7 +280,7 @@ void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const 
     }
     c.values = cg_arena_zalloc(req->arena, (rt->nparams ? rt->nparams : 1) * sizeof *c.values);
     struct cg_verrors errs;
-    cg_verrors_init(&errs, req->arena);
+    cg__verrors_init(&errs, req->arena);
     bind_params(&c, path_values, &errs);
     bind_body(&c, &errs);
     if (errs.n) {
@@ -306,7 +306,7 @@ struct cg_request *cg_req(struct cg_ctx *c)
     return c->req;
 }
 
-struct cg_response *cg_res(struct cg_ctx *c)
+struct cg_response *cg_take_response(struct cg_ctx *c)
 {
     c->responded = true; /* the handler writes the response itself */
     return c->res;
@@ -463,7 +463,7 @@ bool cg_body_has(struct cg_ctx *c, const char *field)
     bool sent = false;
     if (!c->body)
         misuse(c, "cg_body_has(\"%s\") on a route without a body (.body)", field);
-    else if (cg_model_sent(c->rt->route->body, c->body, field, &sent, why, sizeof why) != 0)
+    else if (cg__model_sent(c->rt->route->body, c->body, field, &sent, why, sizeof why) != 0)
         misuse(c, "cg_body_has(\"%s\"): %s", field, why);
     return sent;
 }
@@ -522,7 +522,7 @@ int cg_http_error(struct cg_ctx *c, int status, const char *detail)
 {
     c->responded = true;
     c->json = NULL;
-    cg_response_detail(c->res, status, detail);
+    cg__response_detail(c->res, status, detail);
     return 0;
 }
 

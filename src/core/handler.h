@@ -6,12 +6,12 @@
 
 /* Bind and validate the route's parameters and body, then run its handler;
  * 422 on invalid input, 500 when the handler fails. */
-void cg_route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
-                  struct cg_request *req, struct cg_response *res);
+void cg__route_run(const struct cg_app *app, const struct cg_route_rt *rt, const cg_str *path_values,
+                   struct cg_request *req, struct cg_response *res);
 /* Answer 500 {"detail":"Internal Server Error"} in place of whatever res
  * held (headers and a stream dropped), and log why with the request. */
-void cg_answer_failure(const struct cg_request *req, struct cg_response *res, const char *why);
+void cg__answer_failure(const struct cg_request *req, struct cg_response *res, const char *why);
 /* Whether the route's security lets this caller in (always, without one). */
-bool cg_route_admits(const struct cg_app *app, const struct cg_route_rt *rt, struct cg_request *req);
+bool cg__route_admits(const struct cg_app *app, const struct cg_route_rt *rt, struct cg_request *req);
 
 #endif

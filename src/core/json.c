@@ -50,7 +50,7 @@ void cg_json_escape(struct cg_buf *out, cg_str s)
             escape_ascii(out, p[i++]);
             continue;
         }
-        int n = cg_utf8_seq(p + i, s.len - i);
+        int n = cg__utf8_seq(p + i, s.len - i);
         if (n > 0)
             cg_buf_append(out, p + i, (size_t)n);
         else
@@ -60,7 +60,7 @@ void cg_json_escape(struct cg_buf *out, cg_str s)
     cg_buf_putc(out, '"');
 }
 
-cg_str cg_json_quote(struct cg_arena *a, cg_str s)
+cg_str cg__json_quote(struct cg_arena *a, cg_str s)
 {
     struct cg_buf b;
     cg_buf_init(&b, a);
@@ -204,7 +204,7 @@ int cg_json_format_double(struct cg_buf *out, double v)
     return 0;
 }
 
-void cg_format_decimal(struct cg_buf *out, double v)
+void cg__format_decimal(struct cg_buf *out, double v)
 {
     struct decimal d;
     shortest_decimal(v, &d);

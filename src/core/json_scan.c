@@ -227,7 +227,7 @@ static bool skip_utf8(struct cg_json_scan *s, size_t *i)
     const unsigned char *in = bytes(s);
     if (in[*i] < 0x20)
         return fail(s, "control character in a string", *i);
-    int n = cg_utf8_seq(in + *i, s->input.len - *i);
+    int n = cg__utf8_seq(in + *i, s->input.len - *i);
     if (n < 0)
         return fail(s, "invalid UTF-8", *i);
     *i += (size_t)n;
@@ -492,7 +492,7 @@ static enum step after_value(struct cg_json_scan *s)
     return ok ? DONE : FAILED;
 }
 
-enum cg_json_status cg_json_scan(struct cg_json_scan *s, cg_str json)
+enum cg_json_status cg__json_scan(struct cg_json_scan *s, cg_str json)
 {
     s->input = json;
     s->pos = s->end = 0;

@@ -52,7 +52,7 @@ enum cg_json_status {
 };
 
 /* The caller sets the first four fields (a designated initializer zeroes
- * the rest), then calls cg_json_scan(). */
+ * the rest), then calls cg__json_scan(). */
 struct cg_json_scan {
     const struct cg_json_callbacks *cb;
     void *ctx;              /* the caller's, for its callbacks */
@@ -79,6 +79,6 @@ struct cg_json_scan {
     uint64_t kinds_inline[4];
 };
 
-enum cg_json_status cg_json_scan(struct cg_json_scan *s, cg_str json);
+enum cg_json_status cg__json_scan(struct cg_json_scan *s, cg_str json);
 
 #endif

@@ -134,7 +134,7 @@ const struct cg_json_value *cg_json_parse(struct cg_arena *a, cg_str json, size_
     b.stack = b.inline_stack;
     struct cg_json_scan s = { .cb = &tree_builder, .ctx = &b, .arena = a, .max_depth = max_depth };
     struct cg_json_value *root = NULL;
-    if (cg_json_scan(&s, json) == CG_JSON_OK) {
+    if (cg__json_scan(&s, json) == CG_JSON_OK) {
         root = cg_arena_alloc(a, sizeof *root);
         *root = b.stack[0];
     } else if (err) {

@@ -9,11 +9,11 @@
 #include "cgate/str.h"
 
 /* s as a JSON string literal, in the arena. */
-cg_str cg_json_quote(struct cg_arena *a, cg_str s);
+cg_str cg__json_quote(struct cg_arena *a, cg_str s);
 
 /* v in plain decimal, never with an exponent, integral values without ".0"
  * ("3", "0.5", "10000000000000000"): Rust's Display, which pydantic uses for
  * the bounds in its messages. */
-void cg_format_decimal(struct cg_buf *out, double v);
+void cg__format_decimal(struct cg_buf *out, double v);
 
 #endif

@@ -36,7 +36,7 @@ static _Thread_local char request_id[1024];
  * logs it. */
 static char first_error[LINE_MAX_BYTES];
 static atomic_flag first_error_taken = ATOMIC_FLAG_INIT;
-/* Where this thread also keeps its first error while cg_log_capture is on. */
+/* Where this thread also keeps its first error while cg__log_capture is on. */
 static _Thread_local char *capture;
 static _Thread_local size_t capture_len;
 
@@ -117,17 +117,17 @@ void cg_log_init(enum cg_log_format format)
     read_access_setting();
 }
 
-bool log_is_json(void)
+bool cg__log_is_json(void)
 {
     return json_lines;
 }
 
-bool log_has_colour(void)
+bool cg__log_has_colour(void)
 {
     return colour;
 }
 
-bool log_wants_access_lines(void)
+bool cg__log_wants_access_lines(void)
 {
     return access_lines;
 }
@@ -163,7 +163,7 @@ static void write_line(const char *line, size_t len)
     (void)ignored;
 }
 
-void log_json_begin(struct cg_buf *b, enum cg_log_level level, cg_str id)
+void cg__log_json_begin(struct cg_buf *b, enum cg_log_level level, cg_str id)
 {
     char stamp[32];
     cg_buf_init(b, NULL);
@@ -176,7 +176,7 @@ void log_json_begin(struct cg_buf *b, enum cg_log_level level, cg_str id)
     }
 }
 
-void log_json_end(struct cg_buf *b)
+void cg__log_json_end(struct cg_buf *b)
 {
     cg_buf_append(b, "}\n", 2);
     write_line(b->data, b->len);
@@ -203,10 +203,10 @@ static void log_json(enum cg_log_level level, const char *fmt, va_list ap)
     int m = vsnprintf(message, sizeof message, fmt, ap);
     size_t len = m < 0 ? 0 : (size_t)m < sizeof message ? (size_t)m : sizeof message - 1;
     struct cg_buf b;
-    log_json_begin(&b, level, cg_str_c(request_id));
+    cg__log_json_begin(&b, level, cg_str_c(request_id));
     cg_buf_puts(&b, ",\"message\":");
     cg_json_escape(&b, (cg_str){ message, len }); /* a newline in it becomes \n: still one line */
-    log_json_end(&b);
+    cg__log_json_end(&b);
 }
 
 const char *cg_log_first_error(void)
@@ -214,7 +214,7 @@ const char *cg_log_first_error(void)
     return first_error;
 }
 
-void cg_log_capture(char *into, size_t len)
+void cg__log_capture(char *into, size_t len)
 {
     capture = into;
     capture_len = len;

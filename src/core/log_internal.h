@@ -8,20 +8,20 @@
 
 /* JSON lines (on Lambda), else plain text; colour only for text on a
  * terminal without NO_COLOR. */
-bool log_is_json(void);
-bool log_has_colour(void);
+bool cg__log_is_json(void);
+bool cg__log_has_colour(void);
 /* Whether cg_access_log writes anything (CG_ACCESS_LOG; log.c). */
-bool log_wants_access_lines(void);
+bool cg__log_wants_access_lines(void);
 
 /* While `into` is set (NULL stops it), the first error this thread logs is
  * also copied there: cg_app_start keeps the cause of a failed start-up with
  * the app (into[0] must be '\0' for it to be taken). */
-void cg_log_capture(char *into, size_t len);
+void cg__log_capture(char *into, size_t len);
 
 /* Open a JSON line in b (heap): {"timestamp":..,"level":..,"requestId":..
  * (requestId left out when empty); the caller adds its fields and calls
- * log_json_end, which closes, writes and frees it. */
-void log_json_begin(struct cg_buf *b, enum cg_log_level level, cg_str request_id);
-void log_json_end(struct cg_buf *b);
+ * cg__log_json_end, which closes, writes and frees it. */
+void cg__log_json_begin(struct cg_buf *b, enum cg_log_level level, cg_str request_id);
+void cg__log_json_end(struct cg_buf *b);
 
 #endif

@@ -35,7 +35,7 @@ static int check_field(const struct cg_model *m, const struct cg_field *f)
         return field_fails(m, f, "min_items is above max_items");
     if (!f->list && f->model && f->member_size != f->model->size)
         return field_fails(m, f, "the member is not a struct of the nested model's type");
-    if (f->c.pattern && cg_pattern_compile(f->c.pattern, err, sizeof err) != 0) {
+    if (f->c.pattern && cg__pattern_compile(f->c.pattern, err, sizeof err) != 0) {
         cg_error("model %s: field %s: bad pattern %s: %s", m->name, f->name, f->c.pattern, err);
         return -1;
     }
@@ -97,8 +97,8 @@ static int build_initial(const struct cg_model *m)
     for (size_t i = 0; i < m->nfields; i++) {
         const struct cg_field *f = &m->fields[i];
         struct cg_verrors errs;
-        cg_verrors_init(&errs, defaults_arena);
-        if (f->def && !cg_field_defaults_to_none(f) && cg_body_bind_default(defaults_arena, f, obj, &errs) != 0) {
+        cg__verrors_init(&errs, defaults_arena);
+        if (f->def && !cg_field_defaults_to_none(f) && cg__body_bind_default(defaults_arena, f, obj, &errs) != 0) {
             log_bad_default(m, f, &errs.items[0]);
             return -1;
         }
@@ -109,7 +109,7 @@ static int build_initial(const struct cg_model *m)
     return 0;
 }
 
-void cg_model_init(const struct cg_model *m, void *obj)
+void cg__model_init(const struct cg_model *m, void *obj)
 {
     const void *initial = initial_of(m);
     if (initial)
@@ -142,7 +142,7 @@ static int check_model(const struct cg_model *m, const struct cg_model **path, i
     return build_initial(m);
 }
 
-int cg_model_prepare(const struct cg_model *m)
+int cg__model_prepare(const struct cg_model *m)
 {
     const struct cg_model *path[MAX_MODEL_NESTING];
     return m ? check_model(m, path, 0) : 0;
@@ -186,9 +186,9 @@ static void write_scalar(struct cg_json *j, const struct cg_field *f, const void
     }
 }
 
-size_t cg_body_item_size(const struct cg_field *f)
+size_t cg__body_item_size(const struct cg_field *f)
 {
-    return f->model ? f->model->size : cg_type_size(f->type);
+    return f->model ? f->model->size : cg__type_size(f->type);
 }
 
 /* What writes as null: an optional value that is absent or null. */
@@ -208,7 +208,7 @@ static void write_object(struct cg_json *j, const struct cg_model *m, const char
 
 static void write_list(struct cg_json *j, const struct cg_field *f, const struct cg_list *l, bool drop_nulls)
 {
-    size_t size = cg_body_item_size(f);
+    size_t size = cg__body_item_size(f);
     cg_json_arr_begin(j);
     for (size_t i = 0; i < l->n; i++) {
         const char *item = (const char *)l->items + i * size;
@@ -252,7 +252,7 @@ void cg_json_write_model(struct cg_json *j, const struct cg_model *m, const void
     write_object(j, m, obj, false);
 }
 
-void cg_model_write_default(struct cg_json *j, const struct cg_model *m, const struct cg_field *f)
+void cg__model_write_default(struct cg_json *j, const struct cg_model *m, const struct cg_field *f)
 {
     const char *initial = initial_of(m);
     /* pydantic writes "default":null for `x: T = None`, which a validator
@@ -271,7 +271,7 @@ static cg_fields_set *sent_of(const struct cg_model *m, const void *obj)
     return (cg_fields_set *)((char *)obj + m->sent_offset - 1);
 }
 
-void cg_model_mark_sent(const struct cg_model *m, void *obj, size_t i)
+void cg__model_mark_sent(const struct cg_model *m, void *obj, size_t i)
 {
     if (m->sent_offset)
         sent_of(m, obj)->bits |= UINT64_C(1) << i;
@@ -302,8 +302,8 @@ static int sent_in(const struct cg_model *m, const void *obj, cg_str name, const
     return 0;
 }
 
-int cg_model_sent(const struct cg_model *m, const void *obj, const char *path, bool *sent, char *why,
-                  size_t whylen)
+int cg__model_sent(const struct cg_model *m, const void *obj, const char *path, bool *sent, char *why,
+                   size_t whylen)
 {
     const char *dot;
     const struct cg_field *f;
@@ -328,7 +328,7 @@ bool cg_model_has(const struct cg_model *m, const void *obj, const char *path)
 {
     char why[256];
     bool sent = false;
-    if (cg_model_sent(m, obj, path, &sent, why, sizeof why) != 0)
+    if (cg__model_sent(m, obj, path, &sent, why, sizeof why) != 0)
         cg_error("cg_model_has(\"%s\"): %s", path, why);
     return sent;
 }

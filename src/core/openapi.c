@@ -257,7 +257,7 @@ static void write_components(struct cg_json *j, const struct cg_app *app)
 {
     struct cg_buf *out = j->out;
     size_t before = out->len;
-    cg_schema_components(j, app);
+    cg__schema_components(j, app);
     struct cg_buf schemes;
     cg_buf_init(&schemes, NULL);
     struct cg_json sj;
@@ -292,10 +292,10 @@ static void write_param(struct cg_json *j, const struct cg_route_rt *rt, size_t 
     cg_json_key(j, "required");
     cg_json_bool(j, required);
     cg_json_key(j, "schema");
-    cg_schema_write(j, &(struct cg_schema_of){
-                           .type = p->type, .c = &p->c, .name = p->name, .description = p->description,
-                           .nullable = !required && !p->def && !p->list, .list = p->list,
-                           .def = p->def ? &rt->defaults[i] : NULL });
+    cg__schema_write(j, &(struct cg_schema_of){
+                            .type = p->type, .c = &p->c, .name = p->name, .description = p->description,
+                            .nullable = !required && !p->def && !p->list, .list = p->list,
+                            .def = p->def ? &rt->defaults[i] : NULL });
     write_optional(j, "description", p->description);
     if (p->deprecated) {
         cg_json_key(j, "deprecated");
@@ -334,10 +334,10 @@ static void write_json_content(struct cg_json *j, const struct cg_model *m, bool
         cg_json_key(j, "type");
         cg_json_cstr(j, "array");
         cg_json_key(j, "items");
-        cg_schema_ref(j, m);
+        cg__schema_ref(j, m);
         cg_json_obj_end(j);
     } else {
-        cg_schema_ref(j, m);
+        cg__schema_ref(j, m);
     }
     cg_json_obj_end(j);
     cg_json_obj_end(j);
@@ -390,7 +390,7 @@ static void write_responses(struct cg_json *j, const struct cg_route_rt *rt)
     write_response(j, r->status ? r->status : 200, "Successful Response", r->response, r->response_list, true);
     for (const struct cg_response_doc *d = r->responses; d && d->status; d++)
         write_response(j, d->status, d->description, d->model, false, false);
-    if (cg_route_validates(rt) && !declares(r, 422)) {
+    if (cg__route_validates(rt) && !declares(r, 422)) {
         response_key(j, 422);
         cg_json_raw(j, CG_STR("{\"description\":\"Validation Error\",\"content\":{\"application/json\":"
                               "{\"schema\":{\"$ref\":\"#/components/schemas/HTTPValidationError\"}}}}"));
@@ -409,7 +409,7 @@ static void write_summary(struct cg_json *j, const struct cg_route *r)
     }
     struct cg_buf title;
     cg_buf_init(&title, NULL);
-    cg_title_case(&title, r->name ? r->name : "");
+    cg__title_case(&title, r->name ? r->name : "");
     cg_json_str(j, cg_buf_str(&title));
     cg_buf_free(&title);
 }
@@ -556,7 +556,7 @@ static void build_document(struct cg_app *app)
     cg_arena_free(b.arena);
 }
 
-cg_str cg_openapi_document(const struct cg_app *app)
+cg_str cg__openapi_document(const struct cg_app *app)
 {
     struct cg_app *a = (struct cg_app *)app; /* built once, then only read */
     if (!atomic_load_explicit(&a->openapi_built, memory_order_acquire)) {
@@ -570,9 +570,9 @@ cg_str cg_openapi_document(const struct cg_app *app)
     return cg_buf_str(&a->openapi);
 }
 
-int cg_openapi_serve(struct cg_ctx *c)
+int cg__openapi_serve(struct cg_ctx *c)
 {
-    cg_str doc = cg_openapi_document(c->app);
+    cg_str doc = cg__openapi_document(c->app);
     cg_str root = c->req->root_path;
     if (root.len == 0)
         return cg_send_json_raw(c, 200, doc);

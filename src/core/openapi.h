@@ -8,7 +8,7 @@
  * app.openapi() is: a cold start that serves no docs does not pay for it.
  * Safe from any thread once the app is prepared. And the handler that
  * serves it. */
-cg_str cg_openapi_document(const struct cg_app *app);
-int cg_openapi_serve(struct cg_ctx *c);
+cg_str cg__openapi_document(const struct cg_app *app);
+int cg__openapi_serve(struct cg_ctx *c);
 
 #endif

@@ -21,7 +21,7 @@ static struct pattern *find_pattern(const char *source)
     return NULL;
 }
 
-int cg_pattern_compile(const char *pattern, char *err, size_t errlen)
+int cg__pattern_compile(const char *pattern, char *err, size_t errlen)
 {
     if (find_pattern(pattern))
         return 0;
@@ -38,13 +38,13 @@ int cg_pattern_compile(const char *pattern, char *err, size_t errlen)
     return 0;
 }
 
-const regex_t *cg_pattern_get(const char *pattern)
+const regex_t *cg__pattern_get(const char *pattern)
 {
     struct pattern *p = find_pattern(pattern);
     return p ? &p->re : NULL;
 }
 
-void cg_patterns_free(void)
+void cg__patterns_free(void)
 {
     while (patterns) {
         struct pattern *p = patterns;

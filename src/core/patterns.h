@@ -1,5 +1,5 @@
 /* The regular expressions of `pattern` constraints (patterns.c). They are
- * compiled once at start-up (cg_pattern_compile, which reports a bad
+ * compiled once at start-up (cg__pattern_compile, which reports a bad
  * expression in `err`) and looked up by their string's address while
  * serving; the registry is read-only once the app has started, and shared
  * by every app of the process. */
@@ -9,9 +9,9 @@
 #include <regex.h>
 #include <stddef.h>
 
-int cg_pattern_compile(const char *pattern, char *err, size_t errlen);
-const regex_t *cg_pattern_get(const char *pattern);
+int cg__pattern_compile(const char *pattern, char *err, size_t errlen);
+const regex_t *cg__pattern_get(const char *pattern);
 /* Free every compiled pattern: at exit, once no app runs. */
-void cg_patterns_free(void);
+void cg__patterns_free(void);
 
 #endif

@@ -17,7 +17,7 @@ void cg_response_init(struct cg_response *r, struct cg_arena *arena)
     r->stream = (struct cg_stream_body){ 0 };
 }
 
-void cg_response_detail(struct cg_response *res, int status, const char *detail)
+void cg__response_detail(struct cg_response *res, int status, const char *detail)
 {
     res->status = status;
     res->body.len = 0;
@@ -44,7 +44,7 @@ static bool is_token_char(unsigned char c)
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-bool cg_is_token(cg_str s)
+bool cg__is_token(cg_str s)
 {
     if (s.len == 0)
         return false;
@@ -69,7 +69,7 @@ static bool valid_value(cg_str value)
 
 int cg_response_add_header(struct cg_response *r, cg_str name, cg_str value)
 {
-    if (!cg_is_token(name) || !valid_value(value)) {
+    if (!cg__is_token(name) || !valid_value(value)) {
         cg_error("refused response header %.*s: invalid name or a control character in its value",
                  (int)(name.len > 64 ? 64 : name.len), name.ptr ? name.ptr : "");
         return -1;

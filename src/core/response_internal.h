@@ -9,8 +9,8 @@
 #include "cgate/response.h"
 
 /* {"detail": "..."} with this status, replacing whatever the response held. */
-void cg_response_detail(struct cg_response *res, int status, const char *detail);
+void cg__response_detail(struct cg_response *res, int status, const char *detail);
 /* An HTTP token (RFC 9110 §5.6.2): a header name, a method. */
-bool cg_is_token(cg_str s);
+bool cg__is_token(cg_str s);
 
 #endif

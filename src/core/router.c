@@ -45,7 +45,7 @@ static int parse_param_segment(cg_str text, struct cg_segment *seg)
     return valid_param_name(seg->text) ? 0 : -1;
 }
 
-int cg_route_compile(struct cg_route_rt *rt, const struct cg_route *route, char *err, size_t errlen)
+int cg__route_compile(struct cg_route_rt *rt, const struct cg_route *route, char *err, size_t errlen)
 {
     memset(rt, 0, sizeof *rt);
     rt->route = route;
@@ -83,7 +83,7 @@ int cg_route_compile(struct cg_route_rt *rt, const struct cg_route *route, char 
     return 0;
 }
 
-bool cg_route_match(const struct cg_route_rt *rt, cg_str path, cg_str *values, int *nvalues)
+bool cg__route_match(const struct cg_route_rt *rt, cg_str path, cg_str *values, int *nvalues)
 {
     if (path.len == 0 || path.ptr[0] != '/')
         return false;

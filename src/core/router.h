@@ -30,7 +30,7 @@ struct cg_route_rt {
 
 /* Match `path` against a route; on success fills values (one per path
  * parameter, in template order) and returns true. */
-bool cg_route_match(const struct cg_route_rt *rt, cg_str path, cg_str *values, int *nvalues);
-int cg_route_compile(struct cg_route_rt *rt, const struct cg_route *route, char *err, size_t errlen);
+bool cg__route_match(const struct cg_route_rt *rt, cg_str path, cg_str *values, int *nvalues);
+int cg__route_compile(struct cg_route_rt *rt, const struct cg_route *route, char *err, size_t errlen);
 
 #endif

@@ -27,7 +27,7 @@ static const char validation_error[] =
     "\"ctx\":{\"type\":\"object\",\"title\":\"Context\"}},\"type\":\"object\","
     "\"required\":[\"loc\",\"msg\",\"type\"],\"title\":\"ValidationError\"}";
 
-void cg_title_case(struct cg_buf *out, const char *name)
+void cg__title_case(struct cg_buf *out, const char *name)
 {
     bool after_letter = false;
     for (const char *p = name; *p; p++) {
@@ -44,7 +44,7 @@ static void write_title(struct cg_json *j, const char *name)
 {
     struct cg_buf title;
     cg_buf_init(&title, NULL);
-    cg_title_case(&title, name);
+    cg__title_case(&title, name);
     cg_json_key(j, "title");
     cg_json_str(j, cg_buf_str(&title));
     cg_buf_free(&title);
@@ -135,7 +135,7 @@ static void write_default(struct cg_json *j, enum cg_type type, const struct cg_
     }
 }
 
-void cg_schema_write(struct cg_json *j, const struct cg_schema_of *s)
+void cg__schema_write(struct cg_json *j, const struct cg_schema_of *s)
 {
     cg_json_obj_begin(j);
     if (s->nullable) {
@@ -169,7 +169,7 @@ static void write_ref_path(struct cg_json *j, const struct cg_model *m)
     cg_buf_free(&ref);
 }
 
-void cg_schema_ref(struct cg_json *j, const struct cg_model *m)
+void cg__schema_ref(struct cg_json *j, const struct cg_model *m)
 {
     cg_json_obj_begin(j);
     cg_json_key(j, "$ref");
@@ -194,7 +194,7 @@ static void write_required(struct cg_json *j, const struct cg_model *m)
     cg_json_arr_end(j);
 }
 
-bool cg_route_validates(const struct cg_route_rt *rt)
+bool cg__route_validates(const struct cg_route_rt *rt)
 {
     return rt->nparams > 0 || rt->route->body;
 }
@@ -210,7 +210,7 @@ static void write_array(struct cg_json *j, const struct cg_field *f)
 {
     cg_json_key(j, "items");
     if (f->model) {
-        cg_schema_ref(j, f->model);
+        cg__schema_ref(j, f->model);
     } else {
         cg_json_obj_begin(j);
         write_type(j, f->type, &f->c);
@@ -261,7 +261,7 @@ static void write_field(struct cg_json *j, const struct cg_model *m, const struc
         cg_json_key(j, "description");
         cg_json_cstr(j, f->description);
     }
-    cg_model_write_default(j, m, f);
+    cg__model_write_default(j, m, f);
     cg_json_obj_end(j);
 }
 
@@ -336,7 +336,7 @@ static void collect(struct components *set, const struct cg_app *app)
         add_model(set, r->response);
         for (const struct cg_response_doc *d = r->responses; d && d->status; d++)
             add_model(set, d->model);
-        validation |= cg_route_validates(rt);
+        validation |= cg__route_validates(rt);
     }
     if (validation) {
         add_component(set, "HTTPValidationError", NULL, CG_STR(http_validation_error));
@@ -346,7 +346,7 @@ static void collect(struct components *set, const struct cg_app *app)
         qsort(set->items, set->n, sizeof *set->items, by_name);
 }
 
-void cg_schema_components(struct cg_json *j, const struct cg_app *app)
+void cg__schema_components(struct cg_json *j, const struct cg_app *app)
 {
     struct components set = { 0 };
     collect(&set, app);

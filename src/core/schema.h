@@ -18,17 +18,17 @@ struct cg_schema_of {
 };
 
 /* {"type":...,constraints...,"default":...,"title":...,"description":...} */
-void cg_schema_write(struct cg_json *j, const struct cg_schema_of *s);
+void cg__schema_write(struct cg_json *j, const struct cg_schema_of *s);
 /* {"$ref":"#/components/schemas/Name"} */
-void cg_schema_ref(struct cg_json *j, const struct cg_model *m);
+void cg__schema_ref(struct cg_json *j, const struct cg_model *m);
 /* Python's name.replace("_", " ").title(), which FastAPI uses for summaries
  * and pydantic for titles. */
-void cg_title_case(struct cg_buf *out, const char *name);
+void cg__title_case(struct cg_buf *out, const char *name);
 /* "components":{"schemas":{...}}, sorted by name: every model a visible
  * route uses, and FastAPI's validation error schemas when a route has
  * parameters or a body. Writes nothing when there are none. */
-void cg_schema_components(struct cg_json *j, const struct cg_app *app);
+void cg__schema_components(struct cg_json *j, const struct cg_app *app);
 /* Whether the route can answer 422: it has parameters or a body. */
-bool cg_route_validates(const struct cg_route_rt *rt);
+bool cg__route_validates(const struct cg_route_rt *rt);
 
 #endif

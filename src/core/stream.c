@@ -1,6 +1,6 @@
 /* Streamed responses: the handler's side (cg_stream_response, the writers,
  * Server-Sent Events) and the buffered fallback. Transports that stream
- * pass their own sink to cg_stream_run. */
+ * pass their own sink to cg__stream_run. */
 #include <stdio.h>
 #include <string.h>
 
@@ -124,8 +124,8 @@ int cg_sse_comment(struct cg_stream *s, const char *text)
 
 /* ---- running ---- */
 
-int cg_stream_run(struct cg_stream *s, const struct cg_response *res, const struct cg_request *req,
-                  struct cg_stream_sink sink)
+int cg__stream_run(struct cg_stream *s, const struct cg_response *res, const struct cg_request *req,
+                   struct cg_stream_sink sink)
 {
     *s = (struct cg_stream){ .req = req, .sink = sink };
     int rc = res->stream.fn(s, res->stream.arg);
@@ -145,16 +145,16 @@ static int append_to_body(void *state, const void *data, size_t len)
     return 0;
 }
 
-void cg_stream_buffer(struct cg_response *res, const struct cg_request *req)
+void cg__stream_buffer(struct cg_response *res, const struct cg_request *req)
 {
     if (!res->stream.fn)
         return;
     struct cg_stream s;
     res->body.len = 0;
-    int rc = cg_stream_run(&s, res, req, (struct cg_stream_sink){ append_to_body, &res->body });
+    int rc = cg__stream_run(&s, res, req, (struct cg_stream_sink){ append_to_body, &res->body });
     res->stream = (struct cg_stream_body){ 0 };
     if (rc != 0) {
         res->nheaders = 0; /* as for a failed handler: nothing of it is sent */
-        cg_response_detail(res, 500, "Internal Server Error");
+        cg__response_detail(res, 500, "Internal Server Error");
     }
 }

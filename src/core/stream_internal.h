@@ -23,12 +23,12 @@ struct cg_stream {
 
 /* Run the response's stream function into the sink. Returns 0 when it
  * finished, -1 when it failed, with s->failure saying why (logged). */
-int cg_stream_run(struct cg_stream *s, const struct cg_response *res, const struct cg_request *req,
-                  struct cg_stream_sink sink);
+int cg__stream_run(struct cg_stream *s, const struct cg_response *res, const struct cg_request *req,
+                   struct cg_stream_sink sink);
 
 /* Buffered transports: run the stream now and make its output the body.
  * A failure becomes a 500, as a failing handler's. No-op for a response
  * that is not streamed. */
-void cg_stream_buffer(struct cg_response *res, const struct cg_request *req);
+void cg__stream_buffer(struct cg_response *res, const struct cg_request *req);
 
 #endif

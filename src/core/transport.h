@@ -12,17 +12,17 @@
  *      when cg_app_refuses_head() says the body cannot matter;
  *   3. cg_app_handle(): route, bind, validate, run the handler;
  *   4. a streamed response (res->stream.fn) goes out through
- *      cg_stream_run() into the transport's sink, or is collected into the
- *      body by cg_stream_buffer() where the transport buffers;
+ *      cg__stream_run() into the transport's sink, or is collected into the
+ *      body by cg__stream_buffer() where the transport buffers;
  *   5. the response sent: cg_access_log(), then cg_request_run_deferred().
  * A transport's own refusals (a malformed request, an oversized response)
- * answer in the framework's shape with cg_response_detail(). */
+ * answer in the framework's shape with cg__response_detail(). */
 #ifndef CGATE_CORE_TRANSPORT_H
 #define CGATE_CORE_TRANSPORT_H
 
 #include "cgate/cgate.h"
-#include "core/response_internal.h" /* cg_response_detail, cg_is_token */
-#include "core/stream_internal.h"   /* cg_stream_run, cg_stream_buffer */
+#include "core/response_internal.h" /* cg__response_detail, cg__is_token */
+#include "core/stream_internal.h"   /* cg__stream_run, cg__stream_buffer */
 /* The entry point frees the compiled patterns when the app has stopped. */
 #include "core/patterns.h"
 

@@ -3,7 +3,7 @@
 #include "cgate/codec.h"
 #include "core/utf8.h"
 
-int cg_utf8_seq(const unsigned char *s, size_t n)
+int cg__utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     if (c < 0x80)
@@ -44,7 +44,7 @@ bool cg_utf8_valid(cg_str str)
             i++;
         if (i == str.len)
             break;
-        int n = cg_utf8_seq(s + i, str.len - i);
+        int n = cg__utf8_seq(s + i, str.len - i);
         if (n < 0)
             return false;
         i += (size_t)n;

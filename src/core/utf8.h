@@ -9,6 +9,6 @@
 /* The length (1 to 4) of the valid UTF-8 sequence at s, or minus the length
  * of its maximal invalid prefix, which stands for one U+FFFD as in Python's
  * decode(errors="replace"). Needs n > 0. */
-int cg_utf8_seq(const unsigned char *s, size_t n);
+int cg__utf8_seq(const unsigned char *s, size_t n);
 
 #endif

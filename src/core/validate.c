@@ -17,7 +17,7 @@
  * slices have none. */
 static bool pattern_matches(struct cg_arena *a, const char *pattern, cg_str s)
 {
-    const regex_t *re = cg_pattern_get(pattern);
+    const regex_t *re = cg__pattern_get(pattern);
     if (!re) {
         cg_error("pattern %s was not compiled at start-up", pattern);
         return false;
@@ -33,10 +33,10 @@ static const struct cg_vfail int_parsing =
     CG_VFAIL("int_parsing", "Input should be a valid integer, unable to parse string as an integer");
 static const struct cg_vfail float_parsing =
     CG_VFAIL("float_parsing", "Input should be a valid number, unable to parse string as a number");
-const struct cg_vfail cg_fail_int_parsing_size =
+const struct cg_vfail cg__fail_int_parsing_size =
     CG_VFAIL("int_parsing_size", "Unable to parse input string as an integer, exceeded maximum size");
-const struct cg_vfail cg_fail_finite_number = CG_VFAIL("finite_number", "Input should be a finite number");
-const struct cg_vfail cg_fail_bool_parsing =
+const struct cg_vfail cg__fail_finite_number = CG_VFAIL("finite_number", "Input should be a finite number");
+const struct cg_vfail cg__fail_bool_parsing =
     CG_VFAIL("bool_parsing", "Input should be a valid boolean, unable to interpret input");
 
 /* {"key":json} */
@@ -67,7 +67,7 @@ static int bound_fail(struct cg_arena *a, enum cg_type type, const struct bound 
         cg_buf_printf(&value, "%" PRId64, (int64_t)bound);
         cg_buf_append_str(&msg, cg_buf_str(&value));
     } else {
-        cg_format_decimal(&msg, bound);
+        cg__format_decimal(&msg, bound);
         cg_json_format_double(&value, bound);
     }
     *why = (struct cg_vfail){ k->type, cg_buf_str(&msg), ctx_object(a, k->key, cg_buf_str(&value)) };
@@ -102,7 +102,7 @@ static int pattern_fail(struct cg_arena *a, const char *pattern, struct cg_vfail
 {
     why->type = "string_pattern_mismatch";
     why->msg = cg_arena_printf(a, "String should match pattern '%s'", pattern);
-    why->ctx = ctx_object(a, "pattern", cg_json_quote(a, cg_str_c(pattern)));
+    why->ctx = ctx_object(a, "pattern", cg__json_quote(a, cg_str_c(pattern)));
     return -1;
 }
 
@@ -112,7 +112,7 @@ static size_t count_chars(cg_str s)
     const unsigned char *p = (const unsigned char *)s.ptr;
     size_t n = 0;
     for (size_t i = 0; i < s.len; n++) {
-        int k = cg_utf8_seq(p + i, s.len - i);
+        int k = cg__utf8_seq(p + i, s.len - i);
         i += (size_t)(k > 0 ? k : -k);
     }
     return n;
@@ -130,8 +130,8 @@ static int check_string(struct cg_arena *a, const struct cg_constraints *c, cg_s
     return 0;
 }
 
-int cg_value_check(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
-                   const struct cg_value *v, struct cg_vfail *why)
+int cg__value_check(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
+                    const struct cg_value *v, struct cg_vfail *why)
 {
     switch (type) {
     case CG_INT:
@@ -145,7 +145,7 @@ int cg_value_check(struct cg_arena *a, enum cg_type type, const struct cg_constr
     }
 }
 
-void cg_enum_fail(struct cg_arena *a, const char *const *choices, struct cg_vfail *why)
+void cg__enum_fail(struct cg_arena *a, const char *const *choices, struct cg_vfail *why)
 {
     struct cg_buf expected;
     cg_buf_init(&expected, a);
@@ -157,7 +157,7 @@ void cg_enum_fail(struct cg_arena *a, const char *const *choices, struct cg_vfai
     cg_str e = cg_buf_str(&expected);
     why->type = "enum";
     why->msg = cg_arena_printf(a, "Input should be %.*s", (int)e.len, e.ptr);
-    why->ctx = ctx_object(a, "expected", cg_json_quote(a, e));
+    why->ctx = ctx_object(a, "expected", cg__json_quote(a, e));
 }
 
 /* ---- text to values ---- */
@@ -225,7 +225,7 @@ static const struct cg_vfail *parse_int(cg_str text, int64_t *out)
 {
     cg_str s = trim_space(text);
     if (s.len > MAX_INT_TEXT)
-        return &cg_fail_int_parsing_size;
+        return &cg__fail_int_parsing_size;
     bool negative = s.len && s.ptr[0] == '-';
     size_t start = skip_sign(s, 0), i = start;
     uint64_t magnitude = 0;
@@ -241,7 +241,7 @@ static const struct cg_vfail *parse_int(cg_str text, int64_t *out)
     if (i == start || !only_zero_fraction(s, i))
         return &int_parsing;
     if (overflow || magnitude > (uint64_t)INT64_MAX + negative)
-        return &cg_fail_int_parsing_size;
+        return &cg__fail_int_parsing_size;
     *out = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
     return NULL;
 }
@@ -299,13 +299,13 @@ static const struct cg_vfail *parse_number(struct cg_arena *a, cg_str text, doub
     cg_str s = trim_space(text);
     size_t sign = skip_sign(s, 0);
     if (in_words((cg_str){ s.ptr + sign, s.len - sign }, inf_nan))
-        return &cg_fail_finite_number;
+        return &cg__fail_finite_number;
     if (has_underscore(s))
         s = strip_underscores(a, text); /* untrimmed: white space then fails, as in pydantic */
     if (!s.ptr || !is_decimal(s))
         return &float_parsing;
     *out = strtod(cg_arena_strdup(a, s).ptr, NULL);
-    return isfinite(*out) ? NULL : &cg_fail_finite_number;
+    return isfinite(*out) ? NULL : &cg__fail_finite_number;
 }
 
 static const struct cg_vfail *parse_bool(cg_str s, bool *out)
@@ -317,7 +317,7 @@ static const struct cg_vfail *parse_bool(cg_str s, bool *out)
     else if (in_words(s, no))
         *out = false;
     else
-        return &cg_fail_bool_parsing;
+        return &cg__fail_bool_parsing;
     return NULL;
 }
 
@@ -329,8 +329,8 @@ static int choice_index(const char *const *choices, cg_str s)
     return -1;
 }
 
-int cg_value_convert(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c, cg_str text,
-                     struct cg_value *out, struct cg_vfail *why)
+int cg__value_convert(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c, cg_str text,
+                      struct cg_value *out, struct cg_vfail *why)
 {
     const struct cg_vfail *fail = NULL;
     *out = (struct cg_value){ .s = text };
@@ -347,7 +347,7 @@ int cg_value_convert(struct cg_arena *a, enum cg_type type, const struct cg_cons
     case CG_ENUM:
         out->i = choice_index(c->choices, text);
         if (out->i < 0) {
-            cg_enum_fail(a, c->choices, why);
+            cg__enum_fail(a, c->choices, why);
             return -1;
         }
         break;
@@ -358,23 +358,23 @@ int cg_value_convert(struct cg_arena *a, enum cg_type type, const struct cg_cons
         *why = *fail;
         return -1;
     }
-    if (cg_value_check(a, type, c, out, why) != 0)
+    if (cg__value_check(a, type, c, out, why) != 0)
         return -1;
     out->present = true;
     return 0;
 }
 
-int cg_value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c, cg_str text,
-                   cg_str loc, struct cg_value *out, struct cg_verrors *errs)
+int cg__value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c, cg_str text,
+                    cg_str loc, struct cg_value *out, struct cg_verrors *errs)
 {
     struct cg_vfail why;
-    if (cg_value_convert(a, type, c, text, out, &why) == 0)
+    if (cg__value_convert(a, type, c, text, out, &why) == 0)
         return 0;
-    cg_verrors_add(errs, why.type, loc, why.msg, cg_json_quote(a, text), why.ctx);
+    cg__verrors_add(errs, why.type, loc, why.msg, cg__json_quote(a, text), why.ctx);
     return -1;
 }
 
-size_t cg_type_size(enum cg_type type)
+size_t cg__type_size(enum cg_type type)
 {
     static const size_t sizes[] = {
         [CG_STRING] = sizeof(cg_str), [CG_INT] = sizeof(int64_t), [CG_NUMBER] = sizeof(double),
@@ -383,7 +383,7 @@ size_t cg_type_size(enum cg_type type)
     return sizes[type];
 }
 
-void cg_value_store(struct cg_arena *a, enum cg_type type, void *p, const struct cg_value *v)
+void cg__value_store(struct cg_arena *a, enum cg_type type, void *p, const struct cg_value *v)
 {
     switch (type) {
     case CG_STRING:

@@ -27,14 +27,14 @@ struct cg_value {
 /* Convert the text of a path/query/header/cookie value to `type` and check
  * the constraints. On failure adds FastAPI's error(s) at `loc` (a JSON
  * array) and returns -1. */
-int cg_value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
-                   cg_str text, cg_str loc, struct cg_value *out, struct cg_verrors *errs);
+int cg__value_parse(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
+                    cg_str text, cg_str loc, struct cg_value *out, struct cg_verrors *errs);
 
 /* The C type a value of `type` is bound as (params.h): its size, and the
  * value written there (strings copied to the arena); NULL writes the zero
  * value of an absent one (a string's ptr NULL). */
-size_t cg_type_size(enum cg_type type);
-void cg_value_store(struct cg_arena *a, enum cg_type type, void *p, const struct cg_value *v);
+size_t cg__type_size(enum cg_type type);
+void cg__value_store(struct cg_arena *a, enum cg_type type, void *p, const struct cg_value *v);
 
 /* Why a value was refused: one 422 entry without its loc and input. */
 struct cg_vfail {
@@ -46,17 +46,17 @@ struct cg_vfail {
 #define CG_VFAIL(type, msg) { (type), { (msg), sizeof(msg) - 1 }, { "", 0 } }
 
 /* The fixed failures that body values report too. */
-extern const struct cg_vfail cg_fail_int_parsing_size;
-extern const struct cg_vfail cg_fail_finite_number;
-extern const struct cg_vfail cg_fail_bool_parsing;
+extern const struct cg_vfail cg__fail_int_parsing_size;
+extern const struct cg_vfail cg__fail_finite_number;
+extern const struct cg_vfail cg__fail_bool_parsing;
 
-/* cg_value_parse without recording the error: fills `why` and returns -1. */
-int cg_value_convert(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c, cg_str text,
-                     struct cg_value *out, struct cg_vfail *why);
+/* cg__value_parse without recording the error: fills `why` and returns -1. */
+int cg__value_convert(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c, cg_str text,
+                      struct cg_value *out, struct cg_vfail *why);
 /* The constraints alone, on a value already converted to `type`. */
-int cg_value_check(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
-                   const struct cg_value *v, struct cg_vfail *why);
+int cg__value_check(struct cg_arena *a, enum cg_type type, const struct cg_constraints *c,
+                    const struct cg_value *v, struct cg_vfail *why);
 /* The "enum" failure listing `choices`. */
-void cg_enum_fail(struct cg_arena *a, const char *const *choices, struct cg_vfail *why);
+void cg__enum_fail(struct cg_arena *a, const char *const *choices, struct cg_vfail *why);
 
 #endif

@@ -2,12 +2,12 @@
 #include "cgate/json.h"
 #include "core/verrors.h"
 
-void cg_verrors_init(struct cg_verrors *e, struct cg_arena *arena)
+void cg__verrors_init(struct cg_verrors *e, struct cg_arena *arena)
 {
     *e = (struct cg_verrors){ .arena = arena };
 }
 
-void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str msg, cg_str input, cg_str ctx)
+void cg__verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str msg, cg_str input, cg_str ctx)
 {
     if (e->n == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 4;
@@ -17,11 +17,11 @@ void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str m
     e->items[e->n++] = (struct cg_verror){ type, loc, msg, input, ctx };
 }
 
-void cg_verrors_append(struct cg_verrors *to, const struct cg_verrors *from)
+void cg__verrors_append(struct cg_verrors *to, const struct cg_verrors *from)
 {
     for (size_t i = 0; i < from->n; i++) {
         const struct cg_verror *e = &from->items[i];
-        cg_verrors_add(to, e->type, e->loc, e->msg, e->input, e->ctx);
+        cg__verrors_add(to, e->type, e->loc, e->msg, e->input, e->ctx);
     }
 }
 
@@ -43,7 +43,7 @@ static void write_verror(struct cg_json *j, const struct cg_verror *v)
     cg_json_obj_end(j);
 }
 
-void cg_verrors_write(const struct cg_verrors *e, struct cg_buf *out)
+void cg__verrors_write(const struct cg_verrors *e, struct cg_buf *out)
 {
     struct cg_json j;
     cg_json_init(&j, out);

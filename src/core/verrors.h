@@ -26,11 +26,11 @@ struct cg_verrors {
     size_t cap;
 };
 
-void cg_verrors_init(struct cg_verrors *e, struct cg_arena *arena);
-void cg_verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str msg, cg_str input,
-                    cg_str ctx);
-void cg_verrors_append(struct cg_verrors *to, const struct cg_verrors *from);
+void cg__verrors_init(struct cg_verrors *e, struct cg_arena *arena);
+void cg__verrors_add(struct cg_verrors *e, const char *type, cg_str loc, cg_str msg, cg_str input,
+                     cg_str ctx);
+void cg__verrors_append(struct cg_verrors *to, const struct cg_verrors *from);
 /* {"detail":[{"type":..,"loc":..,"msg":..,"input":..(,"ctx":..)}, ...]} */
-void cg_verrors_write(const struct cg_verrors *e, struct cg_buf *out);
+void cg__verrors_write(const struct cg_verrors *e, struct cg_buf *out);
 
 #endif

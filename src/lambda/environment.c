@@ -1,6 +1,6 @@
 /* Where the code runs and what Lambda tells about the function
  * (cgate/gateway.h), and the cold-start state the Runtime API loop keeps
- * (cg_lambda_note_next, cg_lambda_note_invocation: lambda_internal.h). The
+ * (cg__lambda_note_next, cg__lambda_note_invocation: lambda_internal.h). The
  * core never calls these: the entry point reads cg_is_lambda() to choose
  * the log format, handlers read the rest. */
 #include <pthread.h>
@@ -90,13 +90,13 @@ __attribute__((constructor)) static void note_process_start(void)
     process_start_ns = monotonic_ns();
 }
 
-void cg_lambda_note_next(void)
+void cg__lambda_note_next(void)
 {
     int64_t unset = -1;
     atomic_compare_exchange_strong(&init_ns, &unset, monotonic_ns() - process_start_ns);
 }
 
-void cg_lambda_note_invocation(void)
+void cg__lambda_note_invocation(void)
 {
     thread_cold = !atomic_exchange(&served_one, true);
 }

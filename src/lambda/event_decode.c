@@ -84,7 +84,7 @@ static void set_encoded_path(struct decoding *d, cg_str raw)
 static void set_decoded_path(struct decoding *d, cg_str decoded)
 {
     d->req->path = path_or_root(decoded);
-    d->req->raw_path = lambda_url_escape(d->arena, d->req->path, ESC_PATH);
+    d->req->raw_path = cg__lambda_url_escape(d->arena, d->req->path, ESC_PATH);
 }
 
 static bool has_segment_prefix(cg_str path, cg_str prefix)
@@ -170,8 +170,8 @@ static cg_str join_query(struct decoding *d, const struct kv_list *pairs, bool e
     for (size_t i = 0; i < pairs->n; i++) {
         cg_str name = pairs->items[i].name, value = pairs->items[i].value;
         if (escape) {
-            name = lambda_url_escape(d->arena, name, ESC_COMPONENT);
-            value = lambda_url_escape(d->arena, value, ESC_COMPONENT);
+            name = cg__lambda_url_escape(d->arena, name, ESC_COMPONENT);
+            value = cg__lambda_url_escape(d->arena, value, ESC_COMPONENT);
         }
         cg_buf_printf(&qs, "%s%.*s=%.*s", i ? "&" : "", (int)name.len, name.ptr, (int)value.len, value.ptr);
     }
@@ -319,8 +319,8 @@ static void set_origin(struct decoding *d)
     req->domain = domain.len ? domain : last_header(req, "host");
 }
 
-int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct cg_request *req,
-                        struct lambda_reply *reply, char *err, size_t errlen)
+int cg__lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct cg_request *req,
+                            struct lambda_reply *reply, char *err, size_t errlen)
 {
     struct decoding d = { ev, req, reply, req->arena };
     *reply = (struct lambda_reply){ 0 };

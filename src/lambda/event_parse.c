@@ -284,13 +284,13 @@ static const struct cg_json_callbacks callbacks = {
 /* Events have no depth limit: deep data under a key no decoder reads is
  * skipped, not refused. Frames deeper than MAX_DEPTH are not kept, and the
  * scanner's stack costs one bit per level. */
-int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen)
+int cg__lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen)
 {
     memset(ev, 0, sizeof *ev);
     ev->json = json;
     struct parser p = { .ev = ev, .arena = a, .key = K_NONE };
     struct cg_json_scan s = { .cb = &callbacks, .ctx = &p, .arena = a, .max_depth = SIZE_MAX };
-    if (cg_json_scan(&s, json) != CG_JSON_OK) {
+    if (cg__json_scan(&s, json) != CG_JSON_OK) {
         snprintf(err, errlen, "the event is not valid JSON (%s at byte %zu)", s.error, s.error_pos);
         return -1;
     }

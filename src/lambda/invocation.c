@@ -7,11 +7,11 @@
 
 #include "lambda/lambda_internal.h"
 
-int lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
-                        struct lambda_exchange *x, char *err, size_t errlen)
+int cg__lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                            struct lambda_exchange *x, char *err, size_t errlen)
 {
     struct lambda_event ev;
-    if (lambda_event_parse(a, inv->event, &ev, err, errlen) != 0)
+    if (cg__lambda_event_parse(a, inv->event, &ev, err, errlen) != 0)
         return -1;
     x->req = (struct cg_request){
         .arena = a,
@@ -19,25 +19,25 @@ int lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation
         .trace_id = inv->trace_id,
         .deadline_ms = inv->deadline_ms,
     };
-    if (lambda_event_decode(&ev, cg_app_base_path(app), &x->req, &x->reply, err, errlen) != 0)
+    if (cg__lambda_event_decode(&ev, cg_app_base_path(app), &x->req, &x->reply, err, errlen) != 0)
         return -1;
     cg_response_init(&x->res, a);
     cg_app_handle(app, &x->req, &x->res);
     return 0;
 }
 
-void lambda_exchange_encode(struct lambda_exchange *x, struct cg_buf *out)
+void cg__lambda_exchange_encode(struct lambda_exchange *x, struct cg_buf *out)
 {
-    cg_stream_buffer(&x->res, &x->req);
-    lambda_response_encode(&x->reply, &x->res, out);
+    cg__stream_buffer(&x->res, &x->req);
+    cg__lambda_response_encode(&x->reply, &x->res, out);
 }
 
-int lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
-                             struct lambda_exchange *x, struct cg_buf *out, char *err, size_t errlen)
+int cg__lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                                 struct lambda_exchange *x, struct cg_buf *out, char *err, size_t errlen)
 {
-    if (lambda_exchange_run(app, inv, a, x, err, errlen) != 0)
+    if (cg__lambda_exchange_run(app, inv, a, x, err, errlen) != 0)
         return -1;
-    lambda_exchange_encode(x, out);
+    cg__lambda_exchange_encode(x, out);
     return 0;
 }
 
@@ -46,7 +46,7 @@ int cg_lambda_handle(const struct cg_app *app, cg_str event, struct cg_arena *ar
 {
     struct lambda_invocation inv = { .event = event };
     struct lambda_exchange x;
-    int rc = lambda_handle_invocation(app, &inv, arena, &x, out, err, errlen);
+    int rc = cg__lambda_handle_invocation(app, &inv, arena, &x, out, err, errlen);
     if (rc == 0)
         cg_request_run_deferred(&x.req);
     return rc;
@@ -56,7 +56,7 @@ int64_t cg_lambda_remaining_ms(const struct cg_request *req)
 {
     if (req->deadline_ms == 0)
         return INT64_MAX;
-    int64_t left = req->deadline_ms - lambda_epoch_ms();
+    int64_t left = req->deadline_ms - cg__lambda_epoch_ms();
     return left > 0 ? left : 0;
 }
 
@@ -105,7 +105,7 @@ int cg_lambda_invoke(const struct cg_app *app, const char *path)
     struct lambda_invocation inv = { .event = { event, len }, .request_id = CG_STR("invoke") };
     cg_log_set_request_id(inv.request_id);
     struct lambda_exchange x;
-    int rc = lambda_handle_invocation(app, &inv, arena, &x, &out, err, sizeof err);
+    int rc = cg__lambda_handle_invocation(app, &inv, arena, &x, &out, err, sizeof err);
     if (rc == 0) {
         cg_buf_putc(&out, '\n');
         fwrite(out.data, 1, out.len, stdout);

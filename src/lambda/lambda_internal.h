@@ -68,7 +68,7 @@ struct lambda_event {
 
 /* Parse an event in one pass. Strings point into `json` when it holds them
  * verbatim, else into the arena. Returns 0, or -1 with a message. */
-int lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen);
+int cg__lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event *ev, char *err, size_t errlen);
 
 /* How the response must be shaped, decided by the event. */
 struct lambda_reply {
@@ -81,23 +81,23 @@ struct lambda_reply {
  * ("" for none, else "/x" with no trailing slash) is stripped on whole
  * segments. Returns 0, or -1 with a message for an event that is not an
  * HTTP request. */
-int lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct cg_request *req,
-                        struct lambda_reply *reply, char *err, size_t errlen);
+int cg__lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct cg_request *req,
+                            struct lambda_reply *reply, char *err, size_t errlen);
 
 /* Append the gateway's response JSON to out; a response over the 6 MB limit
  * becomes a logged 500 instead. */
-void lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
+void cg__lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
 
 /* A streamed response's HTTP integration prelude (runtime-api.md §9): the
  * head as JSON, then the eight NUL bytes that end it. */
-void lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
+void cg__lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out);
 
 /* url_escape.c (base64 and UTF-8 are the core's, public: cgate/codec.h) */
 enum url_escape {
     ESC_PATH,      /* a decoded path back to wire form: '/' kept, valid %XX kept */
     ESC_COMPONENT, /* a query name or value: all but unreserved characters */
 };
-cg_str lambda_url_escape(struct cg_arena *a, cg_str s, enum url_escape mode);
+cg_str cg__lambda_url_escape(struct cg_arena *a, cg_str s, enum url_escape mode);
 
 /* One invocation as the Runtime API hands it over. */
 struct lambda_invocation {
@@ -117,18 +117,18 @@ struct lambda_exchange {
 
 /* Parse, decode and handle an event. Returns 0, or -1 with a message for an
  * event that is not an HTTP request. */
-int lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
-                        struct lambda_exchange *x, char *err, size_t errlen);
+int cg__lambda_exchange_run(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                            struct lambda_exchange *x, char *err, size_t errlen);
 
 /* The buffered answer: a streamed response collected, then encoded into
  * out as the gateway expects it. */
-void lambda_exchange_encode(struct lambda_exchange *x, struct cg_buf *out);
+void cg__lambda_exchange_encode(struct lambda_exchange *x, struct cg_buf *out);
 
-/* The whole buffered path of one event: lambda_exchange_run, then the
+/* The whole buffered path of one event: cg__lambda_exchange_run, then the
  * response (a streamed one collected) encoded into out as the gateway
  * expects it. The deferred work is left to the caller (x->req). */
-int lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
-                             struct lambda_exchange *x, struct cg_buf *out, char *err, size_t errlen);
+int cg__lambda_handle_invocation(const struct cg_app *app, const struct lambda_invocation *inv, struct cg_arena *a,
+                                 struct lambda_exchange *x, struct cg_buf *out, char *err, size_t errlen);
 
 /* runtime_client.c: one kept-alive connection to the Runtime API. */
 struct rapi_client {
@@ -156,16 +156,16 @@ struct rapi_response {
 };
 
 /* How long after an invocation's deadline a request for it may still wait
- * for the Runtime API (see rapi_call). */
+ * for the Runtime API (see cg__rapi_call). */
 #define RAPI_MARGIN_MS 1000
 
 /* Now on the clock of Lambda-Runtime-Deadline-Ms: Unix epoch milliseconds. */
-int64_t lambda_epoch_ms(void);
+int64_t cg__lambda_epoch_ms(void);
 
 /* Parse $AWS_LAMBDA_RUNTIME_API ("127.0.0.1:9001", "[::1]:9001"); no
  * connection yet. Returns 0, or -1 with a message. */
-int rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen);
-void rapi_close(struct rapi_client *c);
+int cg__rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen);
+void cg__rapi_close(struct rapi_client *c);
 /* Send one request and read its response (headers: extra header lines, each
  * ending in CRLF, or NULL). A connection the server closed while idle is
  * reopened once. deadline_ms is the invocation's (epoch ms): the request
@@ -173,32 +173,33 @@ void rapi_close(struct rapi_client *c);
  * passed, and its connection closed. 0 waits as long as it takes, as
  * GET /next must (it blocks until an event comes, runtime-api.md §2).
  * Returns 0 when a response arrived, -1 with a message. */
-int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
-              int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen);
+int cg__rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
+                  int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen);
 
 /* A streamed request: the head (with Transfer-Encoding: chunked), then any
  * number of chunks, then the last chunk with optional trailer lines (each
  * ending in CRLF) and the response read, all within the time deadline_ms
- * allows (as for rapi_call). The connection is closed after it; the next
+ * allows (as for cg__rapi_call). The connection is closed after it; the next
  * call opens another. Each returns 0, or -1 (with a message for begin and
  * end). */
-int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, int64_t deadline_ms, char *err,
-                      size_t errlen);
-int rapi_stream_write(struct rapi_client *c, const void *data, size_t len);
-int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err, size_t errlen);
+int cg__rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, int64_t deadline_ms, char *err,
+                          size_t errlen);
+int cg__rapi_stream_write(struct rapi_client *c, const void *data, size_t len);
+int cg__rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err,
+                        size_t errlen);
 
 /* environment.c: the cold-start state, kept by the Runtime API loop. Before
  * each GET /invocation/next (the first call ends the init phase), and when
  * an invocation starts on this thread (cg_cold_start, cg_init_duration_ms). */
-void cg_lambda_note_next(void);
-void cg_lambda_note_invocation(void);
+void cg__lambda_note_next(void);
+void cg__lambda_note_invocation(void);
 
 /* runtime_stream.c: CG_INVOKE_MODE, read once at start (-1 with a message
  * naming the setting when it is not a mode); whether an answer to this
  * event goes streamed; and posting it so to `path` (its /response). */
-int lambda_invoke_mode_read(char *err, size_t errlen);
-bool lambda_streams(const struct lambda_reply *reply);
-int lambda_post_streamed(struct rapi_client *client, const char *path, struct lambda_exchange *x,
-                         struct rapi_response *ack, char *err, size_t errlen);
+int cg__lambda_invoke_mode_read(char *err, size_t errlen);
+bool cg__lambda_streams(const struct lambda_reply *reply);
+int cg__lambda_post_streamed(struct rapi_client *client, const char *path, struct lambda_exchange *x,
+                             struct rapi_response *ack, char *err, size_t errlen);
 
 #endif

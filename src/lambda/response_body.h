@@ -15,6 +15,6 @@
 /* Text-like media types: text/ anything, JSON, XML, JavaScript, YAML,
  * forms, NDJSON and the +json/+xml/+yaml suffixes. Bodies of every other
  * type travel base64 (isBase64Encoded). */
-bool lambda_is_text_type(cg_str content_type);
+bool cg__lambda_is_text_type(cg_str content_type);
 
 #endif

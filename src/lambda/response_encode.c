@@ -148,7 +148,7 @@ static bool ends_with(cg_str s, const char *suffix)
     return s.len >= n && cg_str_ieq((cg_str){ s.ptr + s.len - n, n }, (cg_str){ suffix, n });
 }
 
-bool lambda_is_text_type(cg_str content_type)
+bool cg__lambda_is_text_type(cg_str content_type)
 {
     static const cg_str text_types[] = {
         CG_STR("application/json"),       CG_STR("application/xml"),
@@ -175,7 +175,7 @@ static bool is_binary(const struct cg_response *res)
     if (encoding.ptr && !cg_str_ieq(encoding, CG_STR("identity")))
         return true; /* gzip and friends are bytes, whatever the type */
     cg_str type = cg_response_header(res, "content-type");
-    if (type.ptr && !lambda_is_text_type(type))
+    if (type.ptr && !cg__lambda_is_text_type(type))
         return true;
     return !cg_utf8_valid(cg_buf_str(&res->body));
 }
@@ -241,7 +241,7 @@ static void encode(const struct lambda_reply *reply, const struct cg_response *r
     cg_json_obj_end(&j);
 }
 
-void lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out)
+void cg__lambda_prelude_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out)
 {
     struct cg_json j;
     cg_json_init(&j, out);
@@ -259,11 +259,11 @@ static void encode_too_large(const struct lambda_reply *reply, struct cg_arena *
              LAMBDA_MAX_RESPONSE);
     struct cg_response res;
     cg_response_init(&res, a);
-    cg_response_detail(&res, 500, "Internal Server Error");
+    cg__response_detail(&res, 500, "Internal Server Error");
     encode(reply, &res, out);
 }
 
-void lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out)
+void cg__lambda_response_encode(const struct lambda_reply *reply, const struct cg_response *res, struct cg_buf *out)
 {
     size_t start = out->len;
     encode(reply, res, out);

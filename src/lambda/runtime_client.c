@@ -29,7 +29,7 @@
 
 #include "lambda/lambda_internal.h"
 
-int rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen)
+int cg__rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->fd = -1;
@@ -65,14 +65,14 @@ bad:
     return -1;
 }
 
-void rapi_close(struct rapi_client *c)
+void cg__rapi_close(struct rapi_client *c)
 {
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
 }
 
-int64_t lambda_epoch_ms(void)
+int64_t cg__lambda_epoch_ms(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -91,14 +91,14 @@ static void begin_request(struct rapi_client *c, const char *path, int64_t deadl
     c->path = path;
     c->give_up_at = 0;
     if (deadline_ms != 0) {
-        int64_t now = lambda_epoch_ms();
+        int64_t now = cg__lambda_epoch_ms();
         c->give_up_at = (deadline_ms > now ? deadline_ms : now) + RAPI_MARGIN_MS;
     }
 }
 
 static bool out_of_time(const struct rapi_client *c)
 {
-    return c->give_up_at != 0 && lambda_epoch_ms() >= c->give_up_at;
+    return c->give_up_at != 0 && cg__lambda_epoch_ms() >= c->give_up_at;
 }
 
 /* After a send or receive failed with errno: whether to call again (a
@@ -281,7 +281,7 @@ static int read_response(struct rapi_client *c, struct rapi_response *res, bool 
     res->deadline_ms = 0;
     struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
     const char *why = "";
-    enum http1_status st = http1_read_response(read_socket, c, &r, &why);
+    enum http1_status st = cg__http1_read_response(read_socket, c, &r, &why);
     *received = r.received;
     res->status = r.status;
     *keep_alive = r.keep_alive;
@@ -293,8 +293,8 @@ static int read_response(struct rapi_client *c, struct rapi_response *res, bool 
     return st == HTTP1_OK ? 0 : -1;
 }
 
-int rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
-              int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen)
+int cg__rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
+                  int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen)
 {
     begin_request(c, path, deadline_ms);
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -306,10 +306,10 @@ int rapi_call(struct rapi_client *c, const char *method, const char *path, const
         if (send_request(c, method, path, headers, body, err, errlen) == 0 &&
             read_response(c, res, &keep_alive, &received, err, errlen) == 0) {
             if (!keep_alive)
-                rapi_close(c);
+                cg__rapi_close(c);
             return 0;
         }
-        rapi_close(c); /* a late answer may still come on it: never reused */
+        cg__rapi_close(c); /* a late answer may still come on it: never reused */
         if (out_of_time(c)) {
             report_timeout(c, method, err, errlen);
             return -1;
@@ -324,8 +324,8 @@ int rapi_call(struct rapi_client *c, const char *method, const char *path, const
 
 /* ---- streamed responses (runtime-api.md §8) ---- */
 
-int rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, int64_t deadline_ms, char *err,
-                      size_t errlen)
+int cg__rapi_stream_begin(struct rapi_client *c, const char *path, const char *headers, int64_t deadline_ms, char *err,
+                          size_t errlen)
 {
     begin_request(c, path, deadline_ms);
     if (c->fd < 0 && connect_to(c, err, errlen) != 0)
@@ -341,13 +341,13 @@ int rapi_stream_begin(struct rapi_client *c, const char *path, const char *heade
     struct iovec iov = { head, (size_t)n };
     if (send_all(c, &iov, 1) != 0) {
         snprintf(err, errlen, "cannot stream to the Runtime API: %s", strerror(errno));
-        rapi_close(c);
+        cg__rapi_close(c);
         return -1;
     }
     return 0;
 }
 
-int rapi_stream_write(struct rapi_client *c, const void *data, size_t len)
+int cg__rapi_stream_write(struct rapi_client *c, const void *data, size_t len)
 {
     char size[20];
     int n = snprintf(size, sizeof size, "%zx\r\n", len);
@@ -355,13 +355,14 @@ int rapi_stream_write(struct rapi_client *c, const void *data, size_t len)
     return c->fd >= 0 && len > 0 ? send_all(c, iov, 3) : -1;
 }
 
-int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err, size_t errlen)
+int cg__rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_response *res, char *err,
+                        size_t errlen)
 {
     char tail[1024];
     int n = snprintf(tail, sizeof tail, "0\r\n%s\r\n", trailers ? trailers : "");
     if (n < 0 || (size_t)n >= sizeof tail) {
         snprintf(err, errlen, "the stream's trailers are over %zu bytes", sizeof tail);
-        rapi_close(c);
+        cg__rapi_close(c);
         return -1;
     }
     struct iovec iov = { tail, (size_t)n };
@@ -375,6 +376,6 @@ int rapi_stream_end(struct rapi_client *c, const char *trailers, struct rapi_res
     if (rc != 0 && out_of_time(c))
         report_timeout(c, "POST", err, errlen);
     /* The Runtime API wants a fresh connection after a streamed response. */
-    rapi_close(c);
+    cg__rapi_close(c);
     return rc;
 }

@@ -36,7 +36,7 @@ static bool valid_request_id(const char *id)
 static int next_invocation(struct rapi_client *client, struct rapi_response *next)
 {
     char err[256];
-    if (rapi_call(client, "GET", API "/invocation/next", NULL, CG_STR(""), 0, next, err, sizeof err) != 0) {
+    if (cg__rapi_call(client, "GET", API "/invocation/next", NULL, CG_STR(""), 0, next, err, sizeof err) != 0) {
         cg_error("%s", err);
         return -1;
     }
@@ -63,14 +63,14 @@ static int next_invocation(struct rapi_client *client, struct rapi_response *nex
 #define JSON_TYPE "Content-Type: application/json\r\n"
 
 /* POST a JSON body with its headers (JSON_TYPE first), waiting for the
- * answer until the deadline and a margin (rapi_call); anything but 202
+ * answer until the deadline and a margin (cg__rapi_call); anything but 202
  * Accepted is logged, and the loop goes on: the next /next tells whether the
  * Runtime API is still there. */
 static void post_json(struct rapi_client *client, const char *path, const char *headers, cg_str body,
                       int64_t deadline_ms, struct rapi_response *ack)
 {
     char err[512];
-    if (rapi_call(client, "POST", path, headers, body, deadline_ms, ack, err, sizeof err) != 0)
+    if (cg__rapi_call(client, "POST", path, headers, body, deadline_ms, ack, err, sizeof err) != 0)
         cg_error("%s", err);
     else if (ack->status != 202)
         cg_error("the Runtime API answered %d to %s (%zu bytes): %.*s", ack->status, path, body.len,
@@ -148,15 +148,15 @@ static double ms_since(const struct timespec *start)
 static void post_response(struct rapi_client *client, const char *path, struct lambda_exchange *x,
                           struct rapi_response *ack)
 {
-    if (!lambda_streams(&x->reply)) {
+    if (!cg__lambda_streams(&x->reply)) {
         struct cg_buf out;
         cg_buf_init(&out, x->req.arena);
-        lambda_exchange_encode(x, &out);
+        cg__lambda_exchange_encode(x, &out);
         post_json(client, path, JSON_TYPE, cg_buf_str(&out), x->req.deadline_ms, ack);
         return;
     }
     char err[512];
-    if (lambda_post_streamed(client, path, x, ack, err, sizeof err) != 0)
+    if (cg__lambda_post_streamed(client, path, x, ack, err, sizeof err) != 0)
         cg_error("%s", err);
     else if (ack->status != 202)
         cg_error("the Runtime API answered %d to the streamed %s", ack->status, path);
@@ -175,7 +175,7 @@ static void answer(struct poller *p, struct rapi_client *client, struct cg_arena
     };
     char err[256], path[INVOCATION_PATH_SIZE];
     struct lambda_exchange x;
-    if (lambda_exchange_run(p->app, &inv, a, &x, err, sizeof err) == 0) {
+    if (cg__lambda_exchange_run(p->app, &inv, a, &x, err, sizeof err) == 0) {
         invocation_path(path, next->request_id, "/response");
         post_response(client, path, &x, ack);
         cg_access_log(&x.req, x.res.status, x.res.body.len, ms_since(&received));
@@ -193,7 +193,7 @@ static int poll_forever(struct poller *p)
 {
     struct rapi_client client;
     char err[256];
-    if (rapi_init(&client, p->endpoint, err, sizeof err) != 0) {
+    if (cg__rapi_init(&client, p->endpoint, err, sizeof err) != 0) {
         cg_error("%s", err);
         return 1;
     }
@@ -202,8 +202,8 @@ static int poll_forever(struct poller *p)
     cg_buf_init(&ack.body, NULL);
     struct cg_arena *arena = cg_arena_new();
     /* Lambda's init phase ends with the first /next of any poller. */
-    for (cg_lambda_note_next(); next_invocation(&client, &next) == 0; cg_lambda_note_next()) {
-        cg_lambda_note_invocation();
+    for (cg__lambda_note_next(); next_invocation(&client, &next) == 0; cg__lambda_note_next()) {
+        cg__lambda_note_invocation();
         cg_log_set_request_id(cg_str_c(next.request_id));
         if (p->set_trace_env)
             set_trace_env(next.trace_id);
@@ -214,7 +214,7 @@ static int poll_forever(struct poller *p)
     cg_arena_free(arena);
     cg_buf_free(&next.body);
     cg_buf_free(&ack.body);
-    rapi_close(&client);
+    cg__rapi_close(&client);
     return 1;
 }
 
@@ -244,7 +244,7 @@ int cg_lambda_run(const struct cg_app *app)
 {
     const char *endpoint = getenv("AWS_LAMBDA_RUNTIME_API");
     char err[256];
-    if (lambda_invoke_mode_read(err, sizeof err) != 0) {
+    if (cg__lambda_invoke_mode_read(err, sizeof err) != 0) {
         cg_error("%s", err);
         cg_lambda_init_error(err);
         return 1;
@@ -279,7 +279,7 @@ void cg_lambda_init_error(const char *message)
 {
     struct rapi_client client;
     char err[256];
-    if (rapi_init(&client, getenv("AWS_LAMBDA_RUNTIME_API"), err, sizeof err) != 0) {
+    if (cg__rapi_init(&client, getenv("AWS_LAMBDA_RUNTIME_API"), err, sizeof err) != 0) {
         cg_error("%s", err);
         return;
     }
@@ -288,8 +288,8 @@ void cg_lambda_init_error(const char *message)
     struct cg_arena *arena = cg_arena_new();
     /* No invocation, no deadline: the margin alone bounds the wait, and
      * the runtime exits after it whatever the answer. */
-    post_error(&client, API "/init/error", "Runtime.InitError", message, lambda_epoch_ms(), arena, &ack);
+    post_error(&client, API "/init/error", "Runtime.InitError", message, cg__lambda_epoch_ms(), arena, &ack);
     cg_arena_free(arena);
     cg_buf_free(&ack.body);
-    rapi_close(&client);
+    cg__rapi_close(&client);
 }

@@ -18,7 +18,7 @@
 
 static bool stream_mode;
 
-int lambda_invoke_mode_read(char *err, size_t errlen)
+int cg__lambda_invoke_mode_read(char *err, size_t errlen)
 {
     const char *mode = getenv("CG_INVOKE_MODE");
     if (!mode || !*mode || strcmp(mode, "buffered") == 0) {
@@ -34,14 +34,14 @@ int lambda_invoke_mode_read(char *err, size_t errlen)
     return -1;
 }
 
-bool lambda_streams(const struct lambda_reply *reply)
+bool cg__lambda_streams(const struct lambda_reply *reply)
 {
     return stream_mode && (reply->source == SRC_FUNCTION_URL || reply->source == SRC_APIGW_REST);
 }
 
 static int write_chunk(void *client, const void *data, size_t len)
 {
-    return rapi_stream_write(client, data, len);
+    return cg__rapi_stream_write(client, data, len);
 }
 
 /* The trailer lines that tell Lambda the stream failed: the error as the
@@ -73,27 +73,27 @@ static const char *send_body(struct rapi_client *client, struct lambda_exchange 
     if (x->reply.head || !cg_status_allows_body(res->status))
         return NULL;
     if (!res->stream.fn) {
-        bool failed = res->body.len && rapi_stream_write(client, res->body.data, res->body.len) != 0;
+        bool failed = res->body.len && cg__rapi_stream_write(client, res->body.data, res->body.len) != 0;
         return failed ? error_trailers(x->req.arena, "the Runtime API connection failed") : NULL;
     }
     struct cg_stream s;
-    if (cg_stream_run(&s, res, &x->req, (struct cg_stream_sink){ write_chunk, client }) == 0)
+    if (cg__stream_run(&s, res, &x->req, (struct cg_stream_sink){ write_chunk, client }) == 0)
         return NULL;
     return error_trailers(x->req.arena, s.failure);
 }
 
-int lambda_post_streamed(struct rapi_client *client, const char *path, struct lambda_exchange *x,
-                         struct rapi_response *ack, char *err, size_t errlen)
+int cg__lambda_post_streamed(struct rapi_client *client, const char *path, struct lambda_exchange *x,
+                             struct rapi_response *ack, char *err, size_t errlen)
 {
     struct cg_buf prelude;
     cg_buf_init(&prelude, x->req.arena);
-    lambda_prelude_encode(&x->reply, &x->res, &prelude);
-    if (rapi_stream_begin(client, path, STREAM_HEADERS, x->req.deadline_ms, err, errlen) != 0)
+    cg__lambda_prelude_encode(&x->reply, &x->res, &prelude);
+    if (cg__rapi_stream_begin(client, path, STREAM_HEADERS, x->req.deadline_ms, err, errlen) != 0)
         return -1;
     const char *trailers = NULL;
-    if (rapi_stream_write(client, prelude.data, prelude.len) != 0)
+    if (cg__rapi_stream_write(client, prelude.data, prelude.len) != 0)
         trailers = error_trailers(x->req.arena, "the Runtime API connection failed");
     else
         trailers = send_body(client, x);
-    return rapi_stream_end(client, trailers, ack, err, errlen);
+    return cg__rapi_stream_end(client, trailers, ack, err, errlen);
 }

@@ -28,7 +28,7 @@ static bool needs_escape(cg_str s, size_t i, enum url_escape mode)
     return mode == ESC_PATH ? path_needs_escape(s, i) : !is_unreserved((unsigned char)s.ptr[i]);
 }
 
-cg_str lambda_url_escape(struct cg_arena *a, cg_str s, enum url_escape mode)
+cg_str cg__lambda_url_escape(struct cg_arena *a, cg_str s, enum url_escape mode)
 {
     size_t extra = 0;
     for (size_t i = 0; i < s.len; i++)

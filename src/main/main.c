@@ -185,7 +185,7 @@ static int run_lambda(struct cg_app *app, const char *prog, bool invoke, const c
     }
     int rc = invoke ? cg_lambda_invoke(app, event_file) : cg_lambda_run(app);
     cg_app_stop(app);
-    cg_patterns_free();
+    cg__patterns_free();
     return rc;
 }
 
@@ -199,7 +199,7 @@ static int print_openapi(struct cg_app *app, const char *prog)
     }
     fwrite(doc.ptr, 1, doc.len, stdout);
     putchar('\n');
-    cg_patterns_free();
+    cg__patterns_free();
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -232,6 +232,6 @@ int cg_main(struct cg_app *app, int argc, char **argv)
         return 1;
     rc = cg_serve(app, &opts);
     cg_app_stop(app);
-    cg_patterns_free();
+    cg__patterns_free();
     return rc == 0 ? 0 : 1;
 }

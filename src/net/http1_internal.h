@@ -34,7 +34,7 @@ enum http1_status { HTTP1_OK = 0, HTTP1_READ_ERROR = -1, HTTP1_CLOSED = -2, HTTP
 /* Read one whole response, filling res (status, keep_alive, received, the
  * body through res->body and the headers through res->on_header). On
  * HTTP1_BAD_RESPONSE, *why names llhttp's complaint. */
-enum http1_status http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
-                                      const char **why);
+enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
+                                          const char **why);
 
 #endif

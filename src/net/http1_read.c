@@ -70,8 +70,8 @@ static int on_message_complete(llhttp_t *p)
     return HPE_PAUSED; /* one response per call */
 }
 
-enum http1_status http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
-                                      const char **why)
+enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
+                                          const char **why)
 {
     llhttp_settings_t settings;
     llhttp_settings_init(&settings);

@@ -49,7 +49,7 @@ static void pause_accepting(struct worker *w, int err)
                 w->index, uv_strerror(err), w->nconns, pauses, pauses == 1 ? "" : "s");
 }
 
-void accept_fd_freed(struct worker *w)
+void cg__accept_fd_freed(struct worker *w)
 {
     if (!uv_is_active((uv_handle_t *)&w->accept_pause))
         return;
@@ -91,13 +91,13 @@ static void on_listener_readable(uv_poll_t *listener, int status, int events)
             return;
         }
         if (w->nconns < w->srv->opts.max_connections)
-            conn_open(w, fd);
+            cg__conn_open(w, fd);
         else
             refuse_connection(w, fd);
     }
 }
 
-int accept_start(struct worker *w, int fd)
+int cg__accept_start(struct worker *w, int fd)
 {
     int rc = listen(fd, SOMAXCONN) == 0 ? 0 : uv_translate_sys_error(errno);
     if (rc == 0)
@@ -115,7 +115,7 @@ int accept_start(struct worker *w, int fd)
     return 0;
 }
 
-void accept_close(struct worker *w)
+void cg__accept_close(struct worker *w)
 {
     uv_close((uv_handle_t *)&w->listener, NULL);
     uv_close((uv_handle_t *)&w->accept_pause, NULL);

@@ -32,20 +32,20 @@ static bool server_stopping(const struct conn *c)
 
 /* ---- lifetime ---- */
 
-void conn_release(struct conn *c)
+void cg__conn_release(struct conn *c)
 {
     if (--c->open_handles > 0)
         return;
     cg_buf_free(&c->in);
     charge_input(c);
-    http_msg_free(&c->msg);
+    cg__http_msg_free(&c->msg);
     cg_arena_free(c->arena);
     free(c);
 }
 
 static void on_handle_closed(uv_handle_t *h)
 {
-    conn_release(h->data);
+    cg__conn_release(h->data);
 }
 
 static void conn_close(struct conn *c)
@@ -53,7 +53,7 @@ static void conn_close(struct conn *c)
     if (c->closed)
         return;
     c->closed = true;
-    conn_stream_cancel(c);
+    cg__conn_stream_cancel(c);
     struct worker *w = c->w;
     if (c->prev)
         c->prev->next = c->next;
@@ -64,7 +64,7 @@ static void conn_close(struct conn *c)
     w->nconns--;
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed); /* its descriptor is closed now */
-    accept_fd_freed(w);
+    cg__accept_fd_freed(w);
 }
 
 static struct conn *conn_new(struct worker *w)
@@ -78,7 +78,7 @@ static struct conn *conn_new(struct worker *w)
     c->open_handles = 2;
     cg_buf_init(&c->in, NULL);
     c->arena = cg_arena_new();
-    http_parser_setup(c);
+    cg__http_parser_setup(c);
     c->msg.started_ns = uv_hrtime();
     c->next = w->conns;
     if (w->conns)
@@ -94,7 +94,7 @@ static void remember_peer(struct conn *c)
     int len = sizeof sa;
     strcpy(c->peer_addr, "-");
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &len) == 0)
-        c->peer_port = address_text(&sa, c->peer_addr, sizeof c->peer_addr);
+        c->peer_port = cg__server_address_text(&sa, c->peer_addr, sizeof c->peer_addr);
     c->peer = cg_str_c(c->peer_addr);
 }
 
@@ -127,7 +127,7 @@ static unsigned phase_timeout(const struct conn *c, enum conn_phase phase)
      * stops sending its body. */
     case PHASE_WRITE: return o->body_timeout_ms;
     case PHASE_LINGER: return LINGER_MS;
-    case PHASE_STREAM: /* only a stalled write, see conn_watch_write */
+    case PHASE_STREAM: /* only a stalled write, see cg__conn_watch_write */
     case PHASE_NONE: break;
     }
     return 0;
@@ -159,7 +159,7 @@ static void enter_phase(struct conn *c, enum conn_phase phase)
         uv_timer_stop(&c->timer);
 }
 
-void conn_watch_write(struct conn *c, bool pending)
+void cg__conn_watch_write(struct conn *c, bool pending)
 {
     if (pending)
         uv_timer_start(&c->timer, on_timeout, c->w->srv->opts.body_timeout_ms, 0);
@@ -344,7 +344,7 @@ static void log_access(const struct conn *c, const struct cg_request *req, int s
 /* A response made by the server itself (400, 408, 413, ...); closes. */
 static void answer_error(struct conn *c, int status)
 {
-    size_t bytes = http_queue_error(c, status);
+    size_t bytes = cg__http_queue_error(c, status);
     struct cg_request unparsed = { .method = CG_STR("-"), .raw_path = CG_STR("-"), .client_addr = c->peer,
                                    .client_port = c->peer_port };
     log_access(c, &unparsed, status, bytes);
@@ -353,7 +353,7 @@ static void answer_error(struct conn *c, int status)
 static void answer(struct conn *c, struct cg_request *req)
 {
     struct cg_response res;
-    http_request_number(c, req);
+    cg__http_request_number(c, req);
     cg_response_init(&res, c->arena);
     /* OPTIONS * (RFC 9110 §9.3.7): the server is here; what each resource
      * allows is the app's to say, on OPTIONS to its path. A 200 without
@@ -363,9 +363,9 @@ static void answer(struct conn *c, struct cg_request *req)
     uv_update_time(&c->w->loop); /* the handler may have taken a while */
     if (!c->msg.keep_alive || server_stopping(c))
         c->closing = true;
-    size_t bytes = http_queue_response(c, &res);
+    size_t bytes = cg__http_queue_response(c, &res);
     log_access(c, req, res.status, bytes);
-    if (http_streams_body(c, &res)) {
+    if (cg__http_streams_body(c, &res)) {
         /* Sent once the head has been queued; both outlive this frame. */
         c->stream_req = cg_arena_alloc(c->arena, sizeof *c->stream_req);
         c->stream_res = cg_arena_alloc(c->arena, sizeof *c->stream_res);
@@ -376,7 +376,7 @@ static void answer(struct conn *c, struct cg_request *req)
 
 static void dispatch(struct conn *c, struct cg_request *req)
 {
-    http_request_fill(c, req);
+    cg__http_request_fill(c, req);
     answer(c, req);
 }
 
@@ -386,7 +386,7 @@ static void dispatch(struct conn *c, struct cg_request *req)
  * when the body is wanted. */
 static bool answer_before_body(struct conn *c, struct cg_request *req)
 {
-    http_request_fill(c, req);
+    cg__http_request_fill(c, req);
     if (c->msg.about_server || !cg_app_refuses_head(c->w->srv->app, req))
         return false; /* OPTIONS * is the server's to answer, see answer() */
     req->body_withheld = true;
@@ -404,10 +404,10 @@ static void start_stream(struct conn *c, enum flush_result sent)
         return; /* closed */
     stop_reading(c);
     c->writing = true;
-    conn_stream_start(c, c->stream_req, c->stream_res);
+    cg__conn_stream_start(c, c->stream_req, c->stream_res);
 }
 
-void conn_stream_ended(struct conn *c, bool ok)
+void cg__conn_stream_ended(struct conn *c, bool ok)
 {
     c->writing = false;
     struct cg_request *req = c->stream_req;
@@ -420,7 +420,7 @@ void conn_stream_ended(struct conn *c, bool ok)
         return;
     }
     cg_request_run_deferred(req);
-    http_discard_parsed(c);
+    cg__http_discard_parsed(c);
     output_sent(c);
     if (!c->closing)
         conn_step(c);
@@ -437,7 +437,7 @@ static bool answer_requests(struct conn *c)
     bool deferred = false;
     int n = 0;
     while (n < CONN_MAX_BATCH && !c->closing && !deferred && !c->stream_res) {
-        enum parse_result r = http_parse_next(c);
+        enum parse_result r = cg__http_parse_next(c);
         if (r == PARSE_NEED_MORE)
             break;
         if (r == PARSE_ERROR) {
@@ -451,8 +451,8 @@ static bool answer_requests(struct conn *c)
         deferred = req.deferred != NULL && !c->stream_res;
         n++;
     }
-    if (!c->closing && http_wants_continue(c))
-        http_queue_continue(c);
+    if (!c->closing && cg__http_wants_continue(c))
+        cg__http_queue_continue(c);
     enum flush_result sent = flush(c);
     if (c->stream_res) {
         start_stream(c, sent);
@@ -460,7 +460,7 @@ static bool answer_requests(struct conn *c)
     }
     if (deferred)
         cg_request_run_deferred(&req);
-    http_discard_parsed(c);
+    cg__http_discard_parsed(c);
     if (sent != FLUSH_SENT)
         return false;
     output_sent(c);
@@ -524,7 +524,7 @@ static void refuse_over_budget(struct conn *c)
 
 /* ---- opening and draining ---- */
 
-void conn_open(struct worker *w, int fd)
+void cg__conn_open(struct worker *w, int fd)
 {
     struct conn *c = conn_new(w);
     if (uv_tcp_open(&c->tcp, fd) != 0) {
@@ -539,7 +539,7 @@ void conn_open(struct worker *w, int fd)
 
 /* Shutdown: close idle connections now; the others close after answering
  * the request they are on (see server_stopping). */
-void conn_drain_all(struct worker *w)
+void cg__conn_drain_all(struct worker *w)
 {
     struct conn *next;
     for (struct conn *c = w->conns; c; c = next) {
@@ -547,6 +547,6 @@ void conn_drain_all(struct worker *w)
         if (!c->writing && !c->closing && !c->msg.in_progress)
             conn_close(c);
         else
-            conn_stream_cancel(c); /* an endless stream would hold the shutdown */
+            cg__conn_stream_cancel(c); /* an endless stream would hold the shutdown */
     }
 }

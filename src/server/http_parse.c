@@ -227,7 +227,7 @@ static const llhttp_settings_t settings = {
     .on_message_complete = on_message_complete,
 };
 
-void http_parser_setup(struct conn *c)
+void cg__http_parser_setup(struct conn *c)
 {
     llhttp_init(&c->parser, HTTP_REQUEST, &settings);
     /* Strict llhttp refuses every version but 0.9, 1.0, 1.1 and 2.0; RFC
@@ -237,7 +237,7 @@ void http_parser_setup(struct conn *c)
     c->parser.data = c;
 }
 
-void http_msg_free(struct http_msg *m)
+void cg__http_msg_free(struct http_msg *m)
 {
     free(m->headers);
     m->headers = NULL;
@@ -477,7 +477,7 @@ static int unknown_method_status(const struct conn *c)
         p++; /* skipped by llhttp before a request */
     const char *space = memchr(p, ' ', (size_t)(end - p));
     cg_str method = { p, (size_t)((space ? space : end) - p) };
-    return cg_is_token(method) ? 501 : 400;
+    return cg__is_token(method) ? 501 : 400;
 }
 
 static enum parse_result parse_failed(struct conn *c, llhttp_errno_t err)
@@ -491,7 +491,7 @@ static enum parse_result parse_failed(struct conn *c, llhttp_errno_t err)
     return PARSE_ERROR;
 }
 
-enum parse_result http_parse_next(struct conn *c)
+enum parse_result cg__http_parse_next(struct conn *c)
 {
     bool paused = false;
     for (;;) {
@@ -550,15 +550,15 @@ static void split_target(cg_str target, cg_str *raw_path, cg_str *query)
 
 /* "prefix-worker-counter", unique per process run. Built by hand: printf
  * would be a measurable share of a small request's cost. */
-void http_request_number(struct conn *c, struct cg_request *r)
+void cg__http_request_number(struct conn *c, struct cg_request *r)
 {
     struct cg_arena *a = c->arena;
     struct worker *w = c->w;
     char tail[48];
     char *end = tail + sizeof tail;
-    char *p = http_decimal_backwards(end, ++w->requests);
+    char *p = cg__http_decimal_backwards(end, ++w->requests);
     *--p = '-';
-    p = http_decimal_backwards(p, w->index);
+    p = cg__http_decimal_backwards(p, w->index);
     *--p = '-';
     size_t prefix = strlen(w->srv->id_prefix), rest = (size_t)(end - p);
     char *id = cg_arena_alloc(a, prefix + rest + 1);
@@ -568,7 +568,7 @@ void http_request_number(struct conn *c, struct cg_request *r)
     r->request_id = (cg_str){ id, prefix + rest };
 }
 
-void http_request_fill(struct conn *c, struct cg_request *r)
+void cg__http_request_fill(struct conn *c, struct cg_request *r)
 {
     const struct http_msg *m = &c->msg;
     *r = (struct cg_request){
@@ -593,7 +593,7 @@ void http_request_fill(struct conn *c, struct cg_request *r)
     r->domain.len = m->host_len;
 }
 
-void http_discard_parsed(struct conn *c)
+void cg__http_discard_parsed(struct conn *c)
 {
     size_t done = c->msg.in_progress ? c->msg.start : c->parsed;
     if (done) {
@@ -606,7 +606,7 @@ void http_discard_parsed(struct conn *c)
         cg_buf_free(&c->in);
 }
 
-bool http_wants_continue(const struct conn *c)
+bool cg__http_wants_continue(const struct conn *c)
 {
     const struct http_msg *m = &c->msg;
     /* Once body bytes arrive the client has stopped waiting. */

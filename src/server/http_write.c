@@ -51,7 +51,7 @@ static cg_str http_date(struct worker *w)
     return (cg_str){ w->date, 29 };
 }
 
-char *http_decimal_backwards(char *end, uint64_t v)
+char *cg__http_decimal_backwards(char *end, uint64_t v)
 {
     do
         *--end = (char)('0' + v % 10);
@@ -62,7 +62,7 @@ char *http_decimal_backwards(char *end, uint64_t v)
 static void put_decimal(struct cg_buf *b, size_t v)
 {
     char digits[20];
-    char *start = http_decimal_backwards(digits + sizeof digits, v);
+    char *start = cg__http_decimal_backwards(digits + sizeof digits, v);
     cg_buf_append(b, start, (size_t)(digits + sizeof digits - start));
 }
 
@@ -105,12 +105,12 @@ static bool sends_content_length(int status)
     return status >= 200 && status != 204 && status != 304;
 }
 
-bool http_streams_body(const struct conn *c, const struct cg_response *res)
+bool cg__http_streams_body(const struct conn *c, const struct cg_response *res)
 {
     return res->stream.fn && cg_status_allows_body(res->status) && !c->msg.head_only;
 }
 
-size_t http_queue_response(struct conn *c, const struct cg_response *res)
+size_t cg__http_queue_response(struct conn *c, const struct cg_response *res)
 {
     struct cg_buf head;
     cg_buf_init(&head, c->arena);
@@ -160,7 +160,7 @@ size_t http_queue_response(struct conn *c, const struct cg_response *res)
     return body_len;
 }
 
-size_t http_queue_error(struct conn *c, int status)
+size_t cg__http_queue_error(struct conn *c, int status)
 {
     struct cg_response res;
     cg_response_init(&res, c->arena);
@@ -168,10 +168,10 @@ size_t http_queue_error(struct conn *c, int status)
     cg_response_add_header(&res, CG_STR("content-type"), CG_STR("application/json"));
     cg_buf_printf(&res.body, "{\"detail\":\"%s\"}", cg_status_phrase(status));
     c->closing = true;
-    return http_queue_response(c, &res);
+    return cg__http_queue_response(c, &res);
 }
 
-void http_queue_continue(struct conn *c)
+void cg__http_queue_continue(struct conn *c)
 {
     static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
     queue_buf(c, line, sizeof line - 1);

@@ -61,7 +61,7 @@ static int address_port(const struct sockaddr_storage *a)
                                           : ((const struct sockaddr_in *)a)->sin_port);
 }
 
-uint16_t address_text(const struct sockaddr_storage *a, char *out, size_t size)
+uint16_t cg__server_address_text(const struct sockaddr_storage *a, char *out, size_t size)
 {
     if (a->ss_family == AF_INET6)
         uv_ip6_name((const struct sockaddr_in6 *)a, out, size);
@@ -140,7 +140,7 @@ fail:
 static void log_listening(const struct server *srv, const struct sockaddr_storage *addr)
 {
     char name[64];
-    uint16_t port = address_text(addr, name, sizeof name);
+    uint16_t port = cg__server_address_text(addr, name, sizeof name);
     bool v6 = addr->ss_family == AF_INET6;
     cg_info("listening on http://%s%s%s:%u (%d worker%s)", v6 ? "[" : "", name, v6 ? "]" : "", port,
             srv->opts.workers, srv->opts.workers == 1 ? "" : "s");
@@ -186,9 +186,9 @@ static void fit_open_file_limit(const struct cg_serve_opts *o)
 static void on_stop(uv_async_t *async)
 {
     struct worker *w = async->data;
-    accept_close(w);
+    cg__accept_close(w);
     uv_close((uv_handle_t *)&w->stop, NULL);
-    conn_drain_all(w);
+    cg__conn_drain_all(w);
 }
 
 static void worker_run(void *arg)
@@ -209,7 +209,7 @@ static int worker_start(struct worker *w, const struct server *srv, unsigned ind
         return -1;
     }
     int fd = bind_socket(addr);
-    if (fd < 0 || accept_start(w, fd) != 0)
+    if (fd < 0 || cg__accept_start(w, fd) != 0)
         goto fail;
     uv_async_init(&w->loop, &w->stop, on_stop);
     w->stop.data = w;
@@ -217,7 +217,7 @@ static int worker_start(struct worker *w, const struct server *srv, unsigned ind
     if (rc == 0)
         return 0;
     cg_error("worker %u: %s", index, uv_strerror(rc));
-    accept_close(w);
+    cg__accept_close(w);
     uv_close((uv_handle_t *)&w->stop, NULL);
 fail:
     uv_run(&w->loop, UV_RUN_DEFAULT); /* let the closed handles go */

@@ -112,7 +112,7 @@ struct http_msg {
 #define CONN_MAX_BATCH 16
 
 /* PHASE_STREAM: a streamed body is being produced; only a stalled write
- * times out (conn_watch_write). */
+ * times out (cg__conn_watch_write). */
 enum conn_phase { PHASE_NONE, PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_WRITE, PHASE_STREAM, PHASE_LINGER };
 
 struct conn_stream;
@@ -144,31 +144,31 @@ struct conn {
 };
 
 /* server.c: the numeric address as text in `out`; returns the port. */
-uint16_t address_text(const struct sockaddr_storage *a, char *out, size_t size);
+uint16_t cg__server_address_text(const struct sockaddr_storage *a, char *out, size_t size);
 
 /* accept.c: accept connections on the listening socket `fd` (bound) from
- * the worker's loop, until accept_close (which closes fd too). When a
+ * the worker's loop, until cg__accept_close (which closes fd too). When a
  * descriptor of the worker is freed, accepting resumes at once if it was
  * paused for want of one. */
-int accept_start(struct worker *w, int fd);
-void accept_close(struct worker *w);
-void accept_fd_freed(struct worker *w);
+int cg__accept_start(struct worker *w, int fd);
+void cg__accept_close(struct worker *w);
+void cg__accept_fd_freed(struct worker *w);
 
 /* conn.c: serve a connection just accepted (fd: non-blocking). */
-void conn_open(struct worker *w, int fd);
-void conn_drain_all(struct worker *w);
+void cg__conn_open(struct worker *w, int fd);
+void cg__conn_drain_all(struct worker *w);
 /* For stream.c: one of the connection's handles has closed (it is freed
  * with the last); time a pending write out (or stop); the stream is over,
  * its body complete (ok) or cut short. */
-void conn_release(struct conn *c);
-void conn_watch_write(struct conn *c, bool pending);
-void conn_stream_ended(struct conn *c, bool ok);
+void cg__conn_release(struct conn *c);
+void cg__conn_watch_write(struct conn *c, bool pending);
+void cg__conn_stream_ended(struct conn *c, bool ok);
 
 /* stream.c: send res's body as its stream function produces it, after the
- * head already queued; req and res must live until conn_stream_ended.
+ * head already queued; req and res must live until cg__conn_stream_ended.
  * Cancel: make the producer's writes fail (the connection is going). */
-void conn_stream_start(struct conn *c, const struct cg_request *req, const struct cg_response *res);
-void conn_stream_cancel(struct conn *c);
+void cg__conn_stream_start(struct conn *c, const struct cg_request *req, const struct cg_response *res);
+void cg__conn_stream_cancel(struct conn *c);
 
 /* http_parse.c */
 /* PARSE_HEAD: the head of a request whose body is still to come (all the
@@ -179,33 +179,33 @@ enum parse_result { PARSE_NEED_MORE, PARSE_HEAD, PARSE_REQUEST, PARSE_ERROR };
  * is never refused for the input budget (see conn.c). */
 #define IN_BUF_KEEP (64 * 1024)
 
-void http_parser_setup(struct conn *c);
-void http_msg_free(struct http_msg *m);
+void cg__http_parser_setup(struct conn *c);
+void cg__http_msg_free(struct http_msg *m);
 /* Feed unparsed input to llhttp until a request is complete (PARSE_REQUEST:
  * c->msg holds it), its head is complete and its body still to come
  * (PARSE_HEAD: once per request; call again to go on), more input is
  * needed, or the input is refused (PARSE_ERROR: c->msg.error_status says
  * how to answer). */
-enum parse_result http_parse_next(struct conn *c);
+enum parse_result cg__http_parse_next(struct conn *c);
 /* The request in c->msg (complete, or its head alone) as the core's
  * request; slices point into c->in and c->arena. Numbering gives it the
  * next request id of the worker. */
-void http_request_fill(struct conn *c, struct cg_request *r);
-void http_request_number(struct conn *c, struct cg_request *r);
+void cg__http_request_fill(struct conn *c, struct cg_request *r);
+void cg__http_request_number(struct conn *c, struct cg_request *r);
 /* Drop input that no request needs any more. */
-void http_discard_parsed(struct conn *c);
+void cg__http_discard_parsed(struct conn *c);
 /* True when the request waits for "100 Continue" before sending its body. */
-bool http_wants_continue(const struct conn *c);
+bool cg__http_wants_continue(const struct conn *c);
 /* Write v in decimal ending just before `end`; returns where it starts. */
-char *http_decimal_backwards(char *end, uint64_t v);
+char *cg__http_decimal_backwards(char *end, uint64_t v);
 
 /* http_write.c: each call appends to c->out; body bytes queued are returned
- * for the access log. A streamed response (http_streams_body) queues its
+ * for the access log. A streamed response (cg__http_streams_body) queues its
  * head only, chunked (HTTP/1.0: closing); stream.c sends the body. */
-size_t http_queue_response(struct conn *c, const struct cg_response *res);
-bool http_streams_body(const struct conn *c, const struct cg_response *res);
+size_t cg__http_queue_response(struct conn *c, const struct cg_response *res);
+bool cg__http_streams_body(const struct conn *c, const struct cg_response *res);
 /* A response made by the server itself ({"detail": phrase}); closes. */
-size_t http_queue_error(struct conn *c, int status);
-void http_queue_continue(struct conn *c);
+size_t cg__http_queue_error(struct conn *c, int status);
+void cg__http_queue_continue(struct conn *c);
 
 #endif

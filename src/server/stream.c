@@ -75,7 +75,7 @@ static void produce(void *arg)
 {
     struct conn_stream *st = arg;
     struct cg_stream s;
-    int rc = cg_stream_run(&s, &st->res, st->req, (struct cg_stream_sink){ sink_write, st });
+    int rc = cg__stream_run(&s, &st->res, st->req, (struct cg_stream_sink){ sink_write, st });
     uv_mutex_lock(&st->lock);
     st->finished = true;
     st->failed = rc != 0;
@@ -96,7 +96,7 @@ static void on_closed(uv_handle_t *h)
     uv_cond_destroy(&st->room);
     uv_mutex_destroy(&st->lock);
     free(st);
-    conn_release(c);
+    cg__conn_release(c);
 }
 
 /* Everything is written (or never will be): the producer has returned. */
@@ -105,7 +105,7 @@ static void complete(struct conn_stream *st, bool ok)
     if (st->has_thread)
         uv_thread_join(&st->thread);
     st->c->stream = NULL;
-    conn_stream_ended(st->c, ok);
+    cg__conn_stream_ended(st->c, ok);
     uv_close((uv_handle_t *)&st->wake, on_closed);
 }
 
@@ -114,10 +114,10 @@ static void on_written(uv_write_t *req, int status)
     struct conn_stream *st = req->data;
     st->writing = false;
     st->sending.len = 0;
-    conn_watch_write(st->c, false);
+    cg__conn_watch_write(st->c, false);
     if (status < 0) {
         st->broken = true;
-        conn_stream_cancel(st->c);
+        cg__conn_stream_cancel(st->c);
     }
     pump(st);
 }
@@ -144,11 +144,11 @@ static void pump(struct conn_stream *st)
         uv_buf_t b = uv_buf_init(st->sending.data, (unsigned)st->sending.len);
         if (uv_write(&st->write_req, (uv_stream_t *)&st->c->tcp, &b, 1, on_written) == 0) {
             st->writing = true;
-            conn_watch_write(st->c, true);
+            cg__conn_watch_write(st->c, true);
             return;
         }
         st->broken = true;
-        conn_stream_cancel(st->c);
+        cg__conn_stream_cancel(st->c);
     }
     if (finished)
         complete(st, ok && !st->broken);
@@ -159,7 +159,7 @@ static void on_wake(uv_async_t *h)
     pump(h->data);
 }
 
-void conn_stream_start(struct conn *c, const struct cg_request *req, const struct cg_response *res)
+void cg__conn_stream_start(struct conn *c, const struct cg_request *req, const struct cg_response *res)
 {
     struct conn_stream *st = cg_xmalloc(sizeof *st);
     memset(st, 0, sizeof *st);
@@ -184,7 +184,7 @@ void conn_stream_start(struct conn *c, const struct cg_request *req, const struc
     pump(st);
 }
 
-void conn_stream_cancel(struct conn *c)
+void cg__conn_stream_cancel(struct conn *c)
 {
     struct conn_stream *st = c->stream;
     if (!st)

@@ -1,6 +1,6 @@
 /* The test client's Lambda path: the request as an event of one front door
  * (shaped as docs/design/gateway-events.md describes each), run through
- * lambda_handle_invocation as `APP invoke` runs it, and the gateway's
+ * cg__lambda_handle_invocation as `APP invoke` runs it, and the gateway's
  * response read back into what the client would get. */
 #include <string.h>
 
@@ -324,15 +324,15 @@ static void read_gateway_response(struct cg_arena *a, cg_str json, struct cg_tes
     r->body = body.ptr ? body : CG_STR("");
 }
 
-void test_run_lambda(const struct cg_app *app, struct cg_arena *a, const struct test_input *in,
-                     enum cg_test_via via, struct cg_test_response *r)
+void cg__testing_run_lambda(const struct cg_app *app, struct cg_arena *a, const struct test_input *in,
+                            enum cg_test_via via, struct cg_test_response *r)
 {
     struct lambda_invocation inv = { .event = event_of(a, in, via), .request_id = in->request_id };
     struct lambda_exchange *x = cg_arena_zalloc(a, sizeof *x);
     struct cg_buf out;
     cg_buf_init(&out, a);
     char err[256];
-    if (lambda_handle_invocation(app, &inv, a, x, &out, err, sizeof err) != 0) {
+    if (cg__lambda_handle_invocation(app, &inv, a, x, &out, err, sizeof err) != 0) {
         r->status = 0;
         r->body = cg_arena_strdup(a, cg_str_c(err));
         return;

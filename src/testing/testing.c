@@ -110,7 +110,7 @@ static void run_http(const struct cg_app *app, struct cg_arena *a, const struct 
     struct cg_response *res = cg_arena_zalloc(a, sizeof *res);
     cg_response_init(res, a);
     cg_app_handle(app, req, res);
-    cg_stream_buffer(res, req);
+    cg__stream_buffer(res, req);
     r->status = res->status;
     r->headers = res->headers;
     r->nheaders = res->nheaders;
@@ -141,7 +141,7 @@ struct cg_test_response *cg_test_request(struct cg_test *t, const struct cg_test
     if (req->via == CG_VIA_HTTP)
         run_http(t->app, t->arena, &in, r);
     else
-        test_run_lambda(t->app, t->arena, &in, req->via, r);
+        cg__testing_run_lambda(t->app, t->arena, &in, req->via, r);
     /* A C string for the tests: the body ends where the arena's copy ends. */
     r->body = cg_arena_strdup(t->arena, r->body);
     return r;

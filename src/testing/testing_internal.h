@@ -25,7 +25,7 @@ struct test_input {
 
 /* Run `in` through the Lambda front door `via` into r (status 0 and the
  * reason in its body when the event is refused). */
-void test_run_lambda(const struct cg_app *app, struct cg_arena *a, const struct test_input *in,
-                     enum cg_test_via via, struct cg_test_response *r);
+void cg__testing_run_lambda(const struct cg_app *app, struct cg_arena *a, const struct test_input *in,
+                            enum cg_test_via via, struct cg_test_response *r);
 
 #endif

@@ -1,7 +1,10 @@
-"""checkov on the SAM template (once per ApiType: checkov drops the resources a
-condition turns off) and on the Terraform files, in one run: no failed check,
-every skipped check explained, and every skip the files declare still used.
-Runs in build/venv-deploy."""
+"""checkov on the SAM template and on the Terraform files, each with two apps'
+values (deploy/examples: items with its table, todo without), in one run: no
+failed check, every skipped check explained, and every skip the files declare
+still used. The SAM template is checked as CloudFormation sees it (Fn::ForEach
+expanded), once per ApiType (checkov drops the resources a condition turns
+off): items behind the HTTP API, todo behind the REST API. Runs in
+build/venv-deploy."""
 import json
 import os
 import re
@@ -11,7 +14,10 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import DEPLOY_VENV_BIN, TEMPLATE, TERRAFORM_DIR
+from samtranslator.yaml_helper import yaml_parse
+
+from conftest import DEPLOY_VENV_BIN, EXAMPLES_DIR, TEMPLATE, TERRAFORM_DIR
+from sam_values import expand_foreach, parameters, with_defaults
 
 TF_SKIP = re.compile(r"#checkov:skip=(CKV2?_AWS_\d+):(.*)")
 
@@ -28,13 +34,15 @@ def reports(tmp_path_factory):
     """checkov's JSON reports, by framework."""
     work = tmp_path_factory.mktemp("checkov")
     with open(TEMPLATE) as f:
-        text = f.read()
+        template = yaml_parse(f.read())
     (work / "sam").mkdir()
-    (work / "sam" / "template-http.yaml").write_text(text)
-    rest = text.replace("    Default: HTTP\n", "    Default: REST\n", 1)
-    assert rest != text
-    (work / "sam" / "template-rest.yaml").write_text(rest)
-    shutil.copytree(TERRAFORM_DIR, work / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
+    for app, api_type in (("items", "HTTP"), ("todo", "REST")):
+        params = {**parameters(app), "ApiType": api_type}
+        expanded = expand_foreach(with_defaults(template, params), params)
+        (work / "sam" / f"template-{app}.json").write_text(json.dumps(expanded, indent=1))
+    for app in ("items", "todo"):
+        shutil.copytree(TERRAFORM_DIR, work / f"terraform-{app}", ignore=shutil.ignore_patterns(".terraform*"))
+        shutil.copy(os.path.join(EXAMPLES_DIR, app, "terraform.tfvars"), work / f"terraform-{app}")
     out = subprocess.run([os.path.join(DEPLOY_VENV_BIN, "checkov"), "-d", str(work), "--framework", "cloudformation",
                           "terraform", "--skip-download", "-o", "json"],
                          capture_output=True, text=True, timeout=240,
@@ -94,3 +102,15 @@ def test_the_rest_api_choice_was_checked(reports):
     resources = {c["resource"] for c in reports["cloudformation"]["skipped_checks"]}
     assert "AWS::ApiGateway::Stage.RestApiStage" in resources
     assert "AWS::ApiGatewayV2::Stage.HttpApiStage" in resources
+
+
+def test_both_apps_were_checked(reports):
+    """items' table was checked (its skip used), and the table-less app's stack too."""
+    skipped = reports["cloudformation"]["skipped_checks"]
+    assert {os.path.basename(c["file_path"]) for c in skipped} == {"template-items.json", "template-todo.json"}
+    assert ("AWS::DynamoDB::Table.Table", "template-items.json") in {
+        (c["resource"], os.path.basename(c["file_path"])) for c in skipped}
+    tf_files = {c["file_path"].split("/")[1] for c in reports["terraform"]["passed_checks"]}
+    assert tf_files == {"terraform-items", "terraform-todo"}
+    tables = {c["resource"] for c in reports["terraform"]["skipped_checks"] if c["check_id"] == "CKV_AWS_119"}
+    assert tables, "items' table was not checked"

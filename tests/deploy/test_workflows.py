@@ -68,6 +68,10 @@ def test_deploy_runs_on_main_through_oidc_when_configured():
     run = commands(deploy)
     assert "sam build --parameter-overrides Architecture=$ARCH" in run
     assert "sam deploy" in run and "--no-confirm-changeset" in run and "--parameter-overrides" in run
+    # items is one set of the generic kit's values, read from its example config.
+    assert "deploy/examples/items/samconfig.toml" in run and "CAPABILITY_AUTO_EXPAND" in run
+    build, = [s for s in deploy["steps"] if s.get("name") == "sam build"]
+    assert build["env"]["APP"] == "items"
     assert deploy["env"]["ARCH"] == "arm64"
 
 

@@ -18,3 +18,5 @@ cg_deploy_test(sam_build ${CG_DEPLOY_PYTHON} 900)
 cg_deploy_test(terraform ${CG_PYTHON} 120)
 cg_deploy_test(cli ${CG_PYTHON} 300)
 cg_deploy_test(workflows ${CG_PYTHON} 120)
+# tools/package.sh on a prebuilt bootstrap (an app built outside the tree).
+cg_deploy_test(package ${CG_PYTHON} 120)

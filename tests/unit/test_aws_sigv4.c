@@ -25,37 +25,37 @@ TestSuite(sigv4, .init = setup, .fini = teardown);
 
 Test(sigv4, uri_encode_keeps_only_unreserved)
 {
-    sigv4_uri_encode(&out, CG_STR("aZ09-_.~ /+=%\xc3\xa9*"), false);
+    cg__sigv4_uri_encode(&out, CG_STR("aZ09-_.~ /+=%\xc3\xa9*"), false);
     assert_out("aZ09-_.~%20%2F%2B%3D%25%C3%A9%2A");
 }
 
 Test(sigv4, uri_encode_may_keep_slashes)
 {
-    sigv4_uri_encode(&out, CG_STR("/a b/c"), true);
+    cg__sigv4_uri_encode(&out, CG_STR("/a b/c"), true);
     assert_out("/a%20b/c");
 }
 
 Test(sigv4, canonical_uri_of_an_empty_path_is_a_slash)
 {
-    sigv4_canonical_uri(&out, CG_STR(""));
+    cg__sigv4_canonical_uri(&out, CG_STR(""));
     assert_out("/");
 }
 
 Test(sigv4, canonical_uri_removes_dot_and_empty_segments)
 {
-    sigv4_canonical_uri(&out, CG_STR("/a/./b/../c//d/"));
+    cg__sigv4_canonical_uri(&out, CG_STR("/a/./b/../c//d/"));
     assert_out("/a/c/d/");
 }
 
 Test(sigv4, canonical_uri_cannot_climb_above_the_root)
 {
-    sigv4_canonical_uri(&out, CG_STR("/../../x"));
+    cg__sigv4_canonical_uri(&out, CG_STR("/../../x"));
     assert_out("/x");
 }
 
 Test(sigv4, canonical_uri_encodes_a_second_time)
 {
-    sigv4_canonical_uri(&out, CG_STR("/d%20e/~f"));
+    cg__sigv4_canonical_uri(&out, CG_STR("/d%20e/~f"));
     assert_out("/d%2520e/~f");
 }
 
@@ -77,13 +77,13 @@ Test(sigv4, no_query_is_empty)
 
 Test(sigv4, header_values_are_trimmed_and_blanks_squeezed)
 {
-    sigv4_trim_value(&out, CG_STR("  a   b\t\tc  "));
+    cg__sigv4_trim_value(&out, CG_STR("  a   b\t\tc  "));
     assert_out("a b c");
 }
 
 Test(sigv4, header_value_of_blanks_only_is_empty)
 {
-    sigv4_trim_value(&out, CG_STR(" \t "));
+    cg__sigv4_trim_value(&out, CG_STR(" \t "));
     assert_out("");
 }
 
@@ -96,8 +96,8 @@ Test(sigv4, canonical_request_of_the_aws_example)
                                   .nheaders = 1 };
     struct cg_buf names;
     cg_buf_init(&names, NULL);
-    sigv4_canonical_request(&req, CG_STR("iam.amazonaws.com"), "20150830T123600Z", (cg_str){ NULL, 0 }, &out,
-                            &names);
+    cg__sigv4_canonical_request(&req, CG_STR("iam.amazonaws.com"), "20150830T123600Z", (cg_str){ NULL, 0 }, &out,
+                                &names);
     assert_out("GET\n/\nAction=ListUsers&Version=2010-05-08\n"
                "content-type:application/x-www-form-urlencoded; charset=utf-8\nhost:iam.amazonaws.com\n"
                "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
@@ -123,16 +123,16 @@ Test(sigv4, endpoint_parsing)
 {
     struct aws_endpoint ep;
     char err[256];
-    cr_assert_eq(aws_endpoint_parse("https://dynamodb.eu-west-1.amazonaws.com", &ep, err, sizeof err), 0);
+    cr_assert_eq(cg__aws_endpoint_parse("https://dynamodb.eu-west-1.amazonaws.com", &ep, err, sizeof err), 0);
     cr_assert(ep.tls && ep.port == 443);
     cr_assert_str_eq(ep.host_header, "dynamodb.eu-west-1.amazonaws.com");
-    cr_assert_eq(aws_endpoint_parse("http://127.0.0.1:8000/", &ep, err, sizeof err), 0);
+    cr_assert_eq(cg__aws_endpoint_parse("http://127.0.0.1:8000/", &ep, err, sizeof err), 0);
     cr_assert(!ep.tls && ep.port == 8000);
     cr_assert_str_eq(ep.host_header, "127.0.0.1:8000");
-    cr_assert_eq(aws_endpoint_parse("https://[::1]:443", &ep, err, sizeof err), 0);
+    cr_assert_eq(cg__aws_endpoint_parse("https://[::1]:443", &ep, err, sizeof err), 0);
     cr_assert_str_eq(ep.host, "::1");
     cr_assert_str_eq(ep.host_header, "[::1]");
-    cr_assert_eq(aws_endpoint_parse("http://10.0.0.1:8000", &ep, err, sizeof err), -1);
-    cr_assert_eq(aws_endpoint_parse("ftp://x", &ep, err, sizeof err), -1);
-    cr_assert_eq(aws_endpoint_parse("https://host:99999", &ep, err, sizeof err), -1);
+    cr_assert_eq(cg__aws_endpoint_parse("http://10.0.0.1:8000", &ep, err, sizeof err), -1);
+    cr_assert_eq(cg__aws_endpoint_parse("ftp://x", &ep, err, sizeof err), -1);
+    cr_assert_eq(cg__aws_endpoint_parse("https://host:99999", &ep, err, sizeof err), -1);
 }

@@ -49,14 +49,14 @@ static const char *bind_with(const char *content_type, cg_str body)
 {
     struct cg_verrors errs;
     struct cg_buf out;
-    cg_verrors_init(&errs, arena);
+    cg__verrors_init(&errs, arena);
     cg_buf_init(&out, arena);
     memset(&it, 0, sizeof it);
-    int rc = cg_body_bind(arena, &item_model, cg_str_c(content_type), body, &it, &errs);
+    int rc = cg__body_bind(arena, &item_model, cg_str_c(content_type), body, &it, &errs);
     cr_assert_eq(rc, errs.n ? -1 : 0);
     if (rc == 0)
         return "";
-    cg_verrors_write(&errs, &out);
+    cg__verrors_write(&errs, &out);
     return cg_arena_strdup(arena, cg_buf_str(&out)).ptr;
 }
 

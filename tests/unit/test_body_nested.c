@@ -105,14 +105,14 @@ static struct cg_verrors errs;
 static void setup(void)
 {
     arena = cg_arena_new();
-    cr_assert_eq(cg_model_prepare(&order_model), 0);
-    cr_assert_eq(cg_model_prepare(&node_model), 0);
+    cr_assert_eq(cg__model_prepare(&order_model), 0);
+    cr_assert_eq(cg__model_prepare(&node_model), 0);
 }
 
 static void teardown(void)
 {
     cg_arena_free(arena);
-    cg_patterns_free();
+    cg__patterns_free();
 }
 
 TestSuite(nested, .init = setup, .fini = teardown);
@@ -120,14 +120,14 @@ TestSuite(nested, .init = setup, .fini = teardown);
 static const char *bind_into(const struct cg_model *m, void *out, cg_str body)
 {
     struct cg_buf text;
-    cg_verrors_init(&errs, arena);
+    cg__verrors_init(&errs, arena);
     cg_buf_init(&text, arena);
     memset(out, 0, m->size);
-    int rc = cg_body_bind(arena, m, CG_STR("application/json"), body, out, &errs);
+    int rc = cg__body_bind(arena, m, CG_STR("application/json"), body, out, &errs);
     cr_assert_eq(rc, errs.n ? -1 : 0);
     if (rc == 0)
         return "";
-    cg_verrors_write(&errs, &text);
+    cg__verrors_write(&errs, &text);
     return cg_arena_strdup(arena, cg_buf_str(&text)).ptr;
 }
 
@@ -455,10 +455,10 @@ Test(nested, prepare_refuses_bad_tables)
         CG_MODEL("D", struct order, no_choices),
     };
     for (size_t i = 0; i < CG_LEN(models); i++)
-        cr_assert_eq(cg_model_prepare(&models[i]), -1, "%s", models[i].name);
+        cr_assert_eq(cg__model_prepare(&models[i]), -1, "%s", models[i].name);
     static const struct cg_field nested_bad[] = { CG_FIELD_MODEL_LIST(struct order, lines, &models[2]) };
     static const struct cg_model outer = CG_MODEL("E", struct order, nested_bad);
-    cr_assert_eq(cg_model_prepare(&outer), -1);
+    cr_assert_eq(cg__model_prepare(&outer), -1);
 }
 
 /* ---- defaults, null and sent fields (the models: task_model.h) ---- */
@@ -469,7 +469,7 @@ static struct task task;
 
 static const char *bind_task(const char *json)
 {
-    cr_assert_eq(cg_model_prepare(&task_model), 0);
+    cr_assert_eq(cg__model_prepare(&task_model), 0);
     return bind_into(&task_model, &task, cg_str_c(json));
 }
 
@@ -563,22 +563,22 @@ Test(nested, sent_fields_misused)
     char why[256];
     bool sent;
     assert_422(bind_task("{\"name\":\"x\"}"), "");
-    cr_assert_eq(cg_model_sent(&task_model, &task, "nmae", &sent, why, sizeof why), -1);
+    cr_assert_eq(cg__model_sent(&task_model, &task, "nmae", &sent, why, sizeof why), -1);
     cr_assert_str_eq(why, "model Task has no field named nmae");
-    cr_assert_eq(cg_model_sent(&task_model, &task, "tags.x", &sent, why, sizeof why), -1);
+    cr_assert_eq(cg__model_sent(&task_model, &task, "tags.x", &sent, why, sizeof why), -1);
     cr_assert_str_eq(why, "model Task: field tags is not a nested model");
-    cr_assert_eq(cg_model_sent(&order_model, &order, "name", &sent, why, sizeof why), -1);
+    cr_assert_eq(cg__model_sent(&order_model, &order, "name", &sent, why, sizeof why), -1);
     cr_assert_str_eq(why, "model Order records no sent fields (declare it with CG_MODEL_SENT)");
 }
 
-/* The error cg_model_prepare logs when it refuses m. */
+/* The error cg__model_prepare logs when it refuses m. */
 static const char *refusal(const struct cg_model *m)
 {
     static char why[512];
     why[0] = '\0';
-    cg_log_capture(why, sizeof why);
-    cr_assert_eq(cg_model_prepare(m), -1, "%s", m->name);
-    cg_log_capture(NULL, 0);
+    cg__log_capture(why, sizeof why);
+    cr_assert_eq(cg__model_prepare(m), -1, "%s", m->name);
+    cg__log_capture(NULL, 0);
     return why;
 }
 
@@ -619,7 +619,7 @@ Test(nested, a_null_default_may_be_left_out_but_not_sent_null)
         CG_FIELD(struct place, zip, CG_INT, .def = "null"),
     };
     static const struct cg_model m = CG_MODEL_SENT("Place", struct place, fields, sent);
-    cr_assert_eq(cg_model_prepare(&m), 0);
+    cr_assert_eq(cg__model_prepare(&m), 0);
     struct place p;
     assert_422(bind_into(&m, &p, CG_STR("{\"street\":\"s\"}")), "");
     cr_assert_eq(p.zip, 0);

@@ -58,7 +58,7 @@ static int respond(struct cg_ctx *c)
         const char *colon = memchr(r->query[i].value.ptr, ':', r->query[i].value.len);
         cg_str name = { r->query[i].value.ptr, (size_t)(colon - r->query[i].value.ptr) };
         cg_str value = { colon + 1, (size_t)(r->query[i].value.ptr + r->query[i].value.len - colon - 1) };
-        cr_assert_eq(cg_response_add_header(cg_res(c), name, value), 0);
+        cr_assert_eq(cg_response_add_header(cg_take_response(c), name, value), 0);
     }
     return 0;
 }
@@ -67,7 +67,7 @@ static int respond(struct cg_ctx *c)
 static int forced_text(struct cg_ctx *c)
 {
     cg_send_json_raw(c, 200, json_text(2000));
-    cg_res(c)->body_encoding = CG_BODY_TEXT;
+    cg_take_response(c)->body_encoding = CG_BODY_TEXT;
     return 0;
 }
 
@@ -100,7 +100,7 @@ static void teardown(void)
 {
     free_app();
     cg_arena_free(arena);
-    cg_patterns_free();
+    cg__patterns_free();
 }
 
 TestSuite(compress, .init = setup, .fini = teardown);
@@ -344,10 +344,10 @@ Test(compress, a_body_that_does_not_shrink_is_sent_as_it_is)
 
 Test(compress, the_docs_assets_are_sent_as_stored)
 {
-    if (cg_docs_nassets == 0)
+    if (cg__docs_nassets == 0)
         cr_skip("this build embeds no docs assets");
     start(NULL);
-    const struct cg_docs_asset *a = &cg_docs_assets[0];
+    const struct cg_docs_asset *a = &cg__docs_assets[0];
     const struct cg_response *res = get(cg_arena_printf(arena, "/docs/static/%s", a->name).ptr, "gzip, br");
     cr_assert_eq(res->status, 200);
     cr_assert_str_eq(header_of(res, "content-encoding"), "gzip");

@@ -235,10 +235,10 @@ static struct cg_cors *route_cors;
 /* One route that handles CORS itself. */
 static int by_hand(struct cg_ctx *c)
 {
-    if (cg_cors_answer_preflight(route_cors, cg_req(c), cg_res(c)))
+    if (cg_cors_answer_preflight(route_cors, cg_req(c), cg_take_response(c)))
         return 0;
     cg_send_text(c, 200, CG_STR("hi"));
-    cg_cors_add_headers(route_cors, cg_req(c), cg_res(c));
+    cg_cors_add_headers(route_cors, cg_req(c), cg_take_response(c));
     return 0;
 }
 

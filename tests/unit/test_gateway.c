@@ -279,13 +279,13 @@ Test(gateway, no_lambda_variables_means_local)
 
 Test(gateway, only_the_first_invocation_is_the_cold_start)
 {
-    cg_lambda_note_next();
+    cg__lambda_note_next();
     cr_assert_geq(cg_init_duration_ms(), 0);
     double init = cg_init_duration_ms();
-    cg_lambda_note_invocation();
+    cg__lambda_note_invocation();
     cr_assert(cg_cold_start());
-    cg_lambda_note_next();
+    cg__lambda_note_next();
     cr_assert_eq(cg_init_duration_ms(), init, "only the first /next ends the init phase");
-    cg_lambda_note_invocation();
+    cg__lambda_note_invocation();
     cr_assert_not(cg_cold_start());
 }

@@ -125,7 +125,7 @@ struct accepted {
 static void expect_accepted(cg_str json, const char *want)
 {
     struct cg_json_scan s = scanner(64);
-    enum cg_json_status st = cg_json_scan(&s, json);
+    enum cg_json_status st = cg__json_scan(&s, json);
     cr_expect_eq(st, CG_JSON_OK, "refused %.*s: %s at %zu", (int)json.len, json.ptr, s.error, s.error_pos);
     cr_expect(cg_str_eq(cg_buf_str(&trace), cg_str_c(want)), "%.*s: trace '%.*s', want '%s'", (int)json.len,
               json.ptr, (int)trace.len, trace.data, want);
@@ -175,7 +175,7 @@ struct refused {
 static void expect_refused(cg_str json, const char *reason, size_t at)
 {
     struct cg_json_scan s = scanner(64);
-    cr_expect_eq(cg_json_scan(&s, json), CG_JSON_INVALID, "accepted '%.*s'", (int)json.len, json.ptr);
+    cr_expect_eq(cg__json_scan(&s, json), CG_JSON_INVALID, "accepted '%.*s'", (int)json.len, json.ptr);
     cr_expect(s.error && strcmp(s.error, reason) == 0, "'%.*s': reason '%s', want '%s'", (int)json.len, json.ptr,
               s.error, reason);
     cr_expect_eq(s.error_pos, at, "'%.*s': error at %zu, want %zu", (int)json.len, json.ptr, s.error_pos, at);
@@ -277,7 +277,7 @@ Test(json_scan, every_escape_is_decoded)
     expect_accepted(CG_STR("{\"k\\u0065y\":\"a\\nb\"}"), "{ k:key s:a\nb }");
     /* \u0000 is a NUL byte inside the string. */
     struct cg_json_scan s = scanner(1);
-    cr_assert_eq(cg_json_scan(&s, CG_STR("\"a\\u0000b\"")), CG_JSON_OK);
+    cr_assert_eq(cg__json_scan(&s, CG_STR("\"a\\u0000b\"")), CG_JSON_OK);
     cr_expect(cg_str_eq(cg_buf_str(&trace), (cg_str){ "s:a\0b", 5 }));
 }
 
@@ -388,12 +388,12 @@ Test(json_scan, strings_without_escapes_are_slices_of_the_input)
     for (size_t i = 0; i < CG_LEN(plain); i++) {
         cg_str json = cg_str_c(plain[i]);
         struct cg_json_scan s = { .cb = &cb, .arena = arena, .max_depth = 1 };
-        cr_assert_eq(cg_json_scan(&s, json), CG_JSON_OK);
+        cr_assert_eq(cg__json_scan(&s, json), CG_JSON_OK);
         cr_expect(inside(first_string, json), "%s was copied", plain[i]);
     }
     cg_str json = CG_STR("\"he\\u006clo\"");
     struct cg_json_scan s = { .cb = &cb, .arena = arena, .max_depth = 1 };
-    cr_assert_eq(cg_json_scan(&s, json), CG_JSON_OK);
+    cr_assert_eq(cg__json_scan(&s, json), CG_JSON_OK);
     cr_expect(!inside(first_string, json), "a decoded string points into the input");
     cr_expect(cg_str_eq(first_string, CG_STR("hello")));
 }
@@ -408,14 +408,14 @@ Test(json_scan, strings_longer_than_64k)
     json[N + 1] = '"';
     static const struct cg_json_callbacks cb = { .string = keep_string };
     struct cg_json_scan s = { .cb = &cb, .arena = arena, .max_depth = 1 };
-    cr_assert_eq(cg_json_scan(&s, (cg_str){ json, N + 2 }), CG_JSON_OK);
+    cr_assert_eq(cg__json_scan(&s, (cg_str){ json, N + 2 }), CG_JSON_OK);
     cr_expect(first_string.ptr == json + 1 && first_string.len == N);
     /* With an escape and a two-byte character every 1000 bytes: decoded. */
     for (size_t i = 1; i + 2 <= N; i += 1000) {
         memcpy(json + i, "\\n", 2);
         memcpy(json + i + 500, "\xc3\xa9", 2);
     }
-    cr_assert_eq(cg_json_scan(&s, (cg_str){ json, N + 2 }), CG_JSON_OK);
+    cr_assert_eq(cg__json_scan(&s, (cg_str){ json, N + 2 }), CG_JSON_OK);
     cr_expect_eq(first_string.len, N - N / 1000);
     cr_expect(!inside(first_string, (cg_str){ json, N + 2 }));
     cr_expect(memcmp(first_string.ptr, "\nxxx", 4) == 0);
@@ -429,16 +429,16 @@ Test(json_scan, strings_longer_than_64k)
 Test(json_scan, depth_limit_is_exact)
 {
     struct cg_json_scan s = scanner(3);
-    cr_expect_eq(cg_json_scan(&s, CG_STR("[[[]]]")), CG_JSON_OK);
-    cr_expect_eq(cg_json_scan(&s, CG_STR("{\"a\":{\"b\":[1]}}")), CG_JSON_OK);
-    cr_expect_eq(cg_json_scan(&s, CG_STR("[[[[]]]]")), CG_JSON_INVALID);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("[[[]]]")), CG_JSON_OK);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("{\"a\":{\"b\":[1]}}")), CG_JSON_OK);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("[[[[]]]]")), CG_JSON_INVALID);
     cr_expect_str_eq(s.error, "nesting too deep");
     cr_expect_eq(s.error_pos, 3);
-    cr_expect_eq(cg_json_scan(&s, CG_STR("[{\"a\":{\"b\":[1]}}]")), CG_JSON_INVALID);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("[{\"a\":{\"b\":[1]}}]")), CG_JSON_INVALID);
     cr_expect_eq(s.error_pos, 11);
     s = scanner(0);
-    cr_expect_eq(cg_json_scan(&s, CG_STR("\"only scalars\"")), CG_JSON_OK);
-    cr_expect_eq(cg_json_scan(&s, CG_STR("{}")), CG_JSON_INVALID);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("\"only scalars\"")), CG_JSON_OK);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("{}")), CG_JSON_INVALID);
     cr_expect_eq(s.error_pos, 0);
 }
 
@@ -469,12 +469,12 @@ Test(json_scan, a_megabyte_of_nested_arrays_up_to_the_limit)
     static const struct cg_json_callbacks cb = { .start_array = count_open, .end_array = count_close };
     struct cg_json_scan s = { .cb = &cb, .arena = arena, .max_depth = DEPTH };
     opened = closed = 0;
-    cr_expect_eq(cg_json_scan(&s, (cg_str){ json, 2 * DEPTH }), CG_JSON_OK, "%s at %zu", s.error, s.error_pos);
+    cr_expect_eq(cg__json_scan(&s, (cg_str){ json, 2 * DEPTH }), CG_JSON_OK, "%s at %zu", s.error, s.error_pos);
     cr_expect_eq(opened, DEPTH);
     cr_expect_eq(closed, DEPTH);
     cr_expect_eq(deepest_open, DEPTH - 1);
     s.max_depth = DEPTH - 1;
-    cr_expect_eq(cg_json_scan(&s, (cg_str){ json, 2 * DEPTH }), CG_JSON_INVALID);
+    cr_expect_eq(cg__json_scan(&s, (cg_str){ json, 2 * DEPTH }), CG_JSON_INVALID);
     cr_expect_str_eq(s.error, "nesting too deep");
     cr_expect_eq(s.error_pos, DEPTH - 1);
     /* Objects and arrays alternating past the scanner's 256 inline levels:
@@ -486,14 +486,14 @@ Test(json_scan, a_megabyte_of_nested_arrays_up_to_the_limit)
     for (int i = 999; i >= 0; i--)
         cg_buf_puts(&b, i % 3 ? "]" : "}");
     s.max_depth = 1000;
-    cr_expect_eq(cg_json_scan(&s, cg_buf_str(&b)), CG_JSON_INVALID); /* the innermost {"k":} */
+    cr_expect_eq(cg__json_scan(&s, cg_buf_str(&b)), CG_JSON_INVALID); /* the innermost {"k":} */
     b.len = 0;
     for (int i = 0; i < 1000; i++)
         cg_buf_puts(&b, i % 3 ? "[" : "{\"k\":");
     cg_buf_puts(&b, "0");
     for (int i = 999; i >= 0; i--)
         cg_buf_puts(&b, i % 3 ? "]" : "}");
-    cr_expect_eq(cg_json_scan(&s, cg_buf_str(&b)), CG_JSON_OK, "%s at %zu", s.error, s.error_pos);
+    cr_expect_eq(cg__json_scan(&s, cg_buf_str(&b)), CG_JSON_OK, "%s at %zu", s.error, s.error_pos);
     free(json);
 }
 
@@ -528,7 +528,7 @@ Test(json_scan, callbacks_see_the_offsets_of_their_token)
     cg_str json = CG_STR("{\"a\": [12, \"x\\n\"], \"b\" : true,\"c\":null}");
     cg_buf_init(&spans, arena);
     struct cg_json_scan s = { .cb = &cb, .arena = arena, .max_depth = 4 };
-    cr_assert_eq(cg_json_scan(&s, json), CG_JSON_OK);
+    cr_assert_eq(cg__json_scan(&s, json), CG_JSON_OK);
     cg_buf_putc(&spans, '\0');
     cr_expect_str_eq(spans.data, "0-1 1-4 6-7 7-9 11-16 16-17 19-22 25-29 30-33 34-38 38-39 ");
 }
@@ -538,28 +538,28 @@ Test(json_scan, a_callback_stops_the_scan)
     struct cg_json_scan s = scanner(8);
     stop_at = 3;
     cg_str json = CG_STR("{\"a\": \"x\", \"b\": [1, 2]}");
-    cr_expect_eq(cg_json_scan(&s, json), CG_JSON_STOPPED);
+    cr_expect_eq(cg__json_scan(&s, json), CG_JSON_STOPPED);
     TRACE_IS("{ k:a s:x");
     cr_expect_str_eq(s.error, "stopped by a callback");
     cr_expect_eq(s.error_pos, 6);
     /* Stopping at the closing brace, the last token. */
     s = scanner(8);
     stop_at = 9;
-    cr_expect_eq(cg_json_scan(&s, json), CG_JSON_STOPPED);
+    cr_expect_eq(cg__json_scan(&s, json), CG_JSON_STOPPED);
     TRACE_IS("{ k:a s:x k:b [ n:1 n:2 ] }");
     cr_expect_eq(s.error_pos, json.len - 1);
     /* A syntax error is not a stop. */
     s = scanner(8);
     stop_at = 100;
-    cr_expect_eq(cg_json_scan(&s, CG_STR("[1,")), CG_JSON_INVALID);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("[1,")), CG_JSON_INVALID);
 }
 
 Test(json_scan, without_callbacks_it_only_validates)
 {
     static const struct cg_json_callbacks none = { 0 };
     struct cg_json_scan s = { .cb = &none, .arena = arena, .max_depth = 8 };
-    cr_expect_eq(cg_json_scan(&s, CG_STR("{\"a\":[1,true,null,\"\\u00e9\"]}")), CG_JSON_OK);
-    cr_expect_eq(cg_json_scan(&s, CG_STR("{\"a\":[1,true,null,\"\\ud800\"]}")), CG_JSON_INVALID);
-    cr_expect_eq(cg_json_scan(&s, (cg_str){ NULL, 0 }), CG_JSON_INVALID);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("{\"a\":[1,true,null,\"\\u00e9\"]}")), CG_JSON_OK);
+    cr_expect_eq(cg__json_scan(&s, CG_STR("{\"a\":[1,true,null,\"\\ud800\"]}")), CG_JSON_INVALID);
+    cr_expect_eq(cg__json_scan(&s, (cg_str){ NULL, 0 }), CG_JSON_INVALID);
     cr_expect_str_eq(s.error, "unexpected end of input");
 }

@@ -719,5 +719,5 @@ Test(keys, the_bearer_check_admits_valid_tokens_and_records_their_claims)
     cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
-    cg_patterns_free();
+    cg__patterns_free();
 }

@@ -73,7 +73,7 @@ Test(lambda_codec, utf8_validation)
 
 #define expect_escape(in, mode, want)                                                                      \
     do {                                                                                                   \
-        cg_str got = lambda_url_escape(arena, CG_STR(in), mode);                                           \
+        cg_str got = cg__lambda_url_escape(arena, CG_STR(in), mode);                                           \
         cr_expect(cg_str_eq_c(got, want), "escape(%s) = %.*s, want %s", in, (int)got.len, got.ptr, want); \
     } while (0)
 

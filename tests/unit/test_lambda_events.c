@@ -33,9 +33,9 @@ static int decode(cg_str json, const char *base_path)
     struct lambda_event ev;
     memset(&req, 0, sizeof req);
     req.arena = arena;
-    if (lambda_event_parse(arena, json, &ev, err, sizeof err) != 0)
+    if (cg__lambda_event_parse(arena, json, &ev, err, sizeof err) != 0)
         return -1;
-    return lambda_event_decode(&ev, cg_str_c(base_path), &req, &reply, err, sizeof err);
+    return cg__lambda_event_decode(&ev, cg_str_c(base_path), &req, &reply, err, sizeof err);
 }
 
 /* Events below are written with ' for " so that they stay readable. */

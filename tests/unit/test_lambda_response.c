@@ -33,7 +33,7 @@ static const char *encoded(enum lambda_source source, bool multi_value)
     struct lambda_reply reply = { .source = source, .multi_value = multi_value };
     struct cg_buf out;
     cg_buf_init(&out, arena);
-    lambda_response_encode(&reply, &res, &out);
+    cg__lambda_response_encode(&reply, &res, &out);
     cg_buf_putc(&out, '\0');
     return out.data;
 }
@@ -171,7 +171,7 @@ Test(lambda_response, no_body_for_head_and_204)
     struct lambda_reply reply = { .source = SRC_APIGW_HTTP, .head = true };
     struct cg_buf out;
     cg_buf_init(&out, arena);
-    lambda_response_encode(&reply, &res, &out);
+    cg__lambda_response_encode(&reply, &res, &out);
     cg_buf_putc(&out, '\0');
     cr_expect(strstr(out.data, "\"body\":\"\""), "%s", out.data);
     res.status = 204;

@@ -30,7 +30,7 @@ static void teapot(void *state, struct cg_request *req, struct cg_response *res,
 {
     (void)state;
     if (req->path.len >= 7 && memcmp(req->path.ptr, "/teapot", 7) == 0) {
-        cg_response_detail(res, 418, "I'm a teapot");
+        cg__response_detail(res, 418, "I'm a teapot");
         return;
     }
     cg_next(next, req, res);
@@ -96,7 +96,7 @@ static void teardown(void)
     cg_app_stop(app);
     cg_app_free(app);
     cg_arena_free(arena);
-    cg_patterns_free();
+    cg__patterns_free();
 }
 
 TestSuite(middleware, .init = setup, .fini = teardown);

@@ -85,7 +85,7 @@ static void teardown(void)
     client = NULL;
     cg_app_free(app);
     cg_arena_free(arena);
-    cg_patterns_free();
+    cg__patterns_free();
 }
 
 TestSuite(openapi, .init = setup, .fini = teardown);

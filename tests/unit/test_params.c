@@ -64,7 +64,7 @@ static void teardown(void)
     cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
-    cg_patterns_free();
+    cg__patterns_free();
 }
 
 TestSuite(params, .init = setup, .fini = teardown);

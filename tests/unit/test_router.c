@@ -98,7 +98,7 @@ static void app_teardown(void)
     cg_test_free(client);
     cg_app_stop(app);
     cg_app_free(app);
-    cg_patterns_free();
+    cg__patterns_free();
     teardown();
 }
 
@@ -216,7 +216,7 @@ static struct cg_route_rt compile(const char *path)
     route = (struct cg_route){ .methods = CG_M_GET, .path = path, .handler = ok };
     struct cg_route_rt rt;
     char err[128];
-    cr_assert_eq(cg_route_compile(&rt, &route, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cg__route_compile(&rt, &route, err, sizeof err), 0, "%s", err);
     return rt;
 }
 
@@ -225,7 +225,7 @@ static bool matches(const char *tpl, const char *path)
     struct cg_route_rt rt = compile(tpl);
     cg_str values[CG_MAX_SEGMENTS];
     int n;
-    return cg_route_match(&rt, cg_str_c(path), values, &n);
+    return cg__route_match(&rt, cg_str_c(path), values, &n);
 }
 
 Test(router, matching)
@@ -251,7 +251,7 @@ Test(router, bad_templates)
         struct cg_route route = { .methods = CG_M_GET, .path = bad[i], .handler = ok };
         struct cg_route_rt rt;
         char err[128];
-        cr_assert_eq(cg_route_compile(&rt, &route, err, sizeof err), -1, "%s should be refused", bad[i]);
+        cr_assert_eq(cg__route_compile(&rt, &route, err, sizeof err), -1, "%s should be refused", bad[i]);
     }
 }
 

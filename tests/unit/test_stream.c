@@ -46,7 +46,7 @@ static const char *run(cg_stream_fn fn, void *arg, int limit, int *rc, struct cg
     res.stream = (struct cg_stream_body){ fn, arg };
     struct recorder r = { .limit = limit };
     cg_buf_init(&r.out, arena);
-    *rc = cg_stream_run(s, &res, &req, (struct cg_stream_sink){ record, &r });
+    *rc = cg__stream_run(s, &res, &req, (struct cg_stream_sink){ record, &r });
     return cg_arena_strdup(arena, cg_buf_str(&r.out)).ptr;
 }
 
@@ -146,7 +146,7 @@ Test(stream, buffering_collects_the_body)
     cg_response_init(&res, arena);
     cg_response_add_header(&res, CG_STR("content-type"), CG_STR("text/plain"));
     res.stream = (struct cg_stream_body){ three_lines, NULL };
-    cg_stream_buffer(&res, &req);
+    cg__stream_buffer(&res, &req);
     cr_assert_null(res.stream.fn);
     cr_assert_eq(res.status, 200);
     cr_assert_str_eq(cg_arena_strdup(arena, cg_buf_str(&res.body)).ptr, "line 0\nline 1\nline 2\n");
@@ -160,7 +160,7 @@ Test(stream, a_failure_while_buffering_is_a_500)
     cg_response_init(&res, arena);
     cg_response_add_header(&res, CG_STR("x-partial"), CG_STR("1"));
     res.stream = (struct cg_stream_body){ half_then_fail, NULL };
-    cg_stream_buffer(&res, &req);
+    cg__stream_buffer(&res, &req);
     cr_assert_eq(res.status, 500);
     cr_assert_str_eq(cg_arena_strdup(arena, cg_buf_str(&res.body)).ptr, "{\"detail\":\"Internal Server Error\"}");
     cr_assert_null(cg_response_header(&res, "x-partial").ptr);

@@ -100,7 +100,7 @@ static struct cg_app *new_app(const struct cg_route *routes, size_t n)
 
 static void teardown(void)
 {
-    cg_patterns_free();
+    cg__patterns_free();
 }
 
 TestSuite(typed_params, .fini = teardown);

@@ -17,7 +17,7 @@ static void setup(void)
 static void teardown(void)
 {
     cg_arena_free(arena);
-    cg_patterns_free();
+    cg__patterns_free();
 }
 
 TestSuite(validate, .init = setup, .fini = teardown);
@@ -28,8 +28,8 @@ static struct cg_value parse_ok(enum cg_type type, const struct cg_constraints *
 {
     struct cg_verrors errs;
     struct cg_value v;
-    cg_verrors_init(&errs, arena);
-    int rc = cg_value_parse(arena, type, c, cg_str_c(text), CG_STR("[\"query\",\"q\"]"), &v, &errs);
+    cg__verrors_init(&errs, arena);
+    int rc = cg__value_parse(arena, type, c, cg_str_c(text), CG_STR("[\"query\",\"q\"]"), &v, &errs);
     cr_assert_eq(rc, 0, "'%s' refused: %.*s", text, errs.n ? (int)errs.items[0].msg.len : 0,
                  errs.n ? errs.items[0].msg.ptr : "");
     cr_assert_eq(errs.n, 0);
@@ -45,13 +45,13 @@ static void assert_refused(enum cg_type type, const struct cg_constraints *c, co
     struct cg_verrors errs;
     struct cg_value v;
     struct cg_buf out;
-    cg_verrors_init(&errs, arena);
+    cg__verrors_init(&errs, arena);
     cg_buf_init(&out, arena);
-    int rc = cg_value_parse(arena, type, c, cg_str_c(text), CG_STR("[\"path\",\"v\"]"), &v, &errs);
+    int rc = cg__value_parse(arena, type, c, cg_str_c(text), CG_STR("[\"path\",\"v\"]"), &v, &errs);
     cr_assert_eq(rc, -1, "'%s' accepted", text);
     cr_assert_not(v.present);
     cr_assert(cg_str_eq_c(v.s, text));
-    cg_verrors_write(&errs, &out);
+    cg__verrors_write(&errs, &out);
     cr_assert(cg_str_eq(cg_buf_str(&out), cg_str_c(expected)), "'%s':\n got %.*s\nwant %s", text, (int)out.len,
               out.data, expected);
 }
@@ -78,17 +78,17 @@ Test(validate, verrors_write)
 {
     struct cg_verrors errs;
     struct cg_buf out;
-    cg_verrors_init(&errs, arena);
+    cg__verrors_init(&errs, arena);
     cg_buf_init(&out, arena);
-    cg_verrors_write(&errs, &out);
+    cg__verrors_write(&errs, &out);
     cr_assert(cg_str_eq_c(cg_buf_str(&out), "{\"detail\":[]}"));
     for (int i = 0; i < 5; i++) /* past the first growth */
-        cg_verrors_add(&errs, "missing", CG_STR("[\"query\",\"q\"]"), CG_STR("Field required"), CG_STR("null"),
-                       CG_STR(""));
-    cg_verrors_add(&errs, "x", CG_STR("[\"body\",0,\"a\"]"), CG_STR("say \"hi\""), CG_STR("{\"k\":[1]}"),
-                   CG_STR("{\"c\":1}"));
+        cg__verrors_add(&errs, "missing", CG_STR("[\"query\",\"q\"]"), CG_STR("Field required"), CG_STR("null"),
+                        CG_STR(""));
+    cg__verrors_add(&errs, "x", CG_STR("[\"body\",0,\"a\"]"), CG_STR("say \"hi\""), CG_STR("{\"k\":[1]}"),
+                    CG_STR("{\"c\":1}"));
     out.len = 0;
-    cg_verrors_write(&errs, &out);
+    cg__verrors_write(&errs, &out);
     const char *missing = "{\"type\":\"missing\",\"loc\":[\"query\",\"q\"],\"msg\":\"Field required\",\"input\":null}";
     char expected[1024];
     snprintf(expected, sizeof expected,
@@ -246,9 +246,9 @@ Test(validate, string_pattern)
     static const char fixed[] = "^fixedquery$";
     static const char inner[] = "b+";
     char err[128];
-    cr_assert_eq(cg_pattern_compile(fixed, err, sizeof err), 0);
-    cr_assert_eq(cg_pattern_compile(fixed, err, sizeof err), 0); /* again: already there */
-    cr_assert_eq(cg_pattern_compile(inner, err, sizeof err), 0);
+    cr_assert_eq(cg__pattern_compile(fixed, err, sizeof err), 0);
+    cr_assert_eq(cg__pattern_compile(fixed, err, sizeof err), 0); /* again: already there */
+    cr_assert_eq(cg__pattern_compile(inner, err, sizeof err), 0);
     parse_ok(CG_STRING, &(struct cg_constraints){ .pattern = fixed }, "fixedquery");
     parse_ok(CG_STRING, &(struct cg_constraints){ .pattern = inner }, "abbc"); /* searched, not matched */
     assert_refused(CG_STRING, &(struct cg_constraints){ .pattern = fixed }, "nonregexquery",
@@ -263,12 +263,12 @@ Test(validate, pattern_text_with_nul_is_searched_whole)
 {
     static const char pattern[] = "^x$";
     char err[128];
-    cr_assert_eq(cg_pattern_compile(pattern, err, sizeof err), 0);
+    cr_assert_eq(cg__pattern_compile(pattern, err, sizeof err), 0);
     struct cg_verrors errs;
     struct cg_value v;
-    cg_verrors_init(&errs, arena);
-    cr_assert_eq(cg_value_parse(arena, CG_STRING, &(struct cg_constraints){ .pattern = pattern }, CG_STR("x\0y"),
-                                CG_STR("[\"query\",\"q\"]"), &v, &errs),
+    cg__verrors_init(&errs, arena);
+    cr_assert_eq(cg__value_parse(arena, CG_STRING, &(struct cg_constraints){ .pattern = pattern }, CG_STR("x\0y"),
+                                 CG_STR("[\"query\",\"q\"]"), &v, &errs),
                  -1);
     cr_assert(cg_str_eq_c(errs.items[0].input, "\"x\\u0000y\""));
 }
@@ -279,14 +279,14 @@ Test(validate, pattern_registry)
     static const char good[] = "a";
     char copy[] = "a";
     char err[128] = "";
-    cr_assert_eq(cg_pattern_compile(bad, err, sizeof err), -1);
+    cr_assert_eq(cg__pattern_compile(bad, err, sizeof err), -1);
     cr_assert_neq(err[0], '\0');
-    cr_assert_null(cg_pattern_get(bad));
-    cr_assert_eq(cg_pattern_compile(good, err, sizeof err), 0);
-    cr_assert_not_null(cg_pattern_get(good));
-    cr_assert_null(cg_pattern_get(copy)); /* keyed by address, not by text */
-    cg_patterns_free();
-    cr_assert_null(cg_pattern_get(good));
+    cr_assert_null(cg__pattern_get(bad));
+    cr_assert_eq(cg__pattern_compile(good, err, sizeof err), 0);
+    cr_assert_not_null(cg__pattern_get(good));
+    cr_assert_null(cg__pattern_get(copy)); /* keyed by address, not by text */
+    cg__patterns_free();
+    cr_assert_null(cg__pattern_get(good));
 }
 
 /* ---- numeric bounds ---- */

@@ -183,7 +183,7 @@ static void add_forwarded_headers(struct view *v)
 static bool body_is_binary(const struct view *v)
 {
     cg_str type = http_header(v->req, "content-type");
-    return (type.ptr && !lambda_is_text_type(type)) || !cg_utf8_valid(v->req->body);
+    return (type.ptr && !cg__lambda_is_text_type(type)) || !cg_utf8_valid(v->req->body);
 }
 
 /* How each format says "no body". */
