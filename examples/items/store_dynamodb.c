@@ -148,8 +148,9 @@ static int next_id(struct ddb_store *s, int64_t *id)
 }
 
 /* PutItem under a condition. Returns CG_DDB_OK, CG_DDB_CONDITION_FAILED, or
- * another status with last_error set. */
-static int put_item(struct ddb_store *s, const struct item *it, const char *condition)
+ * another status with last_error set; *unanswered: an attempt went without
+ * an answer (cg_ddb_result). */
+static int put_item(struct ddb_store *s, const struct item *it, const char *condition, bool *unanswered)
 {
     struct cg_ddb_request r;
     cg_ddb_begin(&r, "PutItem", s->table);
@@ -159,8 +160,27 @@ static int put_item(struct ddb_store *s, const struct item *it, const char *cond
     int rc = cg_ddb_send(s->ddb, &r, &res);
     if (rc != CG_DDB_OK && rc != CG_DDB_CONDITION_FAILED)
         fail("put item", rc, &res);
+    *unanswered = res.unanswered;
     cg_ddb_result_free(&res);
     return rc;
+}
+
+static int ddb_get(struct store *base, struct cg_arena *a, int64_t id, struct item *out);
+
+static bool same_text(cg_str a, cg_str b)
+{
+    return a.ptr ? b.ptr && cg_str_eq(a, b) : !b.ptr;
+}
+
+/* Whether the table holds `it` at its id, as written. */
+static bool holds(struct ddb_store *s, const struct item *it)
+{
+    struct cg_arena *a = cg_arena_new();
+    struct item found;
+    bool same = ddb_get(&s->base, a, it->id, &found) == STORE_OK && found.price == it->price &&
+                same_text(found.name, it->name) && same_text(found.description, it->description);
+    cg_arena_free(a);
+    return same;
 }
 
 static int ddb_create(struct store *base, struct item *it)
@@ -169,7 +189,13 @@ static int ddb_create(struct store *base, struct item *it)
     int rc = next_id(s, &it->id);
     if (rc != STORE_OK)
         return rc;
-    rc = put_item(s, it, "attribute_not_exists(id)");
+    bool unanswered;
+    rc = put_item(s, it, "attribute_not_exists(id)", &unanswered);
+    /* The id came from the counter for this create alone: when it is taken
+     * after an attempt that went unanswered, the lost reply was to the
+     * write that took it, if the item there is the one sent. */
+    if (rc == CG_DDB_CONDITION_FAILED && unanswered && holds(s, it))
+        return STORE_OK;
     if (rc == CG_DDB_CONDITION_FAILED) /* only a counter set back by hand does this */
         snprintf(last_error, sizeof last_error, "id %" PRId64 " is taken: the counter item is behind", it->id);
     return rc == CG_DDB_OK ? STORE_OK : STORE_ERROR;
@@ -177,7 +203,8 @@ static int ddb_create(struct store *base, struct item *it)
 
 static int ddb_replace(struct store *base, const struct item *it)
 {
-    int rc = put_item(store_of(base), it, "attribute_exists(id)");
+    bool unanswered; /* a replacement applied twice is the same replacement */
+    int rc = put_item(store_of(base), it, "attribute_exists(id)", &unanswered);
     return rc == CG_DDB_OK ? STORE_OK : rc == CG_DDB_CONDITION_FAILED ? STORE_NOT_FOUND : STORE_ERROR;
 }
 
@@ -206,6 +233,11 @@ static int ddb_remove(struct store *base, int64_t id)
     write_condition(&r.json, "attribute_exists(id)");
     struct cg_ddb_result res;
     int rc = cg_ddb_send(s->ddb, &r, &res);
+    /* Gone after an attempt that went unanswered: that attempt deleted it
+     * (or a concurrent delete did; either way it is gone, and DELETE is
+     * idempotent). */
+    if (rc == CG_DDB_CONDITION_FAILED && res.unanswered)
+        rc = CG_DDB_OK;
     int result = rc == CG_DDB_OK ? STORE_OK : rc == CG_DDB_CONDITION_FAILED ? STORE_NOT_FOUND
                                                                              : fail("delete item", rc, &res);
     cg_ddb_result_free(&res);

@@ -60,6 +60,10 @@ struct cg_aws_opts {
     int connect_timeout_ms;  /* 0: 3000 */
     int read_timeout_ms;     /* 0: 10000 */
     int max_attempts;        /* 0: AWS_MAX_ATTEMPTS, else 3 (1: no retries) */
+    /* The whole call: every attempt, read and back-off. A reply that trickles
+     * in under the read timeout cannot hold a thread longer than this.
+     * 0: CG_AWS_CALL_TIMEOUT_MS, else 30000. */
+    int call_timeout_ms;
 };
 
 struct cg_aws;
@@ -77,6 +81,10 @@ struct cg_aws_response {
     struct cg_buf body;      /* owned by the caller: init it, free it */
     char error_code[96];     /* the service's error code ("ThrottlingException"), "" for none */
     int attempts;            /* how many were made */
+    /* An attempt was sent and no answer came (a lost reply, a read
+     * timeout): the service may have applied it, and a retry of a
+     * conditional write may then fail on its own earlier success. */
+    bool unanswered;
 };
 
 /* Sign and send req, retrying throttling errors, 5xx answers and broken

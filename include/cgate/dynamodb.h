@@ -63,6 +63,7 @@ struct cg_ddb_result {
     const struct cg_json_value *doc;
     char message[320]; /* after an error: "<code>: <message>" */
     int attempts;
+    bool unanswered;        /* as cg_aws_response's: an attempt may have been applied unseen */
     struct cg_arena *arena; /* private: holds doc */
 };
 

@@ -46,6 +46,9 @@ struct aws_conn {
     int fd;
     SSL *ssl;            /* NULL for plain HTTP */
     struct aws_conn *next; /* in the idle list */
+    int read_timeout_ms;   /* for each read... */
+    int rcv_timeout_ms;    /* ...as the socket has it now (shorter near the deadline) */
+    uint64_t deadline_ms;  /* monotonic: past it every read fails with ETIMEDOUT; 0: none */
 };
 
 struct aws_conn *cg__aws_conn_open(const struct aws_endpoint *ep, SSL_CTX *tls, int connect_timeout_ms,
@@ -53,6 +56,8 @@ struct aws_conn *cg__aws_conn_open(const struct aws_endpoint *ep, SSL_CTX *tls, 
 void cg__aws_conn_close(struct aws_conn *c);
 int cg__aws_conn_write(struct aws_conn *c, const char *data, size_t len);
 ssize_t cg__aws_conn_read(void *conn, char *buf, size_t cap);
+/* Milliseconds of CLOCK_MONOTONIC, the clock of deadline_ms. */
+uint64_t cg__aws_now_ms(void);
 /* A TLS context that verifies the peer against bundle. */
 SSL_CTX *cg__aws_tls_context(const char *bundle, char *err, size_t errlen);
 

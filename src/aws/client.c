@@ -26,6 +26,7 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000
 #define DEFAULT_READ_TIMEOUT_MS    10000
 #define DEFAULT_MAX_ATTEMPTS       3
+#define DEFAULT_CALL_TIMEOUT_MS    30000
 #define THROTTLED_BASE_MS          1000
 #define TRANSIENT_BASE_MS          50
 #define MAX_BACKOFF_MS             20000
@@ -38,7 +39,7 @@ struct cg_aws {
     char *key_id, *secret, *token; /* heap copies; token NULL when none */
     char *ca_bundle;               /* heap copy; NULL for a plain-HTTP endpoint */
     SSL_CTX *tls;                  /* made at the first TLS connection (tls_context) */
-    int connect_timeout_ms, read_timeout_ms, max_attempts;
+    int connect_timeout_ms, read_timeout_ms, max_attempts, call_timeout_ms;
     pthread_mutex_t lock;          /* guards idle and tls */
     struct aws_conn *idle;         /* kept-alive connections nobody uses now */
 };
@@ -86,13 +87,14 @@ static int read_environment(struct cg_aws *aws, char *err, size_t errlen)
     return 0;
 }
 
-static int attempts_setting(int option)
+/* The option when set, else the environment variable, else the default. */
+static int setting(int option, const char *variable, int fallback)
 {
     if (option > 0)
         return option;
-    const char *env = getenv("AWS_MAX_ATTEMPTS");
+    const char *env = getenv(variable);
     int n = env ? atoi(env) : 0;
-    return n > 0 ? n : DEFAULT_MAX_ATTEMPTS;
+    return n > 0 ? n : fallback;
 }
 
 /* Only found here: loading it takes OpenSSL 3 about 20 ms (some 140
@@ -122,7 +124,8 @@ struct cg_aws *cg_aws_new(const struct cg_aws_opts *opts, char *err, size_t errl
     snprintf(aws->service, sizeof aws->service, "%s", opts->service ? opts->service : "");
     aws->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
     aws->read_timeout_ms = opts->read_timeout_ms > 0 ? opts->read_timeout_ms : DEFAULT_READ_TIMEOUT_MS;
-    aws->max_attempts = attempts_setting(opts->max_attempts);
+    aws->max_attempts = setting(opts->max_attempts, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS);
+    aws->call_timeout_ms = setting(opts->call_timeout_ms, "CG_AWS_CALL_TIMEOUT_MS", DEFAULT_CALL_TIMEOUT_MS);
     if (read_environment(aws, err, errlen) != 0 ||
         cg__aws_endpoint_resolve(opts->endpoint, aws->service, aws->region, &aws->ep, aws->url, sizeof aws->url, err,
                                  errlen) != 0)
@@ -261,23 +264,30 @@ enum outcome { GOT_RESPONSE, NO_RESPONSE, NO_RESPONSE_FROM_IDLE };
 
 /* One request on one connection; the connection is kept or closed. */
 static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused, cg_str wire,
-                             struct cg_aws_response *res, char *err, size_t errlen)
+                             uint64_t deadline_ms, struct cg_aws_response *res, char *err, size_t errlen)
 {
     res->error_code[0] = '\0';
+    c->deadline_ms = deadline_ms;
     struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
     const char *why = "";
     enum http1_status st = HTTP1_READ_ERROR;
-    if (cg__aws_conn_write(c, wire.ptr, wire.len) == 0)
+    bool sent = cg__aws_conn_write(c, wire.ptr, wire.len) == 0;
+    if (sent)
         st = cg__http1_read_response(cg__aws_conn_read, c, &r, &why);
     if (st != HTTP1_OK) {
-        bool timed_out = st == HTTP1_READ_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK);
+        bool past_deadline = st == HTTP1_READ_ERROR && cg__aws_now_ms() >= deadline_ms;
+        bool timed_out = st == HTTP1_READ_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK || past_deadline);
         snprintf(err, errlen, "%s %s: %s", aws->service, aws->ep.host_header,
-                 timed_out ? "no answer within the read timeout"
+                 past_deadline ? "no whole answer within the call's time (CG_AWS_CALL_TIMEOUT_MS)"
+                 : timed_out   ? "no answer within the read timeout"
                  : st == HTTP1_CLOSED ? "connection closed before a whole response came"
                  : st == HTTP1_BAD_RESPONSE ? why : strerror(errno));
         cg__aws_conn_close(c);
-        /* A kept-alive connection the server closed while idle fails before
-         * any byte comes back: a new connection is tried at once. */
+        /* Sent and unanswered, the request may have been applied: even on a
+         * kept-alive connection closed with no byte back, which is most
+         * often the server's idle close (then a new connection is tried at
+         * once), but can be a reply lost after the work was done. */
+        res->unanswered |= sent;
         return reused && r.received == 0 && !timed_out ? NO_RESPONSE_FROM_IDLE : NO_RESPONSE;
     }
     res->status = r.status;
@@ -290,12 +300,12 @@ static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused
     return GOT_RESPONSE;
 }
 
-static enum outcome send_once(struct cg_aws *aws, cg_str wire, struct cg_aws_response *res, char *err,
-                              size_t errlen)
+static enum outcome send_once(struct cg_aws *aws, cg_str wire, uint64_t deadline_ms, struct cg_aws_response *res,
+                              char *err, size_t errlen)
 {
     struct aws_conn *c;
     while ((c = take_idle(aws))) {
-        enum outcome o = exchange(aws, c, true, wire, res, err, errlen);
+        enum outcome o = exchange(aws, c, true, wire, deadline_ms, res, err, errlen);
         if (o != NO_RESPONSE_FROM_IDLE)
             return o;
     }
@@ -303,7 +313,7 @@ static enum outcome send_once(struct cg_aws *aws, cg_str wire, struct cg_aws_res
     if (aws->ep.tls && !(tls = tls_context(aws, err, errlen)))
         return NO_RESPONSE;
     c = cg__aws_conn_open(&aws->ep, tls, aws->connect_timeout_ms, aws->read_timeout_ms, err, errlen);
-    return c ? exchange(aws, c, false, wire, res, err, errlen) : NO_RESPONSE;
+    return c ? exchange(aws, c, false, wire, deadline_ms, res, err, errlen) : NO_RESPONSE;
 }
 
 /* ---- retries ---- */
@@ -335,13 +345,18 @@ static double jitter(void)
     return (double)(state >> 11) / (double)(1ull << 53);
 }
 
-static void back_off(int attempt, bool throttled)
+/* The pause before attempt + 1; false, without pausing, when the call's
+ * time would be spent before the next attempt could start. */
+static bool back_off(int attempt, bool throttled, uint64_t deadline_ms)
 {
     double cap = (throttled ? THROTTLED_BASE_MS : TRANSIENT_BASE_MS) * (double)(1u << (attempt - 1));
     long long ns = (long long)(jitter() * (cap < MAX_BACKOFF_MS ? cap : MAX_BACKOFF_MS) * 1e6);
+    if (cg__aws_now_ms() + (uint64_t)(ns / 1000000) >= deadline_ms)
+        return false;
     struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+    return true;
 }
 
 int cg_aws_call(struct cg_aws *aws, const struct cg_aws_request *req, struct cg_aws_response *res, char *err,
@@ -351,16 +366,18 @@ int cg_aws_call(struct cg_aws *aws, const struct cg_aws_request *req, struct cg_
     cg_buf_init(&wire, NULL);
     int rc = -1;
     res->status = 0;
+    res->unanswered = false;
+    uint64_t deadline_ms = cg__aws_now_ms() + (uint64_t)aws->call_timeout_ms;
     for (res->attempts = 1;; res->attempts++) {
         wire.len = 0;
         build_request(aws, req, &wire); /* signed again: the date moves on */
-        enum outcome o = send_once(aws, cg_buf_str(&wire), res, err, errlen);
+        enum outcome o = send_once(aws, cg_buf_str(&wire), deadline_ms, res, err, errlen);
         bool retry = o != GOT_RESPONSE || is_retryable(res);
-        if (!retry || res->attempts >= aws->max_attempts) {
+        if (!retry || res->attempts >= aws->max_attempts ||
+            !back_off(res->attempts, o == GOT_RESPONSE && is_throttled(res), deadline_ms)) {
             rc = o == GOT_RESPONSE ? 0 : -1;
             break;
         }
-        back_off(res->attempts, o == GOT_RESPONSE && is_throttled(res));
     }
     cg_buf_free(&wire);
     return rc;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aws/aws_internal.h"
@@ -71,6 +72,11 @@ static int finish_connect(int fd, int timeout_ms)
     return soerr ? -1 : 0;
 }
 
+static struct timeval timeval_of(int ms)
+{
+    return (struct timeval){ .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+}
+
 static int connect_addr(const struct sockaddr *addr, socklen_t addrlen, int connect_timeout_ms,
                         int read_timeout_ms)
 {
@@ -84,7 +90,7 @@ static int connect_addr(const struct sockaddr *addr, socklen_t addrlen, int conn
         return -1;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    struct timeval tv = { .tv_sec = read_timeout_ms / 1000, .tv_usec = (read_timeout_ms % 1000) * 1000 };
+    struct timeval tv = timeval_of(read_timeout_ms);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     int one = 1; /* small requests answered at once: no Nagle delay */
@@ -159,7 +165,8 @@ struct aws_conn *cg__aws_conn_open(const struct aws_endpoint *ep, SSL_CTX *tls, 
                                    int read_timeout_ms, char *err, size_t errlen)
 {
     struct aws_conn *c = cg_xmalloc(sizeof *c);
-    *c = (struct aws_conn){ .fd = connect_tcp(ep, connect_timeout_ms, read_timeout_ms, err, errlen) };
+    *c = (struct aws_conn){ .fd = connect_tcp(ep, connect_timeout_ms, read_timeout_ms, err, errlen),
+                            .read_timeout_ms = read_timeout_ms, .rcv_timeout_ms = read_timeout_ms };
     if (c->fd < 0 || (ep->tls && start_tls(c, ep, tls, err, errlen) != 0)) {
         cg__aws_conn_close(c);
         return NULL;
@@ -198,9 +205,39 @@ int cg__aws_conn_write(struct aws_conn *c, const char *data, size_t len)
     return 0;
 }
 
+uint64_t cg__aws_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Before a read: false (errno ETIMEDOUT) past the call's deadline; else the
+ * socket's read timeout shortened, near the deadline, to the time left. */
+static bool time_left(struct aws_conn *c)
+{
+    if (!c->deadline_ms)
+        return true;
+    uint64_t now = cg__aws_now_ms();
+    if (now >= c->deadline_ms) {
+        errno = ETIMEDOUT;
+        return false;
+    }
+    uint64_t left = c->deadline_ms - now;
+    int ms = left < (uint64_t)c->read_timeout_ms ? (int)left : c->read_timeout_ms;
+    if (ms != c->rcv_timeout_ms) {
+        struct timeval tv = timeval_of(ms);
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        c->rcv_timeout_ms = ms;
+    }
+    return true;
+}
+
 ssize_t cg__aws_conn_read(void *conn, char *buf, size_t cap)
 {
     struct aws_conn *c = conn;
+    if (!time_left(c))
+        return -1;
     if (!c->ssl)
         return recv(c->fd, buf, cap, 0);
     int n = SSL_read(c->ssl, buf, cap > INT32_MAX ? INT32_MAX : (int)cap);

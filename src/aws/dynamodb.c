@@ -157,6 +157,7 @@ int cg_ddb_send(struct cg_ddb *ddb, struct cg_ddb_request *r, struct cg_ddb_resu
         status = read_answer(&ar, res);
     }
     res->attempts = ar.attempts;
+    res->unanswered = ar.unanswered;
     cg_buf_free(&ar.body);
     cg_buf_free(&r->body);
     return status;

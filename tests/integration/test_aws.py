@@ -261,3 +261,53 @@ def test_no_listener_fails_after_the_attempts():
     out = tool("call", f"http://127.0.0.1:{free_port()}", "/", env=KEYS)
     assert out.returncode == 1
     assert "after 3 attempts" in out.stderr and "cannot connect" in out.stderr
+
+
+# ---- the whole call's deadline ----
+
+
+class Dripping:
+    """A loopback HTTP/1.1 server that sends a response head announcing 100
+    bytes, then one byte every `gap` seconds: each read comes well inside the
+    read timeout, so only a deadline for the whole call ends it."""
+
+    def __init__(self, gap):
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                for _ in range(100):  # bounded: 100 bytes at most
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(gap)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_dripping_reply_is_cut_at_the_calls_deadline():
+    srv = Dripping(gap=0.2)
+    try:
+        started = time.monotonic()
+        out = tool("call", srv.url, "/", env={**KEYS, "CG_AWS_CALL_TIMEOUT_MS": "1000"})
+        elapsed = time.monotonic() - started
+        assert out.returncode == 1
+        assert "no whole answer within the call's time (CG_AWS_CALL_TIMEOUT_MS)" in out.stderr
+        assert elapsed < 2.5  # without the deadline: 20 s of drip, retried twice more
+    finally:
+        srv.close()

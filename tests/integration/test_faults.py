@@ -368,7 +368,9 @@ def test_a_full_disk_fails_writes_cleanly_and_keeps_what_was_acknowledged(small_
 
 class ThrottlingProxy:
     """Forwards DynamoDB calls to moto, answering the next `throttle` writes
-    (PutItem, UpdateItem, DeleteItem) with ProvisionedThroughputExceededException."""
+    (PutItem, UpdateItem, DeleteItem) with ProvisionedThroughputExceededException,
+    and losing the reply to the next `lose[operation]` calls of an operation:
+    moto applies them, the client sees its connection closed without an answer."""
 
     THROTTLED = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
                             "message": "The level of configured provisioned throughput for the table was exceeded."
@@ -377,6 +379,7 @@ class ThrottlingProxy:
     def __init__(self, upstream):
         self.upstream = upstream.split("//", 1)[1]
         self.throttle = 0
+        self.lose = {}
         self.seen = []  # (operation, throttled)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -410,8 +413,15 @@ class ThrottlingProxy:
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
                 conn.request("POST", self.path, body, dict(self.headers))
                 answer = conn.getresponse()
-                self._send(answer.status, answer.read())
+                status, reply = answer.status, answer.read()
                 conn.close()
+                with proxy.lock:
+                    lost = proxy.lose.get(operation, 0) > 0
+                    proxy.lose[operation] = proxy.lose.get(operation, 0) - lost
+                if lost:
+                    self.close_connection = True  # applied upstream; the answer never comes
+                    return
+                self._send(status, reply)
 
             def _send(self, status, body):
                 self.send_response(status)
@@ -458,6 +468,26 @@ def test_throttling_past_the_retries_fails_the_write_and_loses_nothing(throttled
     acknowledged.append(body)
     stored = {int(it["id"]["N"]): it["name"]["S"] for it in aws_scan(moto, table) if "name" in it}
     assert stored == {b["id"]: b["name"] for b in acknowledged}
+
+
+def test_a_write_whose_reply_is_lost_is_answered_as_it_happened(throttled_items, moto):  # noqa: F811
+    """The reply to a PutItem or a DeleteItem lost after moto applied it: the
+    client's retry meets its own earlier write (the id taken, the item gone)
+    and the app answers what happened, not 500 or 404."""
+    srv, proxy, table = throttled_items
+    proxy.lose = {"PutItem": 1}
+    status, _, created = call_json(srv, "POST", "/api/items", item(1))
+    assert status == 201, created
+    assert proxy.lose["PutItem"] == 0
+    stored = {int(it["id"]["N"]): it["name"]["S"] for it in aws_scan(moto, table) if "name" in it}
+    assert stored == {created["id"]: "item 1"}  # once, at the id answered
+    proxy.lose = {"DeleteItem": 1}
+    status, _, _ = call_json(srv, "DELETE", f"/api/items/{created['id']}")
+    assert status == 204
+    assert proxy.lose["DeleteItem"] == 0
+    assert [it for it in aws_scan(moto, table) if "name" in it] == []
+    status, _, _ = call_json(srv, "DELETE", f"/api/items/{created['id']}")
+    assert status == 404  # answered, nothing lost: a missing item is still a 404
 
 
 # ---- SIGTERM under load ----
