@@ -4,6 +4,7 @@
  *   accept.c      accepting connections, pausing at the open-file limit
  *   conn.c        one connection: read -> parse -> dispatch -> write, timers
  *   http_parse.c  llhttp callbacks into the message being received
+ *   http_head.c   the checks of a complete head (Host, codings, limits)
  *   http_write.c  responses serialised into the connection's write batch
  *   stream.c      streamed response bodies, produced on a thread of their own
  *
@@ -187,6 +188,26 @@ void cg__http_msg_free(struct http_msg *m);
  * needed, or the input is refused (PARSE_ERROR: c->msg.error_status says
  * how to answer). */
 enum parse_result cg__http_parse_next(struct conn *c);
+
+/* A span of the message being received, as a string; never ptr NULL (that
+ * would read as "absent"). */
+static inline cg_str http_span(const struct conn *c, struct span s)
+{
+    if (s.len == 0)
+        return CG_STR("");
+    return (cg_str){ c->in.data + c->msg.start + s.off, s.len };
+}
+
+static inline cg_str http_trim_end(cg_str s)
+{
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+/* http_head.c: the head of c->msg is complete (llhttp paused after it):
+ * 0, or the status that refuses the request. */
+int cg__http_check_head(struct conn *c);
 /* The request in c->msg (complete, or its head alone) as the core's
  * request; slices point into c->in and c->arena. Numbering gives it the
  * next request id of the worker. */
