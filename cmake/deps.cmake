@@ -4,9 +4,12 @@ find_package(Threads REQUIRED)
 
 pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv)
 find_package(OpenSSL 3.0 REQUIRED) # libssl-dev: SigV4 and TLS to AWS (src/aws)
-# SQLite: the items example's store and its test; cgate's libraries do not use it.
+# SQLite: the items example's store and its test, and the optional library
+# cgate_sqlite (idempotency records), built when SQLite is found.
 if(CG_BUILD_EXAMPLES OR CG_TESTS)
   pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+else()
+  pkg_check_modules(SQLITE3 QUIET IMPORTED_TARGET sqlite3)
 endif()
 # zlib: static, so that a Lambda bootstrap still needs nothing but libc.
 set(ZLIB_USE_STATIC_LIBS ON)
@@ -82,6 +85,9 @@ cg_dependency(ssl LOCAL OpenSSL::SSL ARCHIVE libssl.a)
 cg_dependency(crypto LOCAL OpenSSL::Crypto ARCHIVE libcrypto.a WITH Threads::Threads ${CMAKE_DL_LIBS})
 cg_dependency(zlib LOCAL ZLIB::ZLIB)
 cg_dependency(brotli LOCAL ${CG_BROTLIENC_ARCHIVE} ${CG_BROTLICOMMON_ARCHIVE} m)
+if(SQLITE3_FOUND)
+  cg_dependency(sqlite LOCAL PkgConfig::SQLITE3 ARCHIVE libsqlite3.a WITH m Threads::Threads)
+endif()
 
 if(CG_TESTS)
   pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)

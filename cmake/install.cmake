@@ -6,7 +6,8 @@
 #
 #   PREFIX/include/cgate/*.h                 public headers
 #   PREFIX/lib/libcgate_*.a                  the libraries (llhttp as libcgate_llhttp.a)
-#   PREFIX/lib/pkgconfig/cgate*.pc           cgate, cgate-aws, cgate-auth, cgate-testing
+#   PREFIX/lib/pkgconfig/cgate*.pc           cgate, cgate-aws, cgate-auth, cgate-testing, and
+#                                            cgate-sqlite when SQLite was found
 #   PREFIX/lib/cmake/cgate/                  find_package(cgate): targets, cgate_add_app
 #   PREFIX/bin/cgate-local                   the API Gateway + Lambda emulator
 #   PREFIX/share/cgate/tools/                check-bootstrap.sh, package.sh
@@ -24,6 +25,11 @@ set(CG_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/cgate)
 set(CG_TOOLS_INSTALL_DIR ${CMAKE_INSTALL_DATADIR}/cgate/tools)
 set(CG_INSTALLED_LIBRARIES cgate_middleware cgate_main cgate_server cgate_lambda cgate_http1
                            cgate_core cgate_docs_assets cgate_aws cgate_auth cgate_testing)
+set(CG_INSTALLED_DEPENDENCIES cgate_dep_uv cgate_dep_ssl cgate_dep_crypto cgate_dep_zlib cgate_dep_brotli)
+if(TARGET cgate_sqlite) # where SQLite was found (src/CMakeLists.txt)
+  list(APPEND CG_INSTALLED_LIBRARIES cgate_sqlite)
+  list(APPEND CG_INSTALLED_DEPENDENCIES cgate_dep_sqlite)
+endif()
 
 # Libraries built for a sanitizer, or -fno-pie for Lambda alone, would break
 # the programs of whoever links them: such builds install nothing.
@@ -83,10 +89,13 @@ cg_pkg_config(cgate-auth DESCRIPTION "cgate's JWT verification (OpenSSL's libcry
               LIBS cgate_auth REQUIRES cgate libcrypto)
 cg_pkg_config(cgate-testing DESCRIPTION "cgate's in-process test client (cgate/testing.h)"
               LIBS cgate_testing REQUIRES cgate)
+if(TARGET cgate_sqlite)
+  cg_pkg_config(cgate-sqlite DESCRIPTION "cgate's SQLite persistence of idempotency records"
+                LIBS cgate_sqlite REQUIRES cgate sqlite3)
+endif()
 
 install(DIRECTORY include/cgate DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
-install(TARGETS ${CG_INSTALLED_LIBRARIES} llhttp cgate cgate_dep_uv cgate_dep_ssl cgate_dep_crypto
-                cgate_dep_zlib cgate_dep_brotli
+install(TARGETS ${CG_INSTALLED_LIBRARIES} llhttp cgate ${CG_INSTALLED_DEPENDENCIES}
         EXPORT cgateTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT cgateTargets NAMESPACE cgate:: DESTINATION ${CG_CMAKE_INSTALL_DIR})
 

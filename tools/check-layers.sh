@@ -6,7 +6,8 @@
 #   entry point      src/main/, src/testing/           transports, services, core
 #                    (the test client runs requests as the transports do)
 #   transports       src/server/, src/lambda/          services, core (core/transport.h)
-#   services         src/aws/, src/auth/, src/middleware/, src/net/   core, net
+#   services         src/aws/, src/auth/, src/middleware/, src/net/,   core, net
+#                    src/sqlite/ (idempotency records)
 #   core             src/core/                         nothing above it
 #
 # Above the core, its private headers are reached through core/transport.h
@@ -47,15 +48,15 @@ report() {
 }
 
 report <<EOF
-$(violations "the core includes a layer above it" '(\.\./)*(server|lambda|aws|auth|middleware|net|main|testing)/' src/core)
-$(violations "a service includes a transport or the entry point" '(server|lambda|main|testing)/' src/aws src/auth src/middleware src/net)
+$(violations "the core includes a layer above it" '(\.\./)*(server|lambda|aws|auth|middleware|net|sqlite|main|testing)/' src/core)
+$(violations "a service includes a transport or the entry point" '(server|lambda|main|testing)/' src/aws src/auth src/middleware src/net src/sqlite)
 $(violations "the local server includes the Lambda transport or the entry point" '(lambda|main|testing)/' src/server)
 $(violations "the Lambda transport includes the local server or the entry point" '(server|main|testing)/' src/lambda)
 $(violations "the entry point and the test client include each other" 'testing/' src/main)
 $(violations "the entry point and the test client include each other" 'main/' src/testing)
 $(violations "the test client includes a test framework (any framework can use it)" 'criterion/' src/testing include)
 $(ALLOWED='"core/(transport|json_scan)\.h"' violations "a private header of the core above it (through core/transport.h)" 'core/' \
-    src/server src/lambda src/main src/testing src/aws src/auth src/middleware src/net tools examples bench)
+    src/server src/lambda src/main src/testing src/aws src/auth src/middleware src/net src/sqlite tools examples bench)
 $(violations "yajl is not a dependency (the JSON reader is core/json_scan.h)" 'yajl/' src include tools tests fuzz examples bench)
 EOF
 

@@ -114,12 +114,11 @@ int main(int argc, char **argv)
     cg_log_init(CG_LOG_TEXT);
     struct cg_app *app = items_app_new();
     int rc = 1;
-    if (app && cg_app_start(app) == 0) {
+    if (cg_app_start(app) == 0) {
         rc = measure(app, (cg_str){ event, len }, n);
         cg_app_stop(app);
     }
-    if (app)
-        cg_app_free(app);
+    cg_app_free(app);
     free(event);
     return rc;
 }

@@ -9,7 +9,9 @@
 #     in each round;
 #   - µs per event in process (event_bench for items, the peers' own
 #     `inprocess` mode);
-#   - warm invocations/s through runtime_bench, and the bootstrap's peak RSS.
+#   - warm invocations/s through runtime_bench, and the bootstrap's peak RSS;
+#   - instructions per warm invocation (instructions.py, callgrind), items
+#     with and without its metrics and tracing.
 # runtime_bench and the bootstrap share one CPU (taskset), as in a 1-vCPU
 # Lambda sandbox: on a virtual machine, a ping-pong between two CPUs mostly
 # measures how long an idle vCPU takes to wake up (5 to 25 thousand
@@ -133,6 +135,43 @@ run_inprocess() {
     done
 }
 
+# Instructions per warm invocation (bench/lambda/instructions.py: callgrind,
+# user space, runs of 1 and 1001 invocations): items as deployed (EMF
+# metrics and X-Ray on, the invocations unsampled as most are on Lambda),
+# then with one or both off, with every invocation sampled, and the floor.
+INSTRUCTION_RUNS="items items-metrics items-tracing items-plain items-sampled floor"
+
+instruction_env() {
+    case $1 in
+    items-metrics) echo ITEMS_TRACING=off ;;
+    items-tracing) echo ITEMS_METRICS=off ;;
+    items-plain) echo ITEMS_METRICS=off ITEMS_TRACING=off ;;
+    esac
+}
+
+run_instructions() {
+    for name in $INSTRUCTION_RUNS; do
+        sampled=
+        [ "$name" = items-sampled ] && sampled=--sampled
+        bin=$ITEMS
+        [ "$name" = floor ] && bin=$FLOOR
+        # shellcheck disable=SC2046 # instruction_env's words are assignments
+        if ! env ITEMS_TABLE=bench-items AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
+            CG_ACCESS_LOG= $(instruction_env "$name") "$PYTHON" bench/lambda/instructions.py $sampled "$EVENT" 1000 \
+            -- "$bin" >"$OUT/last.out" 2>>"$OUT/$name.log"; then
+            echo "bench: instructions.py for $name failed; see $OUT/$name.log" >&2
+            exit 1
+        fi
+        awk -v n="$name" '$1 == "instructions" { print "instructions", n, $2 }' "$OUT/last.out" >>"$RESULTS"
+        tail -n 1 "$RESULTS"
+    done
+}
+
+instruction_row() { # NAME LABEL: instructions, and their ratio to items-plain's
+    v=$(median instructions "$1")
+    printf '| %s | %s | %s |\n' "$2" "$(fmt %.0f "$v")" "$(fmt %.3f× "$(ratio "$v" "$(median instructions items-plain)")")"
+}
+
 values() { # values KIND NAME [COLUMN]: one per line, sorted
     awk -v k="$1" -v n="$2" -v c="${3:-3}" '$1 == k && $2 == n { print $c }' "$RESULTS" | sort -g
 }
@@ -254,6 +293,23 @@ $(row mangum 'FastAPI + Mangum')
 $(row fastify 'fastify + @fastify/aws-lambda')
 $(row express 'express + serverless-http')
 
+### Instructions per warm invocation
+
+User-space instructions of one warm invocation of the same event through the Runtime API (the
+bootstrap's runtime loop, HTTP client and JSON included), counted by callgrind: the difference
+between runs of 1 and 1001 invocations, over 1000 (bench/lambda/instructions.py, with the tests'
+Runtime API emulator). Each invocation carries a trace header, \`Sampled=0\` as most do on Lambda,
+except in the sampled row. A count, not a time: the one figure this shared machine cannot blur.
+
+| bootstrap | instructions per invocation | vs items without metrics and tracing |
+|---|---:|---:|
+$(instruction_row items 'items as deployed (EMF metrics and X-Ray on)')
+$(instruction_row items-metrics 'items, metrics on, X-Ray off (ITEMS_TRACING=off)')
+$(instruction_row items-tracing 'items, X-Ray on, metrics off (ITEMS_METRICS=off)')
+$(instruction_row items-plain 'items, both off')
+$(instruction_row items-sampled 'items as deployed, every invocation sampled by X-Ray (3 subsegments sent)')
+$(instruction_row floor 'floor (C, fixed response)')
+
 ### Lambda goals
 
 | measure | value | goal | met |
@@ -262,6 +318,7 @@ $(goal 'items / floor, cold start (median)' "$(ratio "$(median cold items)" "$(m
 $(goal "fastest peer ($peer_name) / items, µs per event in process" "$(ratio "$peer_us" "$(median inprocess items)")" '>=' 20 ×)
 $(goal 'items / floor, warm invocations/s (median of the rounds)' "$(paired_ratio items floor)" '>=' 0.9 ×)
 $(goal 'items peak RSS (warm run)' "$(max_of warm items 4 | awk '{ print $1 / 1024 }')" '<' 8 ' MB')
+$(goal 'items as deployed / without metrics and tracing, instructions per invocation' "$(ratio "$(median instructions items)" "$(median instructions items-plain)")" '<' 1.05 ×)
 
 Command: \`make bench\` (this section alone, once built: \`bench/lambda/run.sh\`). Raw output and the
 bootstraps' logs: $OUT/.
@@ -282,6 +339,7 @@ write_section() {
 }
 
 command -v taskset >/dev/null || { echo "bench: taskset is missing (util-linux)" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "bench: valgrind is missing (tools/deps.sh bench installs it)" >&2; exit 1; }
 for f in "$RUNTIME_BENCH" "$EVENT_BENCH" "$ITEMS" "$FLOOR" "$PYTHON"; do
     [ -x "$f" ] || { echo "bench: $f is missing (make bench builds it)" >&2; exit 1; }
 done
@@ -297,4 +355,6 @@ echo "Lambda: cold starts ($COLD_RUNS runs of each bootstrap)"
 run_cold
 echo "Lambda: warm invocations"
 run_warm
+echo "Lambda: instructions per warm invocation (callgrind)"
+run_instructions
 write_section

@@ -10,14 +10,16 @@
 #   --name NAME      the function, and prefix of the rest (default APP)
 #   --env NAME=VALUE one of the app's environment variables (repeat for more)
 #   --table SPEC     one of the app's DynamoDB tables (repeat for more), created as
-#                    NAME-<table>, on demand: name=<table>,hash=KEY[:TYPE][,range=KEY[:TYPE]][,env=VARIABLE]
-#                    (TYPE S, N or B, default S; VARIABLE gets the table's full name).
+#                    NAME-<table>, on demand: name=<table>,hash=KEY[:TYPE][,range=KEY[:TYPE]][,ttl=ATTRIBUTE]
+#                    [,env=VARIABLE] (TYPE S, N or B, default S; ATTRIBUTE, epoch seconds, turns
+#                    DynamoDB's TTL on; VARIABLE gets the table's full name).
 #                    The function may call item-level DynamoDB actions on these tables
 #                    only; without a table it gets no DynamoDB permission.
 #
 # Settings, from the environment:
 #   ARCH (arm64)  ZIP (dist/APP-$ARCH.zip)  MEMORY (256)  TIMEOUT (10)  LOG_RETENTION_DAYS (30)
-#   LOG_LEVEL (info)  CORS_ALLOW_ORIGINS, CG_BASE_PATH (passed to the function when set)
+#   LOG_LEVEL (info)  CORS_ALLOW_ORIGINS, CG_BASE_PATH, CG_METRICS_NAMESPACE (passed to the function when set)
+#   TRACING_MODE (Disabled; Active: X-Ray active tracing, and the role may send segments)
 #   AWS_REGION or AWS_DEFAULT_REGION (required)
 #   AWS_ENDPOINT_URL (the aws CLI's own: an emulator such as moto_server)
 #
@@ -55,10 +57,13 @@ MEMORY=${MEMORY:-256}
 TIMEOUT=${TIMEOUT:-10}
 LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-30}
 LOG_LEVEL=${LOG_LEVEL:-info}
+TRACING_MODE=${TRACING_MODE:-Disabled}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 
 [ -n "$REGION" ] || die "set AWS_REGION (or AWS_DEFAULT_REGION)"
 case $ARCH in arm64 | x86_64) ;; *) die "ARCH must be arm64 or x86_64, not '$ARCH'" ;; esac
+case $TRACING_MODE in Disabled) tracing=PassThrough ;; Active) tracing=Active ;;
+*) die "TRACING_MODE must be Disabled or Active, not '$TRACING_MODE'" ;; esac
 [ -f "$ZIP" ] || die "$ZIP not found: run 'make package' (or set ZIP)"
 command -v aws >/dev/null || die "the aws CLI is not on PATH"
 
@@ -82,6 +87,17 @@ key_type() {
     case $type in S | N | B) echo "$type" ;; *) die "--table: key $1: the type is S, N or B" ;; esac
 }
 
+# TTL on `table` by `attribute`, unless it is on already (or no attribute).
+enable_ttl() {
+    [ -n "$2" ] || return 0
+    ttl_status=$(aws dynamodb describe-time-to-live --table-name "$1" --query TimeToLiveDescription.TimeToLiveStatus \
+        --output text)
+    case $ttl_status in ENABLED | ENABLING) return 0 ;; esac
+    say "enabling TTL on $1 by $2"
+    aws dynamodb update-time-to-live --table-name "$1" \
+        --time-to-live-specification "Enabled=true,AttributeName=$2" >/dev/null
+}
+
 # ---- the tables: NAME-<table>, on demand ----
 # (Every aws call costs about a second: each step asks once and reuses the answer.)
 table_arns= # "arn", "arn"...
@@ -91,6 +107,7 @@ IFS='
 '
 for spec in $tables; do
     short=$(field "$spec" name) hash=$(field "$spec" hash) range=$(field "$spec" range) var=$(field "$spec" env)
+    ttl=$(field "$spec" ttl)
     [ -n "$short" ] && [ -n "$hash" ] || die "--table $spec: name=... and hash=... are needed"
     table=$NAME-$short
     # KEY[:TYPE] -> attribute definition and key schema entries.
@@ -109,6 +126,7 @@ AttributeName=${range%%:*},KeyType=RANGE"
             --attribute-definitions $attributes --key-schema $keys \
             --query TableDescription.TableArn --output text)
     fi
+    enable_ttl "$table" "$ttl"
     table_arns="$table_arns${table_arns:+,}$(json_string "$arn")"
     [ -z "$var" ] || table_env="$table_env,$(json_string "$var"):$(json_string "$table")"
 done
@@ -119,7 +137,7 @@ set +f
 # app reads, the tables' names, the app's own variables.
 environment() {
     vars="\"LOG_LEVEL\":$(json_string "$LOG_LEVEL")"
-    for name in CORS_ALLOW_ORIGINS CG_BASE_PATH; do
+    for name in CORS_ALLOW_ORIGINS CG_BASE_PATH CG_METRICS_NAMESPACE; do
         eval "value=\${$name:-}"
         [ -z "$value" ] || vars="$vars,\"$name\":$(json_string "$value")"
     done
@@ -141,6 +159,13 @@ fi
 partition=$(echo "$role_arn" | cut -d: -f2) # aws, aws-cn, aws-us-gov
 aws iam attach-role-policy --role-name "$role" \
     --policy-arn "arn:$partition:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# Active tracing: Lambda's X-Ray daemon sends the segments with this role.
+xray_policy=arn:$partition:iam::aws:policy/AWSXrayWriteOnlyAccess
+if [ "$tracing" = Active ]; then
+    aws iam attach-role-policy --role-name "$role" --policy-arn "$xray_policy"
+else
+    aws iam detach-role-policy --role-name "$role" --policy-arn "$xray_policy" 2>/dev/null || true
+fi
 if [ -n "$table_arns" ]; then
     aws iam put-role-policy --role-name "$role" --policy-name tables --policy-document \
         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"dynamodb:GetItem\",\"dynamodb:PutItem\",\"dynamodb:UpdateItem\",\"dynamodb:DeleteItem\",\"dynamodb:Query\"],\"Resource\":[$table_arns]}]}"
@@ -162,7 +187,7 @@ if aws lambda get-function --function-name "$NAME" >/dev/null 2>&1; then
     aws lambda wait function-updated-v2 --function-name "$NAME"
     function_arn=$(aws lambda update-function-configuration --function-name "$NAME" --role "$role_arn" \
         --runtime provided.al2023 --handler bootstrap --memory-size "$MEMORY" --timeout "$TIMEOUT" \
-        --environment "$(environment)" --query FunctionArn --output text)
+        --tracing-config "Mode=$tracing" --environment "$(environment)" --query FunctionArn --output text)
     aws lambda wait function-updated-v2 --function-name "$NAME"
 else
     say "creating function $NAME"
@@ -172,7 +197,7 @@ else
     trap 'rm -f "$errors"' EXIT
     until function_arn=$(aws lambda create-function --function-name "$NAME" --role "$role_arn" \
         --runtime provided.al2023 --handler bootstrap --architectures "$ARCH" \
-        --memory-size "$MEMORY" --timeout "$TIMEOUT" --zip-file "fileb://$ZIP" \
+        --memory-size "$MEMORY" --timeout "$TIMEOUT" --zip-file "fileb://$ZIP" --tracing-config "Mode=$tracing" \
         --environment "$(environment)" --query FunctionArn --output text 2>"$errors"); do
         tries=$((tries + 1))
         grep -q 'cannot be assumed' "$errors" && [ "$tries" -lt 10 ] && sleep 3 && continue

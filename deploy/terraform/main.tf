@@ -6,7 +6,7 @@ locals {
   # app reads (an empty value is the same as unset), the tables' full names,
   # the app's own variables.
   environment = merge(
-    { LOG_LEVEL = var.log_level, CORS_ALLOW_ORIGINS = var.cors_allow_origins },
+    { LOG_LEVEL = var.log_level, CORS_ALLOW_ORIGINS = var.cors_allow_origins, CG_METRICS_NAMESPACE = var.metrics_namespace },
     { for t in var.tables : t.env => aws_dynamodb_table.table[t.name].name if t.env != null },
     var.environment,
   )
@@ -33,6 +33,13 @@ resource "aws_dynamodb_table" "table" {
       type = each.value.range_key_type
     }
   }
+  dynamic "ttl" {
+    for_each = each.value.ttl_attribute != null ? [each.value.ttl_attribute] : []
+    content {
+      attribute_name = ttl.value
+      enabled        = true
+    }
+  }
 
   point_in_time_recovery {
     enabled = true
@@ -57,6 +64,13 @@ resource "aws_iam_role" "function" {
 resource "aws_iam_role_policy_attachment" "logs" {
   role       = aws_iam_role.function.name
   policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+# Active tracing: Lambda's X-Ray daemon sends the segments with the function's role.
+resource "aws_iam_role_policy_attachment" "xray" {
+  count      = var.tracing_mode == "Active" ? 1 : 0
+  role       = aws_iam_role.function.name
+  policy_arn = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 }
 
 # var.table_actions on the app's tables only; no table, no DynamoDB permission.
@@ -87,7 +101,7 @@ resource "aws_lambda_function" "app" {
   #checkov:skip=CKV_AWS_117:reaches DynamoDB and CloudWatch only; a VPC would add NAT or endpoints for no isolation gain
   #checkov:skip=CKV_AWS_173:environment variables are encrypted at rest with the AWS managed key; a customer key is a per-account choice
   #checkov:skip=CKV_AWS_115:reserved concurrency is var.reserved_concurrency (off by default so a new account's pool is not cut)
-  #checkov:skip=CKV_AWS_50:X-Ray tracing costs per trace; the runtime forwards the trace header when it is switched on
+  #checkov:skip=CKV_AWS_50:X-Ray tracing costs per trace: var.tracing_mode, off by default, turns it on
   #checkov:skip=CKV_AWS_272:code signing needs a signing profile of the account; the zip is built and checked by CI
   function_name                  = local.name
   role                           = aws_iam_role.function.arn
@@ -105,5 +119,29 @@ resource "aws_lambda_function" "app" {
     variables = merge(local.environment, var.secret_environment)
   }
 
+  # Without the block Lambda passes the caller's sampling decision through (PassThrough).
+  dynamic "tracing_config" {
+    for_each = var.tracing_mode == "Active" ? ["Active"] : []
+    content {
+      mode = tracing_config.value
+    }
+  }
+
   depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy_attachment.logs]
+
+  # The front doors (http_api.tf, rest_api.tf) and what each can do.
+  lifecycle {
+    precondition {
+      condition     = var.http_api || var.rest_api_stage != ""
+      error_message = "no front door: http_api is false and rest_api_stage is empty."
+    }
+    precondition {
+      condition     = var.rest_api_stage != "" || (var.cache_cluster_size == "" && !var.api_key_required && var.web_acl_arn == "")
+      error_message = "cache_cluster_size, api_key_required and web_acl_arn are REST API features (HTTP APIs have no cache, API keys nor WAF): set rest_api_stage."
+    }
+    precondition {
+      condition     = !var.http_api || (!var.api_key_required && var.web_acl_arn == "")
+      error_message = "api_key_required and web_acl_arn protect the REST API only: set http_api = false, or the HTTP API answers without them."
+    }
+  }
 }

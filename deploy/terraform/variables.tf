@@ -35,7 +35,8 @@ variable "secret_environment" {
 
 # Each table is created as <name>-<table name>, on demand, and its full name is
 # passed to the function in the variable `env` names (when set). The function
-# may call table_actions on these tables and nothing else.
+# may call table_actions on these tables and nothing else. ttl_attribute (a
+# number, epoch seconds) turns DynamoDB's TTL on: expired entries are deleted.
 variable "tables" {
   description = "DynamoDB tables of the app; empty for none (and then no DynamoDB permission at all)."
   type = list(object({
@@ -44,6 +45,7 @@ variable "tables" {
     hash_key_type  = optional(string, "S")
     range_key      = optional(string)
     range_key_type = optional(string, "S")
+    ttl_attribute  = optional(string)
     env            = optional(string)
   }))
   default = []
@@ -125,4 +127,102 @@ variable "alarm_topic_arn" {
   description = "SNS topic the alarms notify; empty for none."
   type        = string
   default     = ""
+}
+
+# ---- tracing and metrics ----
+variable "tracing_mode" {
+  description = "Active: X-Ray active tracing on the function, and the role may send segments (AWSXrayWriteOnlyAccess); Disabled: neither."
+  type        = string
+  default     = "Disabled"
+  validation {
+    condition     = contains(["Disabled", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be Disabled or Active."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CG_METRICS_NAMESPACE: the CloudWatch namespace of the app's EMF metrics; empty leaves the app's own."
+  type        = string
+  default     = ""
+}
+
+# ---- the front doors, and the REST API's own cost and protection knobs ----
+# Caching, API keys and WAF exist for REST APIs only: they need rest_api_stage.
+variable "http_api" {
+  description = "Create the HTTP API; false leaves the REST API (rest_api_stage) as the only way in, which API keys and WAF need, or the HTTP API would answer without them."
+  type        = bool
+  default     = true
+}
+
+variable "cache_cluster_size" {
+  description = "GB of the REST API stage's response cache (0.5 to 237), billed per hour while it exists; empty for no cache."
+  type        = string
+  default     = ""
+  validation {
+    condition     = contains(["", "0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"], var.cache_cluster_size)
+    error_message = "cache_cluster_size: empty, or one of 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237."
+  }
+}
+
+variable "cache_ttl_seconds" {
+  description = "How long a cached GET response is served (0 caches nothing)."
+  type        = number
+  default     = 300
+  validation {
+    condition     = var.cache_ttl_seconds >= 0 && var.cache_ttl_seconds <= 3600
+    error_message = "cache_ttl_seconds: 0 to 3600."
+  }
+}
+
+variable "cache_key_parameters" {
+  description = "Besides the path, the request values that tell cached responses apart: querystring.NAME or header.NAME, every one a GET response depends on."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for k in var.cache_key_parameters : can(regex("^(querystring|header)\\.[A-Za-z0-9._~-]+$", k))])
+    error_message = "cache_key_parameters: each is querystring.NAME or header.NAME."
+  }
+}
+
+variable "api_key_required" {
+  description = "Every REST API request needs an x-api-key header with the stack's key, under a usage plan (usage_plan_*)."
+  type        = bool
+  default     = false
+}
+
+variable "usage_plan_rate_limit" {
+  description = "The usage plan's steady rate, requests per second; 0 (with usage_plan_burst_limit 0) for no throttle."
+  type        = number
+  default     = 0
+}
+
+variable "usage_plan_burst_limit" {
+  description = "The usage plan's burst, requests; set with usage_plan_rate_limit, or both 0."
+  type        = number
+  default     = 0
+}
+
+variable "usage_plan_quota_limit" {
+  description = "Requests allowed per usage_plan_quota_period; 0 for no quota."
+  type        = number
+  default     = 0
+}
+
+variable "usage_plan_quota_period" {
+  type    = string
+  default = "MONTH"
+  validation {
+    condition     = contains(["DAY", "WEEK", "MONTH"], var.usage_plan_quota_period)
+    error_message = "usage_plan_quota_period: DAY, WEEK or MONTH."
+  }
+}
+
+variable "web_acl_arn" {
+  description = "A regional WAFv2 web ACL associated with the REST API's stage; empty for none."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^(arn:aws[a-zA-Z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+)?$", var.web_acl_arn))
+    error_message = "web_acl_arn: a regional WAFv2 web ACL's ARN, or empty."
+  }
 }

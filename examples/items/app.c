@@ -3,7 +3,8 @@
  *   GET    /                     name, version and where the docs are
  *   GET    /api/health           {"status":"healthy"}
  *   GET    /api/aws-info         where it runs, and the Lambda details it can see
- *   GET    /api/items            ?limit=1..100 (20) &offset>=0 (0), ordered by id
+ *   GET    /api/items            ?limit=1..100 (20) &offset>=0 (0) or &cursor=, ordered by id;
+ *                                 Link: <...&cursor=...>; rel="next" while more follow
  *   POST   /api/items            201, Location: /api/items/{id}
  *   GET    /api/items/{item_id}
  *   PUT    /api/items/{item_id}  full replacement
@@ -15,7 +16,12 @@
  * presets make it); for SQLite, ITEMS_DB (the file, default items.db;
  * ":memory:" for a throw-away database; a "file:" URI is passed to SQLite as
  * is); for DynamoDB, ITEMS_TABLE (required) and ITEMS_CREATE_TABLE=1 to
- * create a missing table.
+ * create a missing table; ITEMS_CURSOR_KEY, the key of page cursors (hex);
+ * ITEMS_IDEMPOTENCY_TTL, how long a write's response is replayed to a retry
+ * with the same Idempotency-Key (seconds, default 3600; idempotency.c).
+ * ITEMS_METRICS and ITEMS_TRACING ("on" or "off"; on by default on Lambda
+ * only): CloudWatch metrics as log lines (docs/metrics.md), X-Ray
+ * subsegments (docs/tracing.md).
  * Who may write and CORS: access.c.
  *
  * Parameters and bodies are validated by the core from the tables below;
@@ -26,17 +32,27 @@
 
 #include <cgate/cgate.h>
 #include <cgate/gateway.h>
+#include <cgate/xray.h>
 
+#include "cursor.h"
 #include "items.h"
 #include "store.h"
 
 #define APP_TITLE   "Items API"
 #define APP_VERSION "1.0.0"
 
+/* The prices both stores hold exactly, so that both accept the same data.
+ * DynamoDB stores a price as its shortest round-trip digits (Python's repr)
+ * and takes positive numbers from 1E-130 to 9.99...9E+125 (38 digits):
+ * 1e-130 is the least double whose digits are in range, and every double
+ * below 1e126 (itself "1e+126", out of range) prints as at most
+ * 9.999999999999998e+125. SQLite's REAL holds any double. */
+#define PRICE_RANGE CG_GE(1e-130), CG_LT(1e126)
+
 /* The fields a client sends, shared by the input and the output models. */
 #define ITEM_FIELDS(T)                                                              \
     CG_FIELD(T, name, CG_STRING, CG_MIN_LEN(1), CG_MAX_LEN(200)),                  \
-    CG_FIELD(T, price, CG_NUMBER, CG_GT(0)),                                        \
+    CG_FIELD(T, price, CG_NUMBER, PRICE_RANGE),                                     \
     CG_FIELD(T, description, CG_STRING, .optional = true, CG_MAX_LEN(1000))
 
 static const struct cg_field item_in_fields[] = { ITEM_FIELDS(struct item_in) };
@@ -60,7 +76,7 @@ struct item_patch {
 
 static const struct cg_field item_patch_fields[] = {
     CG_FIELD(struct item_patch, name, CG_STRING, .def = "null", CG_MIN_LEN(1), CG_MAX_LEN(200)),
-    CG_FIELD(struct item_patch, price, CG_NUMBER, .def = "null", CG_GT(0)),
+    CG_FIELD(struct item_patch, price, CG_NUMBER, .def = "null", PRICE_RANGE),
     CG_FIELD(struct item_patch, description, CG_STRING, .optional = true, CG_MAX_LEN(1000)),
 };
 static const struct cg_model item_patch_model =
@@ -72,12 +88,17 @@ static struct store *store_of(struct cg_ctx *c)
 }
 
 /* Answer a store call that did not return STORE_OK. */
-/* A busy store is worth retrying: 503 with Retry-After, logged; anything
- * else is the core's 500. */
+/* A busy store is worth retrying: 503 with Retry-After, logged. A write
+ * whose outcome is unknown is a 504 that says so, without Retry-After: a
+ * retried create may make a second item. Anything else is the core's 500. */
 static int store_refused(struct cg_ctx *c, int rc)
 {
     if (rc == STORE_NOT_FOUND)
         return cg_http_error(c, 404, "Item not found");
+    if (rc == STORE_UNKNOWN) {
+        cg_warn("item store: %s", store_last_error(store_of(c)));
+        return cg_http_error(c, 504, "The item store did not answer: whether the write was applied is unknown");
+    }
     if (rc != STORE_BUSY)
         return cg_fail(c, "item store: %s", store_last_error(store_of(c)));
     cg_warn("item store busy: %s", store_last_error(store_of(c)));
@@ -156,6 +177,7 @@ static int aws_info(struct cg_ctx *c)
 /* The routes' parameters, bound by the core (CG_PARAMS_OF below). */
 struct page_query {
     int64_t limit, offset;
+    cg_str cursor; /* ptr NULL: none */
 };
 
 struct item_path {
@@ -168,18 +190,72 @@ static int64_t item_id_of(struct cg_ctx *c)
     return path->item_id;
 }
 
+/* Page cursors are signed with this key (configure_cursors, at start-up). */
+static struct cursor_key cursor_key;
+
+/* A 422 as FastAPI sends it when a validator of a query parameter raises
+ * ValueError(why). */
+static int refuse_query(struct cg_ctx *c, const char *name, cg_str input, const char *why)
+{
+    struct cg_json *j = cg_json_begin(c, 422);
+    cg_json_obj_begin(j);
+    cg_json_key(j, "detail");
+    cg_json_arr_begin(j);
+    cg_json_obj_begin(j);
+    cg_json_key(j, "type");
+    cg_json_cstr(j, "value_error");
+    cg_json_key(j, "loc");
+    cg_json_arr_begin(j);
+    cg_json_cstr(j, "query");
+    cg_json_cstr(j, name);
+    cg_json_arr_end(j);
+    cg_json_key(j, "msg");
+    cg_json_str(j, cg_arena_printf(cg_arena(c), "Value error, %s", why));
+    cg_json_key(j, "input");
+    cg_json_str(j, input);
+    cg_json_key(j, "ctx");
+    cg_json_raw(j, CG_STR("{\"error\":{}}"));
+    cg_json_obj_end(j);
+    cg_json_arr_end(j);
+    cg_json_obj_end(j);
+    return 0;
+}
+
+/* Link: <{root_path}/api/items?limit=N&cursor=C>; rel="next" (RFC 8288):
+ * the whole next request, so that a client builds no URL. */
+static int link_next_page(struct cg_ctx *c, int64_t limit, int64_t after)
+{
+    char cursor[CURSOR_TEXT_LEN + 1];
+    cursor_encode(&cursor_key, after, cursor);
+    cg_str root = cg_req(c)->root_path;
+    cg_str link = cg_arena_printf(cg_arena(c), "<%.*s/api/items?limit=%" PRId64 "&cursor=%s>; rel=\"next\"",
+                                  (int)root.len, root.len ? root.ptr : "", limit, cursor);
+    return cg_add_header(c, "link", link);
+}
+
 static int list_items(struct cg_ctx *c)
 {
     const struct page_query *q = cg_params(c);
-    struct item *items = NULL;
-    size_t n = 0;
-    int rc = store_list(store_of(c), cg_arena(c), q->limit, q->offset, &items, &n);
+    int64_t after = 0;
+    if (q->cursor.ptr) {
+        /* offset has a default: only the query string tells a given 0 from none. */
+        if (cg_request_query(cg_req(c), "offset").ptr)
+            return refuse_query(c, "cursor", q->cursor,
+                                "cursor and offset cannot be used together: the cursor says where the page starts");
+        const char *why = cursor_decode(&cursor_key, cg_arena(c), q->cursor, &after);
+        if (why)
+            return refuse_query(c, "cursor", q->cursor, why);
+    }
+    struct page page;
+    int rc = store_list(store_of(c), cg_arena(c), after, q->offset, q->limit, &page);
     if (rc != STORE_OK)
         return store_refused(c, rc);
+    if (page.more)
+        link_next_page(c, q->limit, page.next_after);
     struct cg_json *j = cg_json_begin(c, 200);
     cg_json_arr_begin(j);
-    for (size_t i = 0; i < n; i++)
-        cg_json_write_model(j, &item_model, &items[i]);
+    for (size_t i = 0; i < page.n; i++)
+        cg_json_write_model(j, &item_model, &page.items[i]);
     cg_json_arr_end(j);
     return 0;
 }
@@ -199,6 +275,7 @@ static int create_item(struct cg_ctx *c)
     int rc = store_create(store_of(c), &it);
     if (rc != STORE_OK)
         return store_refused(c, rc);
+    cg_metric(c, "ItemsCreated", 1, CG_UNIT_COUNT);
     /* Behind an API Gateway stage the app is mounted under root_path. */
     cg_str root = cg_req(c)->root_path;
     cg_add_header(c, "location", cg_arena_printf(cg_arena(c), "%.*s/api/items/%" PRId64,
@@ -247,6 +324,9 @@ static int delete_item(struct cg_ctx *c)
                  CG_PATH_PARAM(struct item_path, item_id, CG_INT, CG_GE(1), .description = "The item's id"))
 #define NOT_FOUND CG_RESPONSES({ 404, "Item not found" })
 
+/* The routes that call the store are blocking: a store that waits (a SQLite
+ * lock, a slow DynamoDB) holds a thread of the server's blocking pool, never
+ * a worker's loop, so /api/health and the rest stay fast meanwhile. */
 static const struct cg_route routes[] = {
     CG_GET("/", welcome, .summary = "Welcome", .tags = "system"),
     CG_GET("/api/health", health, .summary = "Health check", .tags = "system"),
@@ -256,25 +336,37 @@ static const struct cg_route routes[] = {
                           "the init duration and the time left (ms). Null when unknown, and the last three "
                           "outside the Lambda runtime."),
     CG_GET("/api/items", list_items, .summary = "List items", .tags = "items",
+           .description = "Items in id order. A page with more after it carries the request for the next one in "
+                          "`Link: </api/items?limit=N&cursor=C>; rel=\"next\"` (RFC 8288): follow it until a page "
+                          "has no Link. A page may hold fewer than `limit` items and still have a next one.",
            .params = CG_PARAMS_OF(struct page_query,
                                   CG_QUERY_PARAM(struct page_query, limit, CG_INT, CG_GE(1), CG_LE(100),
                                                  .def = "20", .description = "How many items to return"),
                                   CG_QUERY_PARAM(struct page_query, offset, CG_INT, CG_GE(0), .def = "0",
-                                                 .description = "How many items to skip")),
-           .response = &item_model, .response_list = true),
+                                                 .description = "How many items to skip (reads them on DynamoDB: "
+                                                                "prefer cursor for deep pages)"),
+                                  CG_QUERY_PARAM(struct page_query, cursor, CG_STRING,
+                                                 .description = "Where the page starts: the cursor of the previous "
+                                                                "page's Link header; opaque, not with offset")),
+           .response = &item_model, .response_list = true,
+           .response_headers = CG_HEADERS({ "Link", "`</api/items?limit=N&cursor=C>; rel=\"next\"` (RFC 8288), "
+                                                    "under the root path: the next page's request; absent on the "
+                                                    "last page" }),
+           .blocking = true),
     CG_POST("/api/items", create_item, .summary = "Create an item", .tags = "items",
-            .body = &item_in_model, .response = &item_model, .status = 201, .security = &items_writer_auth),
+            .body = &item_in_model, .response = &item_model, .status = 201, .security = &items_writer_auth,
+            .blocking = true, .idempotent = true),
     CG_GET("/api/items/{item_id}", read_item, .summary = "Read an item", .tags = "items",
-           .params = ITEM_ID, .response = &item_model, .responses = NOT_FOUND),
+           .params = ITEM_ID, .response = &item_model, .responses = NOT_FOUND, .blocking = true),
     CG_PUT("/api/items/{item_id}", replace_item, .summary = "Replace an item", .tags = "items",
            .params = ITEM_ID, .body = &item_in_model, .response = &item_model,
-           .responses = NOT_FOUND, .security = &items_writer_auth),
+           .responses = NOT_FOUND, .security = &items_writer_auth, .blocking = true, .idempotent = true),
     CG_PATCH("/api/items/{item_id}", patch_item, .summary = "Update some fields of an item", .tags = "items",
              .params = ITEM_ID, .body = &item_patch_model, .response = &item_model,
-             .responses = NOT_FOUND, .security = &items_writer_auth),
+             .responses = NOT_FOUND, .security = &items_writer_auth, .blocking = true, .idempotent = true),
     CG_DELETE("/api/items/{item_id}", delete_item, .summary = "Delete an item", .tags = "items",
               .params = ITEM_ID, .status = 204, .responses = NOT_FOUND,
-              .security = &items_writer_auth),
+              .security = &items_writer_auth, .blocking = true, .idempotent = true),
 };
 
 static const char *env_or(const char *name, const char *fallback)
@@ -283,12 +375,14 @@ static const char *env_or(const char *name, const char *fallback)
     return v && *v ? v : fallback;
 }
 
+#define DEFAULT_DB "items.db"
+
 #ifdef ITEMS_HAVE_SQLITE
 #define DEFAULT_STORE "sqlite"
 
 static int open_sqlite(struct store **store)
 {
-    const char *path = env_or("ITEMS_DB", "items.db");
+    const char *path = env_or("ITEMS_DB", DEFAULT_DB);
     char err[256];
     if (store_sqlite_open(path, store, err, sizeof err) != 0) {
         cg_error("cannot open the item store ITEMS_DB=%s: %s", path, err);
@@ -328,8 +422,35 @@ static int open_dynamodb(struct store **store)
     return 0;
 }
 
+/* Without ITEMS_CURSOR_KEY, a random key: cursors then work within this
+ * process only, which is wrong on Lambda, where the next page may reach
+ * another instance. */
+static int configure_cursors(void)
+{
+    const char *hex = env_or("ITEMS_CURSOR_KEY", NULL);
+    char err[160];
+    if (hex && cursor_key_from_hex(&cursor_key, hex, err, sizeof err) != 0) {
+        cg_error("ITEMS_CURSOR_KEY: %s", err);
+        return -1;
+    }
+    if (hex)
+        return 0;
+    if (cursor_key_random(&cursor_key) != 0) {
+        cg_error("ITEMS_CURSOR_KEY is not set, and OpenSSL gave no random key for page cursors");
+        return -1;
+    }
+    cg_log(cg_is_lambda() ? CG_LOG_WARN : CG_LOG_INFO,
+           "ITEMS_CURSOR_KEY is not set: page cursors are signed with a random key, so no other process or "
+           "instance takes them (set the same 64 hex digits everywhere: openssl rand -hex 32)");
+    return 0;
+}
+
 static int open_store(struct cg_app *app)
 {
+    if (configure_cursors() != 0)
+        return -1;
+    if (items_read_token_secret() != 0)
+        return -1;
     const char *kind = env_or("ITEMS_STORE", DEFAULT_STORE);
     struct store *store;
     int rc;
@@ -354,6 +475,29 @@ static void close_store(struct cg_app *app)
     cg_app_set_data(app, NULL);
 }
 
+/* Whether the switch `name` ("on" or "off") is on; on Lambda by default.
+ * -1 when it is neither, with the app's error naming it. */
+static int switched_on(struct cg_app *app, const char *name)
+{
+    const char *setting = env_or(name, cg_is_lambda() ? "on" : "off");
+    if (strcmp(setting, "on") == 0 || strcmp(setting, "off") == 0)
+        return strcmp(setting, "on") == 0;
+    return cg_app_fail(app, "%s=%s is not supported (\"on\" or \"off\")", name, setting);
+}
+
+/* Metrics (docs/metrics.md) and X-Ray subsegments (docs/tracing.md): on
+ * Lambda unless switched off, locally when switched on. */
+static int use_observability(struct cg_app *app)
+{
+    int metrics = switched_on(app, "ITEMS_METRICS"), tracing = switched_on(app, "ITEMS_TRACING");
+    if (metrics < 0 || tracing < 0)
+        return -1;
+    if (metrics &&
+        cg_app_use_metrics(app, &(struct cg_metrics_opts){ .namespace_ = "ItemsAPI", .route_metrics = true }) != 0)
+        return -1;
+    return tracing ? cg_app_use_xray(app, NULL) : 0;
+}
+
 struct cg_app *items_app_new(void)
 {
     struct cg_app *app = cg_app_new(&(struct cg_app_opts){
@@ -363,11 +507,16 @@ struct cg_app *items_app_new(void)
         .on_startup = open_store,
         .on_shutdown = close_store,
     });
-    /* CORS (configured in access.c) is added last: it runs outermost. */
-    if (cg_app_routes(app, routes, CG_LEN(routes)) != 0 || cg_app_use_compression(app, NULL) != 0 ||
-        items_configure_access(app) != 0) {
-        cg_app_free(app);
-        return NULL;
-    }
+    /* Idempotency runs inside compression, so that it stores bodies as
+     * the handlers made them; CORS (configured in access.c) comes next, then
+     * metrics and tracing: they run outermost, timing every other middleware.
+     * A step that fails keeps its error in the app, which cg_main reports
+     * (on Lambda in /init/error) and cg_app_start refuses to start with; the
+     * steps after it are skipped, so that its error is the one logged. */
+    if (cg_app_routes(app, routes, CG_LEN(routes)) == 0 &&
+        items_use_idempotency(app, env_or("ITEMS_STORE", DEFAULT_STORE), env_or("ITEMS_DB", DEFAULT_DB),
+                              env_or("ITEMS_TABLE", NULL)) == 0 &&
+        cg_app_use_compression(app, NULL) == 0 && items_configure_access(app) == 0)
+        use_observability(app);
     return app;
 }

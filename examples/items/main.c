@@ -6,8 +6,6 @@
 int main(int argc, char **argv)
 {
     struct cg_app *app = items_app_new();
-    if (!app)
-        return 1;
     int status = cg_main(app, argc, argv);
     cg_app_free(app);
     items_release_access();

@@ -5,7 +5,10 @@
  * Every operation returns STORE_OK, STORE_NOT_FOUND (get, replace, remove),
  * STORE_BUSY (the database is there but cannot take it now: locked past
  * the busy timeout, disk full, throttled past the retries; worth retrying
- * later) or STORE_ERROR; after the last two, store_last_error() says why. */
+ * later), STORE_UNKNOWN (create, replace, remove: no answer of the
+ * database told the outcome, and reading the item back does not show the
+ * write, which may still have been applied, or may yet be) or STORE_ERROR;
+ * after the last three, store_last_error() says why. */
 #ifndef ITEMS_STORE_H
 #define ITEMS_STORE_H
 
@@ -31,7 +34,17 @@ struct item {
     cg_str description; /* ptr NULL: absent (sent as null) */
 };
 
-enum { STORE_OK = 0, STORE_NOT_FOUND = -1, STORE_BUSY = -2, STORE_ERROR = -3 };
+enum { STORE_OK = 0, STORE_NOT_FOUND = -1, STORE_BUSY = -2, STORE_ERROR = -3, STORE_UNKNOWN = -4 };
+
+/* A page of the list: items in id order. When `more`, the next page holds
+ * the items whose ids are above next_after (the last item's id, or further
+ * when the store looked past it and found nothing). */
+struct page {
+    struct item *items;
+    size_t n;
+    bool more;
+    int64_t next_after;
+};
 
 struct store;
 
@@ -41,10 +54,12 @@ struct store_ops {
     int (*create)(struct store *s, struct item *it);
     /* Strings of the result are copied into `a`. */
     int (*get)(struct store *s, struct cg_arena *a, int64_t id, struct item *out);
-    /* Up to `limit` items ordered by id, skipping the first `offset`; the
-     * array and its strings live in `a`. */
-    int (*list)(struct store *s, struct cg_arena *a, int64_t limit, int64_t offset,
-                struct item **items, size_t *n);
+    /* Up to `limit` items whose ids are above `after`, ordered by id,
+     * skipping the first `offset` of them; the array and its strings live
+     * in `a`. A page may hold fewer than `limit` items and still have more
+     * after it (store_dynamodb.c bounds what one page reads). */
+    int (*list)(struct store *s, struct cg_arena *a, int64_t after, int64_t offset, int64_t limit,
+                struct page *out);
     /* Replace every field of the item it->id. */
     int (*replace)(struct store *s, const struct item *it);
     int (*remove)(struct store *s, int64_t id);
@@ -90,10 +105,10 @@ static inline int store_get(struct store *s, struct cg_arena *a, int64_t id, str
     return s->ops->get(s, a, id, out);
 }
 
-static inline int store_list(struct store *s, struct cg_arena *a, int64_t limit, int64_t offset,
-                             struct item **items, size_t *n)
+static inline int store_list(struct store *s, struct cg_arena *a, int64_t after, int64_t offset, int64_t limit,
+                             struct page *out)
 {
-    return s->ops->list(s, a, limit, offset, items, n);
+    return s->ops->list(s, a, after, offset, limit, out);
 }
 
 static inline int store_replace(struct store *s, const struct item *it)

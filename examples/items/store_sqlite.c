@@ -38,7 +38,7 @@ enum stmt { ST_INSERT, ST_GET, ST_LIST, ST_UPDATE, ST_DELETE, ST_COUNT };
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_INSERT] = "INSERT INTO items (name, price, description) VALUES (?1, ?2, ?3)",
     [ST_GET] = "SELECT id, name, price, description FROM items WHERE id = ?1",
-    [ST_LIST] = "SELECT id, name, price, description FROM items ORDER BY id LIMIT ?1 OFFSET ?2",
+    [ST_LIST] = "SELECT id, name, price, description FROM items WHERE id > ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
     [ST_UPDATE] = "UPDATE items SET name = ?2, price = ?3, description = ?4 WHERE id = ?1",
     [ST_DELETE] = "DELETE FROM items WHERE id = ?1",
 };
@@ -249,14 +249,18 @@ static int sqlite_get(struct store *base, struct cg_arena *a, int64_t id, struct
     }
 }
 
-static int sqlite_list(struct store *base, struct cg_arena *a, int64_t limit, int64_t offset,
-                       struct item **items, size_t *n)
+/* The primary key's b-tree starts at `after`: a page costs O(limit) rows
+ * from a cursor, O(offset + limit) from an offset. One row past the limit
+ * says whether there is a next page. */
+static int sqlite_list(struct store *base, struct cg_arena *a, int64_t after, int64_t offset, int64_t limit,
+                       struct page *page)
 {
     sqlite3_stmt *st = statement(base, ST_LIST);
     if (!st)
         return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, limit);
-    sqlite3_bind_int64(st, 2, offset);
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, limit + 1);
+    sqlite3_bind_int64(st, 3, offset);
     struct item *out = NULL;
     size_t count = 0, cap = 0;
     int rc;
@@ -270,8 +274,10 @@ static int sqlite_list(struct store *base, struct cg_arena *a, int64_t limit, in
     }
     if (rc != SQLITE_DONE)
         return finish(st, fail(sqlite3_db_handle(st), "list items"));
-    *items = out;
-    *n = count;
+    page->more = count > (size_t)limit;
+    page->n = page->more ? (size_t)limit : count;
+    page->items = out;
+    page->next_after = page->more ? out[limit - 1].id : 0;
     return finish(st, STORE_OK);
 }
 

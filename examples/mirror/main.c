@@ -299,6 +299,9 @@ static int stream_events(struct cg_ctx *c)
 #define DELAY_MS CG_PARAMS_OF(struct delay_path, CG_PATH_PARAM(struct delay_path, ms, CG_INT, CG_GE(0), CG_LE(10000)))
 #define TICK_COUNT CG_PATH_PARAM(struct ticks, n, CG_INT, CG_GE(0), CG_LE(10000))
 #define TICK_DELAY CG_QUERY_PARAM(struct ticks, delay_ms, CG_INT, CG_GE(0), CG_LE(10000), .def = "100")
+#define LINE_TICKS                                                                                 \
+    CG_PARAMS_OF(struct ticks, TICK_COUNT, TICK_DELAY,                                             \
+                 CG_QUERY_PARAM_OPT(struct ticks, fail_at, has_fail_at, CG_INT, CG_GE(0)))
 
 static const struct cg_route routes[] = {
     CG_GET("/status/{code}", status, .summary = "Answer with this status",
@@ -311,11 +314,16 @@ static const struct cg_route routes[] = {
     CG_GET("/cookies/set", set_cookies, .summary = "Set one cookie per query pair"),
     CG_GET("/delay/{ms}", delay, .summary = "Answer after a delay", .params = DELAY_MS),
     CG_GET("/after/{ms}", after, .summary = "Answer, then work for a while", .params = DELAY_MS),
-    CG_GET("/stream/{n}", stream_lines, .summary = "Stream n JSON lines",
-           .params = CG_PARAMS_OF(struct ticks, TICK_COUNT, TICK_DELAY,
-                                  CG_QUERY_PARAM_OPT(struct ticks, fail_at, has_fail_at, CG_INT, CG_GE(0)))),
+    CG_GET("/stream/{n}", stream_lines, .summary = "Stream n JSON lines", .params = LINE_TICKS),
     CG_GET("/sse/{n}", stream_events, .summary = "Stream n Server-Sent Events",
            .params = CG_PARAMS_OF(struct ticks, TICK_COUNT, TICK_DELAY)),
+    /* The same on the local server's blocking pool (docs/server.md). */
+    { .methods = CG_M_GET, .path = "/blocking/delay/{ms}", .handler = delay, .name = "delay_blocking",
+      .summary = "Answer after a delay, off the event loop", .params = DELAY_MS, .blocking = true },
+    { .methods = CG_M_GET, .path = "/blocking/after/{ms}", .handler = after, .name = "after_blocking",
+      .summary = "Answer, then work for a while, off the event loop", .params = DELAY_MS, .blocking = true },
+    { .methods = CG_M_GET, .path = "/blocking/stream/{n}", .handler = stream_lines, .name = "stream_blocking",
+      .summary = "Stream n JSON lines, from a blocking route", .params = LINE_TICKS, .blocking = true },
     CG_ROUTE(ANY_METHOD, "/{rest:path}", echo, .summary = "Echo the request",
              .params = CG_PARAMS_OF(struct echo_path, CG_PATH_PARAM(struct echo_path, rest, CG_STRING))),
 };

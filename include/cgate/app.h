@@ -36,6 +36,14 @@ struct cg_response_doc {
 };
 #define CG_RESPONSES(...) ((const struct cg_response_doc[]){ __VA_ARGS__, { 0 } })
 
+/* A header of the success response, for the docs (its schema a string),
+ * e.g. { "Link", "The next page (RFC 8288)" }. */
+struct cg_header_doc {
+    const char *name;
+    const char *description;
+};
+#define CG_HEADERS(...) ((const struct cg_header_doc[]){ __VA_ARGS__, { 0 } })
+
 /* Who may call a route: FastAPI's security dependencies (HTTPBearer,
  * APIKeyHeader). The core checks it after routing and before binding the
  * parameters, so a request without the right credentials gets 401 or 403,
@@ -83,9 +91,17 @@ struct cg_route {
     bool response_list;            /* the success body is an array of `response` */
     int status;                    /* success status for the docs; default 200 */
     const struct cg_response_doc *responses; /* CG_RESPONSES(...): other statuses, for the docs */
+    const struct cg_header_doc *response_headers; /* CG_HEADERS(...): the success response's, for the docs */
     bool deprecated;
     bool hidden;                   /* not in the OpenAPI document (FastAPI's include_in_schema=False) */
+    /* The handler may wait (a database, a network call): the local server
+     * runs it on its blocking pool, off the event loop, as FastAPI runs a
+     * `def` endpoint in a thread; Lambda and the test client run it inline. */
+    bool blocking;
     const struct cg_security *security; /* who may call it; NULL: anyone */
+    /* Takes an Idempotency-Key (idempotency.h): a repeat gets the first
+     * response again; needs cg_app_use_idempotency. */
+    bool idempotent;
 };
 
 #define CG_ROUTE(m, p, h, ...) { .methods = (m), .path = (p), .handler = (h), .name = #h, __VA_ARGS__ }
@@ -157,6 +173,61 @@ void cg_app_free(struct cg_app *app);
 /* Add a table of routes; call before cg_app_start. A route whose path
  * template is invalid is an error naming it. */
 int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n);
+
+/* A group of routes declared in its own file and mounted by the app, as
+ * FastAPI's APIRouter and include_router:
+ *
+ *   // users.c
+ *   static const struct cg_route routes[] = { CG_GET("/{user_id}", read_user), ... };
+ *   const struct cg_router users_router = CG_ROUTER(routes, .prefix = "/users", .tags = "users");
+ *   // main.c
+ *   extern const struct cg_router users_router;
+ *   cg_app_include(app, &users_router);
+ *
+ * Every path gets the prefix (a route path "" is the prefix itself); every
+ * route gets the router's tags before its own, and the router's security
+ * when it declares none; a deprecated or hidden router makes all its routes
+ * so. Routers nest through .routers: prefixes and tags add up, the nearest
+ * security wins. */
+struct cg_router {
+    const struct cg_route *routes;
+    size_t nroutes;
+    const char *prefix;            /* "/users": starts with '/', no trailing '/'; NULL: none */
+    const char *tags;              /* comma-separated */
+    const struct cg_security *security; /* for the routes that declare none */
+    bool deprecated;
+    bool hidden;
+    const struct cg_router *const *routers; /* CG_ROUTERS(&a, &b): mounted under this one */
+};
+#define CG_ROUTER(table, ...) { .routes = (table), .nroutes = CG_LEN(table), __VA_ARGS__ }
+#define CG_ROUTERS(...)       ((const struct cg_router *const[]){ __VA_ARGS__, NULL })
+/* Add a router's routes (and its routers'); call before cg_app_start. The
+ * app keeps its own copies of the combined routes; the tables must live as
+ * long as the app (their handlers, params and models are shared). */
+int cg_app_include(struct cg_app *app, const struct cg_router *router);
+
+/* An app's own errors, answered in one place, as FastAPI's exception
+ * handlers: a handler, or a function it calls with its context, returns
+ * cg_raise() with one of the app's error codes, and the function the app
+ * registered for that code writes the response.
+ *
+ *   enum { ERR_NOT_FOUND = 1, ERR_CONFLICT };
+ *   static int not_found(struct cg_ctx *c, int code, const char *detail)
+ *   {
+ *       return cg_http_error(c, 404, detail);
+ *   }
+ *   cg_app_on_error(app, ERR_NOT_FOUND, not_found);
+ *   ... return cg_raise(c, ERR_NOT_FOUND, "no item %lld", (long long)id);
+ *
+ * The function runs in the handler's place, with the same context and the
+ * same rules (it must answer). A code with no function, a second raise, or
+ * a raise after the response was begun is a misuse: a logged 500 naming
+ * the route and the code. */
+typedef int (*cg_error_fn)(struct cg_ctx *c, int code, const char *detail);
+/* One function per code; before cg_app_start. */
+int cg_app_on_error(struct cg_app *app, int code, cg_error_fn fn);
+/* Record the error for the app's function; returns -1, for `return cg_raise(...)`. */
+int cg_raise(struct cg_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Compile the tables (parameters, models, patterns, security), then run the
  * start-up hook. Returns 0, or -1 as above. Once started, the app is
  * read-only; starting it again does nothing. */
@@ -190,6 +261,11 @@ void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_r
  * req->body_withheld, answers with cg_app_handle without reading the body,
  * and closes the connection. */
 bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req);
+/* The route the request's method and path select, as the app will run it
+ * (GET routes take HEAD; the docs pages are hidden routes), or NULL when no
+ * route takes the method and path. For a middleware or a transport that
+ * acts on what a route declares. */
+const struct cg_route *cg_app_route_of(const struct cg_app *app, struct cg_request *req);
 
 /* ---- inside a handler ---- */
 struct cg_request *cg_req(struct cg_ctx *c);
@@ -272,6 +348,8 @@ struct cg_serve_opts {
     unsigned min_body_rate;        /* bytes/s a body must average after its first
                                       body_timeout_ms, or 408; default 1024 */
     unsigned idle_timeout_ms;      /* keep-alive; default 5 s (as uvicorn) */
+    int blocking_threads;          /* the pool running blocking routes, for all workers; default 40 */
+    int blocking_queue;            /* requests waiting for a pool thread, past which 503; default 256 */
     bool quiet;                    /* no access log */
 };
 

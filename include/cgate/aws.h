@@ -81,9 +81,10 @@ struct cg_aws_response {
     struct cg_buf body;      /* owned by the caller: init it, free it */
     char error_code[96];     /* the service's error code ("ThrottlingException"), "" for none */
     int attempts;            /* how many were made */
-    /* An attempt was sent and no answer came (a lost reply, a read
-     * timeout): the service may have applied it, and a retry of a
-     * conditional write may then fail on its own earlier success. */
+    /* An attempt was sent and no answer told what became of it: none came
+     * (a lost reply, a read timeout), or a 5xx did. The service may have
+     * applied it, and a retry of a conditional write may then fail on its
+     * own earlier success. */
     bool unanswered;
 };
 

@@ -27,6 +27,8 @@ bool cg_base64_decode(struct cg_arena *a, cg_str in, cg_str *out);
 bool cg_base64url_decode(struct cg_arena *a, cg_str in, cg_str *out);
 /* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool cg_utf8_valid(cg_str s);
+/* The value of a hexadecimal digit (either case), or -1. */
+int cg_hex_digit(char c);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* AWS Lambda: API Gateway (REST and HTTP APIs), function URL and ALB events
+/* AWS Lambda: API Gateway (REST and HTTP APIs), function URL, ALB and VPC Lattice events
  * through the core, the custom-runtime loop, and `APP invoke`.
  *
  * cg_main calls these: the loop when AWS_LAMBDA_RUNTIME_API is set, invoke

@@ -4,6 +4,7 @@
 #ifndef CGATE_REQUEST_H
 #define CGATE_REQUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -55,6 +56,7 @@ struct cg_request {
     cg_str event_context;
     cg_str trace_id;
     int64_t deadline_ms;
+    bool cold_start;         /* Lambda: the invocation that started the process */
     /* The requestContext's authorizer object (JSON text: JWT claims, a Lambda
      * authorizer's context, IAM identity; ptr NULL when absent), and the
      * domain the client called (requestContext.domainName, else Host). */
@@ -64,6 +66,9 @@ struct cg_request {
     struct cg_deferred *deferred; /* cg_request_defer's list, oldest first */
     /* Answered without its body (see cg_app_refuses_head): no route runs. */
     bool body_withheld;
+    /* The core's: the route it matched, kept for the next lookup. NULL in a
+     * new request (transports fill requests with designated initialisers). */
+    struct cg__routing *routing;
 };
 
 /* Work to do once the response has left: after it is written to the socket
@@ -75,6 +80,12 @@ typedef void (*cg_deferred_fn)(struct cg_request *req, void *arg);
 void cg_request_defer(struct cg_request *r, cg_deferred_fn fn, void *arg);
 /* Transports: run and forget the deferred work (no-op when there is none). */
 void cg_request_run_deferred(struct cg_request *r);
+
+/* The request the calling thread is handling: set while the app's code for
+ * it runs (middleware and handler in cg_app_handle, a stream function,
+ * deferred work), NULL elsewhere. For code that is not handed the request
+ * but acts for it: the AWS client ends its calls before req->deadline_ms. */
+const struct cg_request *cg_request_current(void);
 
 /* Fill what the transport left empty: method_id, source ("local"), path
  * (percent-decoded from raw_path), query (from query_string, unless the

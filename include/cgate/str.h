@@ -22,8 +22,17 @@ struct cg_kv {
     cg_str value;
 };
 
-#define CG_STR(literal) ((cg_str){ (literal), sizeof(literal) - 1 })
-#define CG_LEN(array)   (sizeof(array) / sizeof((array)[0]))
+/* Both take arrays only: C refuses a pointer (whose sizeof is not the
+ * length) at compile time; C++ has no such check. */
+#if defined(__GNUC__) && !defined(__cplusplus)
+#define CG_ARRAY_ONLY_(a) \
+    (0 * sizeof(struct { _Static_assert(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])), \
+                                        "an array, not a pointer: use cg_str_c() for a char *"); int x_; }))
+#else
+#define CG_ARRAY_ONLY_(a) 0
+#endif
+#define CG_STR(literal) ((cg_str){ (literal), sizeof(literal) - 1 + CG_ARRAY_ONLY_(literal) })
+#define CG_LEN(array)   (sizeof(array) / sizeof((array)[0]) + CG_ARRAY_ONLY_(array))
 
 static inline cg_str cg_str_c(const char *s)
 {

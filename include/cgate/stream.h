@@ -25,8 +25,9 @@
  *   streamed through the Runtime API (HTTP integration prelude, chunked);
  *   a failure after the first byte reaches the client as the Lambda error
  *   trailers.
- * - everywhere else (HTTP APIs, ALB, invoke, buffered mode): the function
- *   runs at once and its output is sent as one body, within Lambda's 6 MB.
+ * - everywhere else (HTTP APIs, ALB, VPC Lattice, invoke, buffered mode):
+ *   the function runs at once and its output is sent as one body, within
+ *   Lambda's 6 MB.
  * Everything the stream uses must outlive the handler: the request's arena
  * does (it is kept until the stream ends), the handler's stack does not. */
 #ifndef CGATE_STREAM_H

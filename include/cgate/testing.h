@@ -15,7 +15,7 @@
  *   cg_test_free(t);
  *
  * Each request goes through one front door (`via`): the core as the local
- * server runs it, or a Lambda event of one of the four kinds, built as the
+ * server runs it, or a Lambda event of one of the front doors, built as the
  * gateway builds it, run through the code `APP invoke` runs, and the
  * gateway's response decoded back. Everything the client returns lives in
  * its arena until cg_test_free.
@@ -45,6 +45,8 @@ enum cg_test_via {
     CG_VIA_HTTP_API,     /* API Gateway HTTP API: payload 2.0 */
     CG_VIA_FUNCTION_URL, /* a Lambda function URL */
     CG_VIA_ALB,          /* an Application Load Balancer (single-value headers, its default) */
+    CG_VIA_LATTICE_V1,   /* a VPC Lattice service, event structure version 1 */
+    CG_VIA_LATTICE_V2,   /* a VPC Lattice service, event structure version 2 */
 };
 
 struct cg_test_req {

@@ -4,7 +4,10 @@
  *   endpoint.c  credentials, region and endpoint from the environment
  *   conn.c      one connection: TCP with timeouts, TLS with verification
  *   client.c    the pool of kept-alive connections, retries, cg_aws_call
- *   dynamodb.c  the DynamoDB JSON protocol */
+ *   json_call.c the JSON protocols (X-Amz-Target), shared by the services
+ *   dynamodb.c  the DynamoDB JSON protocol
+ *   secrets*.c  SSM parameters and Secrets Manager (secrets_internal.h)
+ *   xray.c      X-Ray: trace headers and subsegments (xray_internal.h) */
 #ifndef CGATE_AWS_INTERNAL_H
 #define CGATE_AWS_INTERNAL_H
 
@@ -60,5 +63,32 @@ ssize_t cg__aws_conn_read(void *conn, char *buf, size_t cap);
 uint64_t cg__aws_now_ms(void);
 /* A TLS context that verifies the peer against bundle. */
 SSL_CTX *cg__aws_tls_context(const char *bundle, char *err, size_t errlen);
+
+/* client.c: when a call that starts at now_ms (CLOCK_MONOTONIC) must end:
+ * call_timeout_ms later, or margin_ms before the deadline of the request
+ * being handled, left_ms away (INT64_MAX: none), when that comes first
+ * (by_request). A deadline already within the margin gives now_ms: no
+ * attempt is made. */
+struct aws_call_limit {
+    uint64_t deadline_ms;
+    bool by_request;
+};
+struct aws_call_limit cg__aws_call_limit(uint64_t now_ms, int call_timeout_ms, int64_t left_ms, int margin_ms);
+
+/* json_call.c: one operation of a JSON protocol (DynamoDB's 1.0, SSM's and
+ * Secrets Manager's 1.1): POST / with `target` in X-Amz-Target. Returns 0
+ * with the answered object in doc (in arena a), or -1 with message and, when
+ * the service answered an error, its code. */
+struct aws_json_answer {
+    const struct cg_json_value *doc;
+    char code[96];     /* "ResourceNotFoundException"; "" when none */
+    char message[320]; /* "<code>: <the service's message> (HTTP <status>)", or why no answer came */
+    int attempts;
+    bool unanswered;   /* as cg_aws_response's */
+};
+#define CG__AWS_JSON_1_0 "application/x-amz-json-1.0"
+#define CG__AWS_JSON_1_1 "application/x-amz-json-1.1"
+int cg__aws_json_call(struct cg_aws *aws, const char *content_type, const char *target, cg_str body,
+                      struct cg_arena *a, struct aws_json_answer *ans);
 
 #endif

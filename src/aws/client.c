@@ -9,7 +9,12 @@
  *     "full jitter", with base 1 s after throttling and 50 ms otherwise.
  *
  * botocore's retry quota (a token bucket that stops retries while a
- * service keeps failing) is not kept: three attempts bound the cost. */
+ * service keeps failing) is not kept: three attempts bound the cost.
+ *
+ * A whole call, retries included, ends within CG_AWS_CALL_TIMEOUT_MS, and
+ * never after the deadline of the request being handled (on Lambda the
+ * invocation's) less CG_AWS_DEADLINE_MARGIN_MS: Lambda kills an invocation
+ * at its deadline, and the handler must still have time to answer. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,7 +25,9 @@
 #include <unistd.h>
 
 #include "aws/aws_internal.h"
+#include "aws/xray_internal.h"
 #include "cgate/json.h"
+#include "cgate/request.h"
 #include "net/http1_internal.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000
@@ -30,6 +37,11 @@
 #define THROTTLED_BASE_MS          1000
 #define TRANSIENT_BASE_MS          50
 #define MAX_BACKOFF_MS             20000
+/* Left to the handler after a call cut short by the request's deadline: to
+ * log, build its 5xx and post it to the Runtime API (a loopback round trip,
+ * well under 10 ms), with room for a CPU-starved small function (128 MB
+ * gets a fraction of a core) and the Runtime API's coarse timer. */
+#define DEFAULT_DEADLINE_MARGIN_MS 200
 
 struct cg_aws {
     char service[64];
@@ -39,7 +51,7 @@ struct cg_aws {
     char *key_id, *secret, *token; /* heap copies; token NULL when none */
     char *ca_bundle;               /* heap copy; NULL for a plain-HTTP endpoint */
     SSL_CTX *tls;                  /* made at the first TLS connection (tls_context) */
-    int connect_timeout_ms, read_timeout_ms, max_attempts, call_timeout_ms;
+    int connect_timeout_ms, read_timeout_ms, max_attempts, call_timeout_ms, deadline_margin_ms;
     pthread_mutex_t lock;          /* guards idle and tls */
     struct aws_conn *idle;         /* kept-alive connections nobody uses now */
 };
@@ -126,6 +138,7 @@ struct cg_aws *cg_aws_new(const struct cg_aws_opts *opts, char *err, size_t errl
     aws->read_timeout_ms = opts->read_timeout_ms > 0 ? opts->read_timeout_ms : DEFAULT_READ_TIMEOUT_MS;
     aws->max_attempts = setting(opts->max_attempts, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS);
     aws->call_timeout_ms = setting(opts->call_timeout_ms, "CG_AWS_CALL_TIMEOUT_MS", DEFAULT_CALL_TIMEOUT_MS);
+    aws->deadline_margin_ms = setting(0, "CG_AWS_DEADLINE_MARGIN_MS", DEFAULT_DEADLINE_MARGIN_MS);
     if (read_environment(aws, err, errlen) != 0 ||
         cg__aws_endpoint_resolve(opts->endpoint, aws->service, aws->region, &aws->ep, aws->url, sizeof aws->url, err,
                                  errlen) != 0)
@@ -211,7 +224,8 @@ static SSL_CTX *tls_context(struct cg_aws *aws, char *err, size_t errlen)
 
 /* ---- one exchange ---- */
 
-static void build_request(struct cg_aws *aws, const struct cg_aws_request *req, struct cg_buf *out)
+static void build_request(struct cg_aws *aws, const struct cg_aws_request *req, const struct cg_xray_span *call,
+                          struct cg_buf *out)
 {
     cg_buf_printf(out, "%s ", req->method);
     cg_buf_append_str(out, req->path.len ? req->path : CG_STR("/"));
@@ -224,6 +238,7 @@ static void build_request(struct cg_aws *aws, const struct cg_aws_request *req, 
     for (size_t i = 0; i < req->nheaders; i++)
         cg_buf_printf(out, "%.*s: %.*s\r\n", (int)req->headers[i].name.len, req->headers[i].name.ptr,
                       (int)req->headers[i].value.len, req->headers[i].value.ptr);
+    cg__xray_trace_header(call, out); /* not signed, as the SDKs do */
     struct cg_aws_credentials creds = { cg_str_c(aws->key_id), cg_str_c(aws->secret),
                                         aws->token ? cg_str_c(aws->token) : (cg_str){ NULL, 0 } };
     cg_aws_sign(&creds, aws->region, aws->service, cg_str_c(aws->ep.host_header), time(NULL), req, out);
@@ -262,12 +277,19 @@ static void error_code_from_body(struct cg_aws_response *res)
 
 enum outcome { GOT_RESPONSE, NO_RESPONSE, NO_RESPONSE_FROM_IDLE };
 
+static const char *limit_reached(const struct aws_call_limit *limit)
+{
+    return limit->by_request ? "no whole answer before the request's deadline (Lambda: the invocation's, "
+                               "less CG_AWS_DEADLINE_MARGIN_MS)"
+                             : "no whole answer within the call's time (CG_AWS_CALL_TIMEOUT_MS)";
+}
+
 /* One request on one connection; the connection is kept or closed. */
 static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused, cg_str wire,
-                             uint64_t deadline_ms, struct cg_aws_response *res, char *err, size_t errlen)
+                             const struct aws_call_limit *limit, struct cg_aws_response *res, char *err, size_t errlen)
 {
     res->error_code[0] = '\0';
-    c->deadline_ms = deadline_ms;
+    c->deadline_ms = limit->deadline_ms;
     struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
     const char *why = "";
     enum http1_status st = HTTP1_READ_ERROR;
@@ -275,10 +297,10 @@ static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused
     if (sent)
         st = cg__http1_read_response(cg__aws_conn_read, c, &r, &why);
     if (st != HTTP1_OK) {
-        bool past_deadline = st == HTTP1_READ_ERROR && cg__aws_now_ms() >= deadline_ms;
+        bool past_deadline = st == HTTP1_READ_ERROR && cg__aws_now_ms() >= limit->deadline_ms;
         bool timed_out = st == HTTP1_READ_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK || past_deadline);
         snprintf(err, errlen, "%s %s: %s", aws->service, aws->ep.host_header,
-                 past_deadline ? "no whole answer within the call's time (CG_AWS_CALL_TIMEOUT_MS)"
+                 past_deadline ? limit_reached(limit)
                  : timed_out   ? "no answer within the read timeout"
                  : st == HTTP1_CLOSED ? "connection closed before a whole response came"
                  : st == HTTP1_BAD_RESPONSE ? why : strerror(errno));
@@ -291,6 +313,9 @@ static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused
         return reused && r.received == 0 && !timed_out ? NO_RESPONSE_FROM_IDLE : NO_RESPONSE;
     }
     res->status = r.status;
+    /* A 5xx says that the service failed somewhere in the request, not that
+     * it did nothing: as unknown an outcome as no answer at all. */
+    res->unanswered |= res->status >= 500;
     if (r.keep_alive)
         give_back(aws, c);
     else
@@ -300,20 +325,28 @@ static enum outcome exchange(struct cg_aws *aws, struct aws_conn *c, bool reused
     return GOT_RESPONSE;
 }
 
-static enum outcome send_once(struct cg_aws *aws, cg_str wire, uint64_t deadline_ms, struct cg_aws_response *res,
-                              char *err, size_t errlen)
+/* The connect timeout, shortened to the time the call has left. */
+static int connect_time(const struct cg_aws *aws, const struct aws_call_limit *limit)
+{
+    uint64_t now = cg__aws_now_ms();
+    uint64_t left = limit->deadline_ms > now ? limit->deadline_ms - now : 1;
+    return left < (uint64_t)aws->connect_timeout_ms ? (int)left : aws->connect_timeout_ms;
+}
+
+static enum outcome send_once(struct cg_aws *aws, cg_str wire, const struct aws_call_limit *limit,
+                              struct cg_aws_response *res, char *err, size_t errlen)
 {
     struct aws_conn *c;
     while ((c = take_idle(aws))) {
-        enum outcome o = exchange(aws, c, true, wire, deadline_ms, res, err, errlen);
+        enum outcome o = exchange(aws, c, true, wire, limit, res, err, errlen);
         if (o != NO_RESPONSE_FROM_IDLE)
             return o;
     }
     SSL_CTX *tls = NULL;
     if (aws->ep.tls && !(tls = tls_context(aws, err, errlen)))
         return NO_RESPONSE;
-    c = cg__aws_conn_open(&aws->ep, tls, aws->connect_timeout_ms, aws->read_timeout_ms, err, errlen);
-    return c ? exchange(aws, c, false, wire, deadline_ms, res, err, errlen) : NO_RESPONSE;
+    c = cg__aws_conn_open(&aws->ep, tls, connect_time(aws, limit), aws->read_timeout_ms, err, errlen);
+    return c ? exchange(aws, c, false, wire, limit, res, err, errlen) : NO_RESPONSE;
 }
 
 /* ---- retries ---- */
@@ -347,11 +380,11 @@ static double jitter(void)
 
 /* The pause before attempt + 1; false, without pausing, when the call's
  * time would be spent before the next attempt could start. */
-static bool back_off(int attempt, bool throttled, uint64_t deadline_ms)
+static bool back_off(int attempt, bool throttled, const struct aws_call_limit *limit)
 {
     double cap = (throttled ? THROTTLED_BASE_MS : TRANSIENT_BASE_MS) * (double)(1u << (attempt - 1));
     long long ns = (long long)(jitter() * (cap < MAX_BACKOFF_MS ? cap : MAX_BACKOFF_MS) * 1e6);
-    if (cg__aws_now_ms() + (uint64_t)(ns / 1000000) >= deadline_ms)
+    if (cg__aws_now_ms() + (uint64_t)(ns / 1000000) >= limit->deadline_ms)
         return false;
     struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -359,26 +392,59 @@ static bool back_off(int attempt, bool throttled, uint64_t deadline_ms)
     return true;
 }
 
+struct aws_call_limit cg__aws_call_limit(uint64_t now_ms, int call_timeout_ms, int64_t left_ms, int margin_ms)
+{
+    int64_t usable = left_ms - margin_ms;
+    if (usable >= call_timeout_ms)
+        return (struct aws_call_limit){ now_ms + (uint64_t)call_timeout_ms, false };
+    return (struct aws_call_limit){ now_ms + (uint64_t)(usable > 0 ? usable : 0), true };
+}
+
+/* Until the deadline of the request this thread handles (req->deadline_ms
+ * is Unix epoch time; the call's clock is monotonic, so only the difference
+ * crosses over), INT64_MAX when there is none. */
+static int64_t request_time_left_ms(void)
+{
+    const struct cg_request *req = cg_request_current();
+    if (!req || req->deadline_ms <= 0)
+        return INT64_MAX;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return req->deadline_ms - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 int cg_aws_call(struct cg_aws *aws, const struct cg_aws_request *req, struct cg_aws_response *res, char *err,
                 size_t errlen)
 {
+    res->status = 0;
+    res->unanswered = false;
+    res->attempts = 0;
+    uint64_t now = cg__aws_now_ms();
+    struct aws_call_limit limit =
+        cg__aws_call_limit(now, aws->call_timeout_ms, request_time_left_ms(), aws->deadline_margin_ms);
+    if (limit.deadline_ms <= now) {
+        snprintf(err, errlen, "%s %s: not attempted: the request's deadline (Lambda: the invocation's) is less "
+                 "than CG_AWS_DEADLINE_MARGIN_MS (%d ms) away", aws->service, aws->ep.host_header,
+                 aws->deadline_margin_ms);
+        return -1;
+    }
+    struct cg_xray_span call;
+    cg__xray_call_begin(&call, aws->service);
     struct cg_buf wire;
     cg_buf_init(&wire, NULL);
     int rc = -1;
-    res->status = 0;
-    res->unanswered = false;
-    uint64_t deadline_ms = cg__aws_now_ms() + (uint64_t)aws->call_timeout_ms;
     for (res->attempts = 1;; res->attempts++) {
         wire.len = 0;
-        build_request(aws, req, &wire); /* signed again: the date moves on */
-        enum outcome o = send_once(aws, cg_buf_str(&wire), deadline_ms, res, err, errlen);
+        build_request(aws, req, &call, &wire); /* signed again: the date moves on */
+        enum outcome o = send_once(aws, cg_buf_str(&wire), &limit, res, err, errlen);
         bool retry = o != GOT_RESPONSE || is_retryable(res);
         if (!retry || res->attempts >= aws->max_attempts ||
-            !back_off(res->attempts, o == GOT_RESPONSE && is_throttled(res), deadline_ms)) {
+            !back_off(res->attempts, o == GOT_RESPONSE && is_throttled(res), &limit)) {
             rc = o == GOT_RESPONSE ? 0 : -1;
             break;
         }
     }
     cg_buf_free(&wire);
+    cg__xray_call_end(&call, req, aws->region, res, rc == 0);
     return rc;
 }

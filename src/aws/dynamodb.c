@@ -95,70 +95,29 @@ static enum cg_ddb_status status_of(const char *code)
     return CG_DDB_FAILED;
 }
 
-/* DynamoDB says "message"; some errors say "Message". */
-static void describe_error(const struct cg_json_value *doc, const char *code, int http_status,
-                           struct cg_ddb_result *res)
-{
-    cg_str msg = cg_json_as_str(cg_json_member(doc, "message"));
-    if (!msg.ptr)
-        msg = cg_json_as_str(cg_json_member(doc, "Message"));
-    if (!msg.ptr)
-        msg = CG_STR("no message");
-    snprintf(res->message, sizeof res->message, "%s: %.*s (HTTP %d)", *code ? code : "error", (int)msg.len, msg.ptr,
-             http_status);
-}
-
-/* Parse the answer of a call that got one: the tree, and the body its
- * strings point into, in the result's arena. */
-static int read_answer(struct cg_aws_response *ar, struct cg_ddb_result *res)
-{
-    res->arena = cg_arena_new();
-    cg_str body = cg_arena_strdup(res->arena, cg_buf_str(&ar->body));
-    struct cg_json_error why;
-    const struct cg_json_value *doc = cg_json_parse(res->arena, body, CG_JSON_MAX_DEPTH, &why);
-    if (ar->status != 200) {
-        describe_error(doc, ar->error_code, ar->status, res);
-        cg_ddb_result_free(res);
-        return ar->error_code[0] ? status_of(ar->error_code) : CG_DDB_FAILED;
-    }
-    if (!doc || doc->type != CG_JSON_OBJECT) {
-        if (doc)
-            why = (struct cg_json_error){ "not an object", 0 };
-        snprintf(res->message, sizeof res->message, "the answer is not a JSON object: %s at byte %zu", why.reason,
-                 why.pos);
-        cg_ddb_result_free(res);
-        return CG_DDB_FAILED;
-    }
-    res->doc = doc;
-    return CG_DDB_OK;
-}
-
 int cg_ddb_send(struct cg_ddb *ddb, struct cg_ddb_request *r, struct cg_ddb_result *res)
 {
     cg_json_obj_end(&r->json);
     *res = (struct cg_ddb_result){ 0 };
-    char target[96];
-    snprintf(target, sizeof target, TARGET_PREFIX "%s", r->operation);
-    const struct cg_kv headers[] = {
-        { CG_STR("Content-Type"), CG_STR("application/x-amz-json-1.0") },
-        { CG_STR("X-Amz-Target"), cg_str_c(target) },
-    };
-    struct cg_aws_request req = { .method = "POST", .path = CG_STR("/"), .headers = headers,
-                                  .nheaders = CG_LEN(headers), .body = cg_buf_str(&r->body) };
-    struct cg_aws_response ar = { 0 };
-    cg_buf_init(&ar.body, NULL);
-    int status;
+    int status = CG_DDB_OK;
     if (cg_json_failed(&r->json)) {
         snprintf(res->message, sizeof res->message, "%s: the request could not be written", r->operation);
         status = CG_DDB_VALIDATION;
-    } else if (cg_aws_call(ddb->aws, &req, &ar, res->message, sizeof res->message) != 0) {
-        status = CG_DDB_FAILED;
     } else {
-        status = read_answer(&ar, res);
+        char target[96];
+        snprintf(target, sizeof target, TARGET_PREFIX "%s", r->operation);
+        res->arena = cg_arena_new();
+        struct aws_json_answer ans;
+        if (cg__aws_json_call(ddb->aws, CG__AWS_JSON_1_0, target, cg_buf_str(&r->body), res->arena, &ans) == 0) {
+            res->doc = ans.doc;
+        } else {
+            status = status_of(ans.code);
+            snprintf(res->message, sizeof res->message, "%s", ans.message);
+            cg_ddb_result_free(res);
+        }
+        res->attempts = ans.attempts;
+        res->unanswered = ans.unanswered;
     }
-    res->attempts = ar.attempts;
-    res->unanswered = ar.unanswered;
-    cg_buf_free(&ar.body);
     cg_buf_free(&r->body);
     return status;
 }

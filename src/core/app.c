@@ -13,7 +13,9 @@
 #include "core/model.h"
 #include "core/openapi.h"
 #include "core/patterns.h"
+#include "core/request_internal.h"
 #include "core/response_internal.h"
+#include "core/routers.h"
 
 struct cg_app *cg_app_new(const struct cg_app_opts *opts)
 {
@@ -57,6 +59,8 @@ void cg_app_free(struct cg_app *app)
     free_middleware(app);
     free_route_params(app);
     free(app->routes);
+    cg__app_free_mounted(app);
+    free(app->error_handlers);
     free(app->assets_path);
     free((char *)app->base_path.ptr);
     cg_buf_free(&app->openapi);
@@ -427,6 +431,32 @@ static bool find_route(const struct cg_app *app, cg_str path, unsigned method, s
     return out->allowed != 0;
 }
 
+/* A request's routing, done once however many ask (the server before the
+ * body, a middleware, dispatch), and kept in its arena for as long as the
+ * method and path are those it was made for: a middleware that rewrites
+ * the path gets a new one. */
+struct cg__routing {
+    const struct cg_app *app;
+    cg_str path;
+    unsigned method;
+    bool found;                   /* some route's path matched */
+    struct route_lookup lookup;
+};
+
+static const struct cg__routing *route_request(const struct cg_app *app, struct cg_request *req)
+{
+    struct cg__routing *r = req->routing;
+    if (r && r->app == app && r->method == req->method_id && cg_str_eq(r->path, req->path))
+        return r;
+    if (!r)
+        r = req->routing = cg_arena_alloc(req->arena, sizeof *r);
+    r->app = app;
+    r->path = req->path;
+    r->method = req->method_id;
+    r->found = find_route(app, req->path, req->method_id, &r->lookup);
+    return r;
+}
+
 static void send_method_not_allowed(struct cg_response *res, unsigned allowed)
 {
     struct cg_buf allow;
@@ -493,12 +523,12 @@ int cg_app_use(struct cg_app *app, const struct cg_middleware *mw)
 /* The routing at the centre of the chain. */
 static void dispatch(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
 {
-    struct route_lookup lookup;
-    if (find_route(app, req->path, req->method_id, &lookup)) {
-        if (lookup.route)
-            cg__route_run(app, lookup.route, lookup.values, req, res);
+    const struct cg__routing *r = route_request(app, req);
+    if (r->found) {
+        if (r->lookup.route)
+            cg__route_run(app, r->lookup.route, r->lookup.values, req, res);
         else
-            send_method_not_allowed(res, lookup.allowed);
+            send_method_not_allowed(res, r->lookup.allowed);
         return;
     }
     if (!redirect_slash(app, req, res))
@@ -531,10 +561,15 @@ void cg_next(struct cg_next *next, struct cg_request *req, struct cg_response *r
 bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req)
 {
     cg_request_prepare(req);
-    struct route_lookup lookup;
-    if (!find_route(app, req->path, req->method_id, &lookup) || !lookup.route)
-        return true;
-    return !cg__route_admits(app, lookup.route, req);
+    const struct route_lookup *lookup = &route_request(app, req)->lookup;
+    return !lookup->route || !cg__route_admits(app, lookup->route, req);
+}
+
+const struct cg_route *cg_app_route_of(const struct cg_app *app, struct cg_request *req)
+{
+    cg_request_prepare(req);
+    const struct route_lookup *lookup = &route_request(app, req)->lookup;
+    return lookup->route ? lookup->route->route : NULL;
 }
 
 /* One status rule for every transport, whoever set the status (a handler
@@ -552,7 +587,9 @@ static void check_status(const struct cg_request *req, struct cg_response *res)
 void cg_app_handle(const struct cg_app *app, struct cg_request *req, struct cg_response *res)
 {
     cg_request_prepare(req);
+    const struct cg_request *outer = cg__request_set_current(req);
     struct cg_next chain = { app, app->nmiddleware, false };
     cg_next(&chain, req, res);
+    cg__request_set_current(outer);
     check_status(req, res);
 }

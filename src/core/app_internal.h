@@ -32,6 +32,14 @@ struct cg_app {
     pthread_mutex_t openapi_lock; /* held while the document is built */
     atomic_bool openapi_built;
     size_t largest_input;         /* the largest body or parameter struct a route binds */
+    struct cg_error_handler *error_handlers; /* cg_app_on_error, in the order registered */
+    size_t nerror_handlers;
+    struct cg_mounted_route *mounted; /* routes copied by cg_app_include, newest first */
+};
+
+struct cg_error_handler {
+    int code;
+    cg_error_fn fn;
 };
 
 struct cg_ctx {
@@ -47,6 +55,9 @@ struct cg_ctx {
     cg_str failure;               /* why the handler failed, for the log */
     cg_str misuse;                /* the first misuse of the handler API: the answer is a 500 */
     cg_str identity;              /* cg_set_identity's JSON; ptr NULL when none */
+    bool raised;                  /* cg_raise was called: */
+    int raised_code;              /* ...with this code */
+    const char *raised_detail;    /* ...and this detail, in the request arena */
 };
 
 #endif

@@ -190,10 +190,9 @@ static void fail_internal(struct cg_ctx *c, const char *why)
     cg__answer_failure(c->req, c->res, why);
 }
 
-/* A handler that uses the API against its route's declaration: the first
- * such call is remembered, and the request answers 500 whatever the
- * handler sends (cg__route_run). The message names the route. */
-__attribute__((format(printf, 2, 3))) static void misuse(struct cg_ctx *c, const char *fmt, ...)
+/* The first such call is remembered, and the request answers 500 whatever
+ * the handler sends (cg__route_run). */
+void cg__misuse(struct cg_ctx *c, const char *fmt, ...)
 {
     if (c->misuse.len)
         return;
@@ -289,6 +288,8 @@ void cg__route_run(const struct cg_app *app, const struct cg_route_rt *rt, const
     }
     bind_struct(&c);
     int rc = rt->route->handler(&c);
+    if (c.raised && !c.misuse.len)
+        rc = cg__answer_raised(&c);
     if (c.misuse.len)
         fail_internal(&c, c.misuse.ptr);
     else if (rc < 0)
@@ -372,11 +373,11 @@ static const struct cg_value *param_value(struct cg_ctx *c, const char *name, en
             continue;
         if (getter_fits(g, p))
             return &c->values[i];
-        misuse(c, "%s(\"%s\"): the parameter is declared %s%s", getter_names[g], name,
+        cg__misuse(c, "%s(\"%s\"): the parameter is declared %s%s", getter_names[g], name,
                p->list ? "a list of " : "", kind_names[p->type]);
         return &absent;
     }
-    misuse(c, "%s(\"%s\"): the route declares no such parameter", getter_names[g], name);
+    cg__misuse(c, "%s(\"%s\"): the route declares no such parameter", getter_names[g], name);
     return &absent;
 }
 
@@ -422,7 +423,7 @@ static const struct cg_value *param_item(struct cg_ctx *c, const char *name, siz
     const struct cg_value *v = param_value(c, name, g);
     if (i < v->nitems)
         return &v->items[i];
-    misuse(c, "%s(\"%s\", %zu): the list has %zu items", getter_names[g], name, i, v->nitems);
+    cg__misuse(c, "%s(\"%s\", %zu): the list has %zu items", getter_names[g], name, i, v->nitems);
     return &absent;
 }
 
@@ -445,7 +446,7 @@ const void *cg_params(struct cg_ctx *c)
 {
     if (c->params)
         return c->params;
-    misuse(c, "cg_params() on a route without typed parameters (CG_PARAMS_OF)");
+    cg__misuse(c, "cg_params() on a route without typed parameters (CG_PARAMS_OF)");
     return zeroed_stand_in(c);
 }
 
@@ -453,7 +454,7 @@ const void *cg_body(struct cg_ctx *c)
 {
     if (c->body)
         return c->body;
-    misuse(c, "cg_body() on a route without a body (.body)");
+    cg__misuse(c, "cg_body() on a route without a body (.body)");
     return zeroed_stand_in(c);
 }
 
@@ -462,9 +463,9 @@ bool cg_body_has(struct cg_ctx *c, const char *field)
     char why[256];
     bool sent = false;
     if (!c->body)
-        misuse(c, "cg_body_has(\"%s\") on a route without a body (.body)", field);
+        cg__misuse(c, "cg_body_has(\"%s\") on a route without a body (.body)", field);
     else if (cg__model_sent(c->rt->route->body, c->body, field, &sent, why, sizeof why) != 0)
-        misuse(c, "cg_body_has(\"%s\"): %s", field, why);
+        cg__misuse(c, "cg_body_has(\"%s\"): %s", field, why);
     return sent;
 }
 

@@ -70,121 +70,6 @@ static cg_str operation_id(struct cg_arena *a, const char *name, cg_str path, co
     return id;
 }
 
-/* "key":"value", when there is a value. */
-static void write_optional(struct cg_json *j, const char *key, const char *value)
-{
-    if (!value)
-        return;
-    cg_json_key(j, key);
-    cg_json_cstr(j, value);
-}
-
-/* ---- tags ---- */
-
-/* The next tag of a comma-separated list, trimmed; advances *list. */
-static cg_str next_tag(const char **list)
-{
-    const char *p = *list;
-    while (*p == ' ' || *p == ',')
-        p++;
-    const char *end = p;
-    while (*end && *end != ',')
-        end++;
-    *list = end;
-    cg_str tag = { p, (size_t)(end - p) };
-    while (tag.len && tag.ptr[tag.len - 1] == ' ')
-        tag.len--;
-    return tag;
-}
-
-static void write_route_tags(struct cg_json *j, const char *tags)
-{
-    cg_json_key(j, "tags");
-    cg_json_arr_begin(j);
-    for (cg_str tag = next_tag(&tags); tag.len; tag = next_tag(&tags))
-        cg_json_str(j, tag);
-    cg_json_arr_end(j);
-}
-
-/* Whether the comma-separated list holds `tag` before `until` (NULL: anywhere). */
-static bool list_has(const char *list, const char *until, cg_str tag)
-{
-    for (cg_str t = next_tag(&list); t.len && (!until || t.ptr < until); t = next_tag(&list))
-        if (cg_str_eq(t, tag))
-            return true;
-    return false;
-}
-
-static bool tag_seen_before(const struct cg_app *app, size_t route, cg_str tag)
-{
-    for (size_t i = 0; i < route; i++) {
-        const struct cg_route *r = app->routes[i].route;
-        if (!r->hidden && r->tags && list_has(r->tags, NULL, tag))
-            return true;
-    }
-    return list_has(app->routes[route].route->tags, tag.ptr, tag);
-}
-
-static bool tag_declared(const struct cg_app_opts *o, cg_str tag)
-{
-    for (const struct cg_tag_doc *t = o->tags; t && t->name; t++)
-        if (cg_str_eq_c(tag, t->name))
-            return true;
-    return false;
-}
-
-/* {"name":...,"description":...,"externalDocs":{"description":...,"url":...}} */
-static void write_tag_doc(struct cg_json *j, const struct cg_tag_doc *t)
-{
-    cg_json_obj_begin(j);
-    write_optional(j, "name", t->name);
-    write_optional(j, "description", t->description);
-    if (t->docs_url) {
-        cg_json_key(j, "externalDocs");
-        cg_json_obj_begin(j);
-        write_optional(j, "description", t->docs_description);
-        write_optional(j, "url", t->docs_url);
-        cg_json_obj_end(j);
-    } else if (t->docs_description) {
-        cg_error("openapi: tag %s: docs_description needs a docs_url; left out", t->name);
-    }
-    cg_json_obj_end(j);
-}
-
-/* The declared tags (opts.tags) as given, then every other route tag once,
- * in order of first use. */
-static void write_tags(struct cg_json *j, const struct cg_app *app)
-{
-    const struct cg_tag_doc *declared = app->opts.tags;
-    bool open = declared && declared->name;
-    if (open) {
-        cg_json_key(j, "tags");
-        cg_json_arr_begin(j);
-        for (const struct cg_tag_doc *t = declared; t->name; t++)
-            write_tag_doc(j, t);
-    }
-    for (size_t i = 0; i < app->nroutes; i++) {
-        const char *list = app->routes[i].route->tags;
-        if (app->routes[i].route->hidden || !list)
-            continue;
-        for (cg_str tag = next_tag(&list); tag.len; tag = next_tag(&list)) {
-            if (tag_declared(&app->opts, tag) || tag_seen_before(app, i, tag))
-                continue;
-            if (!open) {
-                cg_json_key(j, "tags");
-                cg_json_arr_begin(j);
-                open = true;
-            }
-            cg_json_obj_begin(j);
-            cg_json_key(j, "name");
-            cg_json_str(j, tag);
-            cg_json_obj_end(j);
-        }
-    }
-    if (open)
-        cg_json_arr_end(j);
-}
-
 /* ---- security ---- */
 
 /* The name a scheme goes by: its own, or FastAPI's class name. */
@@ -219,14 +104,14 @@ static void write_scheme(struct cg_json *j, const struct cg_security *s)
     bool api_key = s->kind == CG_SEC_API_KEY;
     cg_json_key(j, scheme_name(s));
     cg_json_obj_begin(j);
-    write_optional(j, "type", api_key ? "apiKey" : "http");
-    write_optional(j, "description", s->description);
+    cg__openapi_write_optional(j, "type", api_key ? "apiKey" : "http");
+    cg__openapi_write_optional(j, "description", s->description);
     if (api_key) {
-        write_optional(j, "in", "header");
-        write_optional(j, "name", s->header);
+        cg__openapi_write_optional(j, "in", "header");
+        cg__openapi_write_optional(j, "name", s->header);
     } else {
-        write_optional(j, "scheme", "bearer");
-        write_optional(j, "bearerFormat", s->bearer_format);
+        cg__openapi_write_optional(j, "scheme", "bearer");
+        cg__openapi_write_optional(j, "bearerFormat", s->bearer_format);
     }
     cg_json_obj_end(j);
 }
@@ -296,7 +181,7 @@ static void write_param(struct cg_json *j, const struct cg_route_rt *rt, size_t 
                             .type = p->type, .c = &p->c, .name = p->name, .description = p->description,
                             .nullable = !required && !p->def && !p->list, .list = p->list,
                             .def = p->def ? &rt->defaults[i] : NULL });
-    write_optional(j, "description", p->description);
+    cg__openapi_write_optional(j, "description", p->description);
     if (p->deprecated) {
         cg_json_key(j, "deprecated");
         cg_json_bool(j, true);
@@ -304,17 +189,31 @@ static void write_param(struct cg_json *j, const struct cg_route_rt *rt, size_t 
     cg_json_obj_end(j);
 }
 
+/* An idempotent route's header (idempotency.h). Optional here: whether
+ * the middleware requires it is its option, which the core does not see. */
+static void write_idempotency_key_param(struct cg_json *j)
+{
+    cg_json_raw(j, CG_STR("{\"name\":\"Idempotency-Key\",\"in\":\"header\",\"required\":false,"
+                          "\"schema\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":257,"
+                          "\"title\":\"Idempotency-Key\"},\"description\":\"A unique key (a UUID) that makes a "
+                          "retry safe: a repeat of the request with the same key gets the first response again, "
+                          "with Idempotent-Replayed: true. Sent as a quoted string, \\\"...\\\", or bare.\"}"));
+}
+
 /* In FastAPI's order: path, query, header, then cookie parameters. */
 static void write_params(struct cg_json *j, const struct cg_route_rt *rt)
 {
-    if (rt->nparams == 0)
+    if (rt->nparams == 0 && !rt->route->idempotent)
         return;
     cg_json_key(j, "parameters");
     cg_json_arr_begin(j);
-    for (enum cg_param_in in = CG_IN_PATH; in <= CG_IN_COOKIE; in++)
+    for (enum cg_param_in in = CG_IN_PATH; in <= CG_IN_COOKIE; in++) {
         for (size_t i = 0; i < rt->nparams; i++)
             if (rt->route->params[i].in == in)
                 write_param(j, rt, i);
+        if (in == CG_IN_HEADER && rt->route->idempotent)
+            write_idempotency_key_param(j);
+    }
     cg_json_arr_end(j);
 }
 
@@ -362,13 +261,32 @@ static void response_key(struct cg_json *j, int status)
     cg_json_key(j, key);
 }
 
+/* "headers":{"Link":{"description":...,"schema":{"type":"string"}}} */
+static void write_header_docs(struct cg_json *j, const struct cg_header_doc *h)
+{
+    if (!h || !h->name)
+        return;
+    cg_json_key(j, "headers");
+    cg_json_obj_begin(j);
+    for (; h->name; h++) {
+        cg_json_key(j, h->name);
+        cg_json_obj_begin(j);
+        cg__openapi_write_optional(j, "description", h->description);
+        cg_json_key(j, "schema");
+        cg_json_raw(j, CG_STR("{\"type\":\"string\"}"));
+        cg_json_obj_end(j);
+    }
+    cg_json_obj_end(j);
+}
+
 static void write_response(struct cg_json *j, int status, const char *description, const struct cg_model *m,
-                           bool list, bool any_json)
+                           bool list, bool any_json, const struct cg_header_doc *headers)
 {
     response_key(j, status);
     cg_json_obj_begin(j);
     cg_json_key(j, "description");
     cg_json_cstr(j, description ? description : cg_status_phrase(status));
+    write_header_docs(j, headers);
     if (cg_status_allows_body(status) && (m || any_json))
         write_json_content(j, m, list);
     cg_json_obj_end(j);
@@ -382,19 +300,33 @@ static bool declares(const struct cg_route *r, int status)
     return false;
 }
 
+static void write_validation_error(struct cg_json *j, bool idempotent)
+{
+    response_key(j, 422);
+    cg_json_obj_begin(j);
+    cg_json_key(j, "description");
+    cg_json_cstr(j, idempotent ? "Validation Error, or the Idempotency-Key was used with a different request"
+                               : "Validation Error");
+    cg_json_key(j, "content");
+    cg_json_raw(j, CG_STR("{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/HTTPValidationError\"}}}"));
+    cg_json_obj_end(j);
+}
+
 static void write_responses(struct cg_json *j, const struct cg_route_rt *rt)
 {
     const struct cg_route *r = rt->route;
     cg_json_key(j, "responses");
     cg_json_obj_begin(j);
-    write_response(j, r->status ? r->status : 200, "Successful Response", r->response, r->response_list, true);
+    write_response(j, r->status ? r->status : 200, "Successful Response", r->response, r->response_list, true,
+                   r->response_headers);
     for (const struct cg_response_doc *d = r->responses; d && d->status; d++)
-        write_response(j, d->status, d->description, d->model, false, false);
-    if (cg__route_validates(rt) && !declares(r, 422)) {
-        response_key(j, 422);
-        cg_json_raw(j, CG_STR("{\"description\":\"Validation Error\",\"content\":{\"application/json\":"
-                              "{\"schema\":{\"$ref\":\"#/components/schemas/HTTPValidationError\"}}}}"));
-    }
+        write_response(j, d->status, d->description, d->model, false, false, NULL);
+    if (r->idempotent && !declares(r, 409))
+        write_response(j, 409, "A request with this Idempotency-Key is in progress", NULL, false, false, NULL);
+    if (cg__route_validates(rt) && !declares(r, 422))
+        write_validation_error(j, r->idempotent);
+    else if (r->idempotent && !declares(r, 422))
+        write_response(j, 422, "The Idempotency-Key was used with a different request", NULL, false, false, NULL);
     cg_json_obj_end(j);
 }
 
@@ -438,9 +370,9 @@ static void write_operation(struct cg_json *j, struct build *b, size_t route, un
     cg_json_key(j, name);
     cg_json_obj_begin(j);
     if (r->tags)
-        write_route_tags(j, r->tags);
+        cg__openapi_write_route_tags(j, r->tags);
     write_summary(j, r);
-    write_optional(j, "description", r->description);
+    cg__openapi_write_optional(j, "description", r->description);
     cg_json_key(j, "operationId");
     cg_json_str(j, operation_id(b->arena, r->name ? r->name : "", b->paths[route], name));
     if (r->deprecated) {
@@ -496,9 +428,9 @@ static void write_contact(struct cg_json *j, const struct cg_app_opts *o)
         return;
     cg_json_key(j, "contact");
     cg_json_obj_begin(j);
-    write_optional(j, "name", o->contact.name);
-    write_optional(j, "url", o->contact.url);
-    write_optional(j, "email", o->contact.email);
+    cg__openapi_write_optional(j, "name", o->contact.name);
+    cg__openapi_write_optional(j, "url", o->contact.url);
+    cg__openapi_write_optional(j, "email", o->contact.email);
     cg_json_obj_end(j);
 }
 
@@ -514,9 +446,9 @@ static void write_license(struct cg_json *j, const struct cg_app_opts *o)
     }
     cg_json_key(j, "license");
     cg_json_obj_begin(j);
-    write_optional(j, "name", name);
-    write_optional(j, "identifier", id);
-    write_optional(j, "url", url);
+    cg__openapi_write_optional(j, "name", name);
+    cg__openapi_write_optional(j, "identifier", id);
+    cg__openapi_write_optional(j, "url", url);
     cg_json_obj_end(j);
 }
 
@@ -525,13 +457,13 @@ static void write_info(struct cg_json *j, const struct cg_app_opts *o)
 {
     cg_json_key(j, "info");
     cg_json_obj_begin(j);
-    write_optional(j, "title", o->title);
-    write_optional(j, "summary", o->summary);
-    write_optional(j, "description", o->description);
-    write_optional(j, "termsOfService", o->terms_of_service);
+    cg__openapi_write_optional(j, "title", o->title);
+    cg__openapi_write_optional(j, "summary", o->summary);
+    cg__openapi_write_optional(j, "description", o->description);
+    cg__openapi_write_optional(j, "termsOfService", o->terms_of_service);
     write_contact(j, o);
     write_license(j, o);
-    write_optional(j, "version", o->version);
+    cg__openapi_write_optional(j, "version", o->version);
     cg_json_obj_end(j);
 }
 
@@ -551,7 +483,7 @@ static void build_document(struct cg_app *app)
     app->openapi_servers_at = app->openapi.len;
     write_paths(&j, &b);
     write_components(&j, app);
-    write_tags(&j, app);
+    cg__openapi_write_tags(&j, app);
     cg_json_obj_end(&j);
     cg_arena_free(b.arena);
 }

@@ -11,4 +11,11 @@
 cg_str cg__openapi_document(const struct cg_app *app);
 int cg__openapi_serve(struct cg_ctx *c);
 
+/* openapi_tags.c: an operation's "tags" member (each tag once), and the
+ * document's "tags" list (nothing when no route has a tag). */
+void cg__openapi_write_route_tags(struct cg_json *j, const char *tags);
+void cg__openapi_write_tags(struct cg_json *j, const struct cg_app *app);
+/* "key":"value", or nothing when value is NULL. */
+void cg__openapi_write_optional(struct cg_json *j, const char *key, const char *value);
+
 #endif

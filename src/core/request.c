@@ -1,5 +1,23 @@
-/* Request preparation: method, percent-decoding, query string and cookies. */
-#include "cgate/request.h"
+/* Request preparation: method, percent-decoding, query string and cookies;
+ * the thread's current request. */
+#include "cgate/codec.h"
+#include "core/request_internal.h"
+
+/* Thread-local: the local server handles requests on several threads at
+ * once (workers, the blocking pool), each one request at a time. */
+static _Thread_local const struct cg_request *current;
+
+const struct cg_request *cg_request_current(void)
+{
+    return current;
+}
+
+const struct cg_request *cg__request_set_current(const struct cg_request *req)
+{
+    const struct cg_request *was = current;
+    current = req;
+    return was;
+}
 
 static const struct {
     cg_str token;
@@ -27,7 +45,7 @@ const char *cg_method_name(enum cg_method m)
     return "OTHER";
 }
 
-static int hex_value(char c)
+int cg_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -47,7 +65,7 @@ cg_str cg_percent_decode(struct cg_arena *a, cg_str s, bool plus_is_space)
     for (size_t i = 0; i < s.len; i++) {
         char c = s.ptr[i];
         int hi, lo;
-        if (c == '%' && i + 2 < s.len && (hi = hex_value(s.ptr[i + 1])) >= 0 && (lo = hex_value(s.ptr[i + 2])) >= 0) {
+        if (c == '%' && i + 2 < s.len && (hi = cg_hex_digit(s.ptr[i + 1])) >= 0 && (lo = cg_hex_digit(s.ptr[i + 2])) >= 0) {
             out[n++] = (char)(hi << 4 | lo);
             i += 2;
         } else if (c == '+' && plus_is_space) {
@@ -157,6 +175,10 @@ void cg_request_prepare(struct cg_request *r)
     if (!r->query && r->query_string.len)
         r->nquery = cg_query_parse(r->arena, r->query_string, &r->query);
     if (!r->cookies) {
+        /* Parsed once: an empty list is not NULL, so that preparing again
+         * (each cg_app_route_of) does not scan the headers again. */
+        static struct cg_kv none[1];
+        r->cookies = none;
         for (size_t i = 0; i < r->nheaders; i++)
             if (cg_str_ieq(r->headers[i].name, CG_STR("cookie")))
                 cg_cookie_parse(r->arena, r->headers[i].value, &r->cookies, &r->ncookies);
@@ -219,9 +241,13 @@ void cg_request_defer(struct cg_request *r, cg_deferred_fn fn, void *arg)
  * (after the rest), and a second call runs nothing twice. */
 void cg_request_run_deferred(struct cg_request *r)
 {
+    if (!r->deferred)
+        return;
+    const struct cg_request *outer = cg__request_set_current(r);
     while (r->deferred) {
         struct cg_deferred *d = r->deferred;
         r->deferred = d->next;
         d->fn(r, d->arg);
     }
+    cg__request_set_current(outer);
 }

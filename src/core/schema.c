@@ -74,6 +74,12 @@ static void write_type(struct cg_json *j, enum cg_type type, const struct cg_con
 {
     cg_json_key(j, "type");
     cg_json_cstr(j, type_names[type]);
+    /* OpenAPI's format registry: int64 is a signed 64-bit integer, which
+     * says the bounds every CG_INT has (pydantic's int has none). */
+    if (type == CG_INT) {
+        cg_json_key(j, "format");
+        cg_json_cstr(j, "int64");
+    }
     if (type == CG_ENUM)
         write_choices(j, c->choices);
     if (c->has_gt)

@@ -6,6 +6,7 @@
 
 #include "cgate/cgate.h"
 #include "core/app_internal.h"
+#include "core/request_internal.h"
 #include "core/response_internal.h"
 #include "core/stream_internal.h"
 
@@ -128,7 +129,9 @@ int cg__stream_run(struct cg_stream *s, const struct cg_response *res, const str
                    struct cg_stream_sink sink)
 {
     *s = (struct cg_stream){ .req = req, .sink = sink };
+    const struct cg_request *outer = cg__request_set_current(req);
     int rc = res->stream.fn(s, res->stream.arg);
+    cg__request_set_current(outer);
     if (rc >= 0 && !s->failure[0])
         return 0;
     if (!s->failure[0])

@@ -1,8 +1,8 @@
 /* A parsed event -> the core request. Each source has its own rules for the
  * path, the query, the headers and the client address
  * (docs/design/gateway-events.md, whose rules the bare § numbers cite); the
- * two decoders below follow the two payload shapes and share the helpers
- * that implement those rules. */
+ * decoders below follow the payload shapes (API Gateway's 1.0 and 2.0, VPC
+ * Lattice's) and share the helpers that implement those rules. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,8 @@ static const cg_str source_names[] = {
     [SRC_APIGW_HTTP] = CG_STR("apigw-http"),
     [SRC_FUNCTION_URL] = CG_STR("function-url"),
     [SRC_ALB] = CG_STR("alb"),
+    [SRC_LATTICE_V1] = CG_STR("vpc-lattice"),
+    [SRC_LATTICE_V2] = CG_STR("vpc-lattice"),
 };
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -57,12 +59,16 @@ static int detect_source(const struct lambda_event *ev, enum lambda_source *out,
         return refuse(err, errlen, "an API Gateway WebSocket event is not an HTTP request");
     if (ev->has_elb)
         *out = SRC_ALB;
+    else if (cg_str_eq_c(ev->f[EV_VERSION], "2.0") && ev->f[EV_CTX_TARGET_GROUP_ARN].ptr)
+        *out = SRC_LATTICE_V2;
     else if (cg_str_eq_c(ev->f[EV_VERSION], "2.0"))
         *out = contains(ev->f[EV_CTX_DOMAIN_NAME], CG_STR(".lambda-url.")) ? SRC_FUNCTION_URL : SRC_APIGW_HTTP;
     else if (ev->f[EV_HTTP_METHOD].ptr && ev->context_json.ptr)
         *out = SRC_APIGW_REST; /* also HTTP API payload 1.0: the same shape and rules */
+    else if (ev->f[EV_LATTICE_RAW_PATH].ptr && !ev->context_json.ptr)
+        *out = SRC_LATTICE_V1;
     else
-        return refuse(err, errlen, "not an API Gateway, function URL or ALB HTTP event");
+        return refuse(err, errlen, "not an API Gateway, function URL, ALB or VPC Lattice HTTP event");
     return 0;
 }
 
@@ -220,8 +226,9 @@ static cg_str last_header(const struct cg_request *req, const char *name)
     return (cg_str){ NULL, 0 };
 }
 
-/* ALB has no source-address field: the peer it saw is the last entry of
- * X-Forwarded-For, the only one a client cannot forge (§5.6). */
+/* ALB and VPC Lattice have no source-address field: the peer they saw is
+ * the last entry of X-Forwarded-For, the only one a client cannot forge
+ * (§5.6). */
 static cg_str forwarded_client(const struct cg_request *req)
 {
     cg_str xff = last_header(req, "x-forwarded-for");
@@ -289,6 +296,41 @@ static void decode_payload_v2(struct decoding *d)
     req->client_addr = without_prefix_length(ev->f[EV_CTX_HTTP_SOURCE_IP]);
 }
 
+/* A Lattice 1.0 event joins a header's values with ", " (§5.8), Cookie's
+ * too. No cookie holds a comma (RFC 6265 §4.1.1): there it can only be the
+ * join, which becomes the "; " that separates cookies. */
+static void split_joined_cookies(struct decoding *d)
+{
+    struct cg_request *req = d->req;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        cg_str value = req->headers[i].value;
+        if (!cg_str_ieq(req->headers[i].name, CG_STR("cookie")) || !value.len || !memchr(value.ptr, ',', value.len))
+            continue;
+        char *p = (char *)cg_arena_strdup(d->arena, value).ptr;
+        for (size_t k = 0; k < value.len; k++)
+            if (p[k] == ',')
+                p[k] = ';';
+        req->headers[i].value = (cg_str){ p, value.len };
+    }
+}
+
+/* VPC Lattice, both versions: the path and the query as sent, like ALB's
+ * (§2.2, §4.5); headers as they come, a 1.0 event's repeats already joined
+ * into one value, a 2.0 event's one header per value (§5.8); the client
+ * from X-Forwarded-For, for Lattice has no source address field (§5.6). */
+static void decode_lattice(struct decoding *d)
+{
+    const struct lambda_event *ev = d->ev;
+    struct cg_request *req = d->req;
+    req->method = ev->f[EV_METHOD];
+    set_encoded_path(d, ev->f[d->reply->source == SRC_LATTICE_V1 ? EV_LATTICE_RAW_PATH : EV_PATH]);
+    copy_headers(d, &ev->headers, false);
+    if (d->reply->source == SRC_LATTICE_V1)
+        split_joined_cookies(d);
+    req->query_string = join_query(d, &ev->query, false);
+    req->client_addr = forwarded_client(req);
+}
+
 /* ---- what every source shares ---- */
 
 static int decode_body(struct decoding *d, char *err, size_t errlen)
@@ -328,6 +370,8 @@ int cg__lambda_event_decode(const struct lambda_event *ev, cg_str base_path, str
         return -1;
     if (reply->source == SRC_APIGW_REST || reply->source == SRC_ALB)
         decode_payload_v1(&d);
+    else if (reply->source == SRC_LATTICE_V1 || reply->source == SRC_LATTICE_V2)
+        decode_lattice(&d);
     else
         decode_payload_v2(&d);
     if (req->method.len == 0)

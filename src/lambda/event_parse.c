@@ -16,9 +16,10 @@ enum frame_kind {
     FR_HTTP,      /* requestContext.http */
     FR_IDENTITY,  /* requestContext.identity */
     FR_AUTHORIZER, /* requestContext.authorizer: kept whole as text */
-    FR_MAP,       /* headers, queryStringParameters: name -> string */
+    FR_MAP,       /* headers, queryStringParameters: name -> string, or
+                     name -> [string, ...] (VPC Lattice 2.0) */
     FR_MULTI_MAP, /* multiValue*: name -> [string, ...] */
-    FR_VALUES,    /* one [string, ...] of a multi-value map */
+    FR_VALUES,    /* one [string, ...] of a map */
     FR_LIST,      /* cookies: [string, ...] */
 };
 
@@ -48,18 +49,22 @@ struct key_def {
 static const struct key_def root_keys[] = {
     KEY("version", EV_VERSION),
     KEY("httpMethod", EV_HTTP_METHOD),
+    KEY("method", EV_METHOD),
     KEY("path", EV_PATH),
     KEY("rawPath", EV_RAW_PATH),
+    KEY("raw_path", EV_LATTICE_RAW_PATH),
     KEY("rawQueryString", EV_RAW_QUERY),
     KEY("body", EV_BODY),
     KEY("type", EV_TYPE),
     KEY("methodArn", EV_METHOD_ARN),
     KEY("routeArn", EV_ROUTE_ARN),
     KEY("isBase64Encoded", K_IS_BASE64),
+    KEY("is_base64_encoded", K_IS_BASE64), /* VPC Lattice 1.0 names its keys in snake case */
     KEY("requestContext", K_CONTEXT),
     KEY("headers", K_HEADERS),
     KEY("multiValueHeaders", K_MV_HEADERS),
     KEY("queryStringParameters", K_QUERY),
+    KEY("query_string_parameters", K_QUERY),
     KEY("multiValueQueryStringParameters", K_MV_QUERY),
     KEY("cookies", K_COOKIES),
 };
@@ -70,6 +75,7 @@ static const struct key_def context_keys[] = {
     KEY("domainName", EV_CTX_DOMAIN_NAME),
     KEY("eventType", EV_CTX_EVENT_TYPE),
     KEY("connectionId", EV_CTX_CONNECTION_ID),
+    KEY("targetGroupArn", EV_CTX_TARGET_GROUP_ARN),
     KEY("http", K_HTTP),
     KEY("identity", K_IDENTITY),
     KEY("authorizer", K_AUTHORIZER),
@@ -193,7 +199,7 @@ static int on_start(const struct cg_json_scan *s, bool is_array)
         f = child_of_root(p, s->pos, is_array);
     else if (parent->kind == FR_CONTEXT && !is_array)
         f = child_of_context(p, s->pos);
-    else if (parent->kind == FR_MULTI_MAP && is_array)
+    else if ((parent->kind == FR_MULTI_MAP || parent->kind == FR_MAP) && is_array)
         f = (struct frame){ FR_VALUES, parent->list, p->name };
     p->key = K_NONE;
     push(p, f);

@@ -18,6 +18,7 @@ int cg__lambda_exchange_run(const struct cg_app *app, const struct lambda_invoca
         .request_id = inv->request_id,
         .trace_id = inv->trace_id,
         .deadline_ms = inv->deadline_ms,
+        .cold_start = cg_cold_start(),
     };
     if (cg__lambda_event_decode(&ev, cg_app_base_path(app), &x->req, &x->reply, err, errlen) != 0)
         return -1;

@@ -23,10 +23,17 @@
 #include "lambda/response_body.h"
 #include "net/http1_internal.h"
 
-enum lambda_source { SRC_APIGW_REST, SRC_APIGW_HTTP, SRC_FUNCTION_URL, SRC_ALB };
+enum lambda_source {
+    SRC_APIGW_REST,
+    SRC_APIGW_HTTP,
+    SRC_FUNCTION_URL,
+    SRC_ALB,
+    SRC_LATTICE_V1, /* VPC Lattice, event structure version 1 ... */
+    SRC_LATTICE_V2, /* ... and 2; answered alike */
+};
 
-/* Name/value pairs as the event held them: an object of strings, an object
- * of string arrays (one pair per element, in order), or an array of strings
+/* Name/value pairs as the event held them: an object of strings or of
+ * string arrays (one pair per element, in order), or an array of strings
  * (names empty). In the arena. */
 struct kv_list {
     struct cg_kv *items;
@@ -38,8 +45,10 @@ struct kv_list {
 enum event_field {
     EV_VERSION,
     EV_HTTP_METHOD,
+    EV_METHOD,      /* VPC Lattice's "method" */
     EV_PATH,
     EV_RAW_PATH,
+    EV_LATTICE_RAW_PATH, /* VPC Lattice 1.0's "raw_path" */
     EV_RAW_QUERY,
     EV_BODY,
     EV_TYPE,        /* authorizer events: "TOKEN" or "REQUEST" ... */
@@ -53,6 +62,7 @@ enum event_field {
     EV_CTX_HTTP_METHOD,
     EV_CTX_HTTP_SOURCE_IP,
     EV_CTX_IDENTITY_SOURCE_IP,
+    EV_CTX_TARGET_GROUP_ARN, /* VPC Lattice 2.0 (ALB's is under requestContext.elb) */
     EV_NFIELDS
 };
 

@@ -7,7 +7,8 @@
  *   HTTP API  "headers" with repeats joined by ",", Set-Cookie in "cookies"
  *   ALB       "multiValueHeaders" when the target group is in multi-value
  *             mode, else "headers", where each Set-Cookie gets a differently
- *             cased name (the only way to send several, §7.3) */
+ *             cased name (the only way to send several, §7.3)
+ *   Lattice   as ALB in single-value mode, for both event versions (§7.7) */
 #include <ctype.h>
 
 #include "lambda/lambda_internal.h"
@@ -223,6 +224,8 @@ static void write_head(struct cg_json *j, const struct lambda_reply *reply, cons
         write_cookies(j, res);
         break;
     case SRC_ALB:
+    case SRC_LATTICE_V1:
+    case SRC_LATTICE_V2:
         cg_json_key(j, "statusDescription");
         cg_json_str(j, cg_arena_printf(res->arena, "%d %s", res->status, cg_status_phrase(res->status)));
         cg_json_key(j, reply->multi_value ? "multiValueHeaders" : "headers");

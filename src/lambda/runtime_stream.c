@@ -3,8 +3,8 @@
  * response_stream, as the function's InvokeMode says. The body is the HTTP
  * integration prelude (the head as JSON and eight NUL bytes), then the
  * response's bytes as the app produces them; a failure after that reaches
- * Lambda as the two error trailers. HTTP APIs and ALB cannot stream: their
- * answers stay buffered whatever the mode. */
+ * Lambda as the two error trailers. HTTP APIs, ALB and VPC Lattice cannot
+ * stream: their answers stay buffered whatever the mode. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

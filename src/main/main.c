@@ -20,7 +20,7 @@ static void usage(FILE *out, const char *prog, const struct cg_app *app)
             "\n"
             "commands:\n"
             "  serve                 run the HTTP server (the default)\n"
-            "  invoke [FILE|-]       run one Lambda event (API Gateway, function URL, ALB)\n"
+            "  invoke [FILE|-]       run one Lambda event (API Gateway, function URL, ALB, VPC Lattice)\n"
             "                        through the app; the response JSON on stdout\n"
             "  openapi               print the OpenAPI document (JSON) and exit\n"
             "\n"
@@ -38,6 +38,10 @@ static void usage(FILE *out, const char *prog, const struct cg_app *app)
             "  --min-body-rate BYTES  bytes/s a body must average once its first\n"
             "                        --body-timeout has passed (default 1024)\n"
             "  --idle-timeout MS     keep-alive idle time (default 5000)\n"
+            "  --blocking-threads N  threads running the routes declared blocking, for all\n"
+            "                        workers together (default 40)\n"
+            "  --blocking-queue N    blocking requests waiting for a thread; past it they\n"
+            "                        get 503 with Retry-After (default 256)\n"
             "  --quiet               no access log\n"
             "  -h, --help            this text\n"
             "\n"
@@ -86,6 +90,8 @@ static const struct option_def options[] = {
     OPT_NUM("--max-body-memory", NULL, 1 << 20, 1LL << 40, max_body_memory),
     OPT_NUM("--min-body-rate", NULL, 1, 1 << 30, min_body_rate),
     OPT_NUM("--idle-timeout", NULL, 1, 3600000, idle_timeout_ms),
+    OPT_NUM("--blocking-threads", NULL, 1, 1024, blocking_threads),
+    OPT_NUM("--blocking-queue", NULL, 1, 1000000, blocking_queue),
 };
 
 static int set_option(struct cg_serve_opts *opts, const struct option_def *def, const char *setting,

@@ -9,7 +9,14 @@
  * A response that ends the connection is followed by a lingering close: shut
  * down our side, then read and discard until the client closes (or a short
  * delay passes). Closing with unread request bytes would make the kernel send
- * a reset, which can destroy the response before the client reads it. */
+ * a reset, which can destroy the response before the client reads it.
+ *
+ * A request for a route declared blocking is answered in two steps: its
+ * handler runs on the blocking pool (pool.c), and when it returns the
+ * response is queued and the batch goes on, in order. Meanwhile the
+ * connection reads nothing (the request points into its read buffer), keeps
+ * its arena (the job lives in it), runs no timeout but a stalled write's, and
+ * is kept alive by the job however the client behaves. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -128,6 +135,7 @@ static unsigned phase_timeout(const struct conn *c, enum conn_phase phase)
     case PHASE_WRITE: return o->body_timeout_ms;
     case PHASE_LINGER: return LINGER_MS;
     case PHASE_STREAM: /* only a stalled write, see cg__conn_watch_write */
+    case PHASE_JOB:
     case PHASE_NONE: break;
     }
     return 0;
@@ -139,6 +147,8 @@ static enum conn_phase current_phase(const struct conn *c)
         return PHASE_STREAM;
     if (c->writing)
         return PHASE_WRITE;
+    if (c->job)
+        return PHASE_JOB;
     if (!c->msg.in_progress)
         return PHASE_IDLE;
     return c->msg.headers_done ? PHASE_BODY : PHASE_HEAD;
@@ -267,11 +277,14 @@ static void linger(struct conn *c)
 }
 
 /* The queued responses have left: their memory can go, and a closing
- * connection moves on to its lingering close. */
+ * connection moves on to its lingering close; unless a job still uses the
+ * arena and the input, and then the job's end does it. */
 static void output_sent(struct conn *c)
 {
-    cg_arena_reset(c->arena);
     c->phase = PHASE_NONE; /* the next phase starts its timeout afresh */
+    if (c->job)
+        return;
+    cg_arena_reset(c->arena);
     if (c->closing)
         linger(c);
 }
@@ -287,7 +300,7 @@ static void on_write(uv_write_t *req, int status)
         return;
     }
     output_sent(c);
-    if (!c->closing)
+    if (!c->closing || c->job)
         conn_step(c);
 }
 
@@ -350,6 +363,21 @@ static void answer_error(struct conn *c, int status)
     log_access(c, &unparsed, status, bytes);
 }
 
+void cg__conn_queue_answer(struct conn *c, const struct cg_request *req, const struct cg_response *res)
+{
+    if (!c->msg.keep_alive || server_stopping(c))
+        c->closing = true;
+    size_t bytes = cg__http_queue_response(c, res);
+    log_access(c, req, res->status, bytes);
+    if (cg__http_streams_body(c, res)) {
+        /* Sent once the head has been queued; both outlive this frame. */
+        c->stream_req = cg_arena_alloc(c->arena, sizeof *c->stream_req);
+        c->stream_res = cg_arena_alloc(c->arena, sizeof *c->stream_res);
+        *c->stream_req = *req;
+        *c->stream_res = *res;
+    }
+}
+
 static void answer(struct conn *c, struct cg_request *req)
 {
     struct cg_response res;
@@ -361,23 +389,22 @@ static void answer(struct conn *c, struct cg_request *req)
     if (!c->msg.about_server)
         cg_app_handle(c->w->srv->app, req, &res);
     uv_update_time(&c->w->loop); /* the handler may have taken a while */
-    if (!c->msg.keep_alive || server_stopping(c))
-        c->closing = true;
-    size_t bytes = cg__http_queue_response(c, &res);
-    log_access(c, req, res.status, bytes);
-    if (cg__http_streams_body(c, &res)) {
-        /* Sent once the head has been queued; both outlive this frame. */
-        c->stream_req = cg_arena_alloc(c->arena, sizeof *c->stream_req);
-        c->stream_res = cg_arena_alloc(c->arena, sizeof *c->stream_res);
-        *c->stream_req = *req;
-        *c->stream_res = res;
-    }
+    cg__conn_queue_answer(c, req, &res);
 }
 
-static void dispatch(struct conn *c, struct cg_request *req)
+/* Answer a complete request, here or on the blocking pool: true when it
+ * went to the pool (the batch stops until it is back). */
+static bool dispatch(struct conn *c, struct cg_request *req)
 {
     cg__http_request_fill(c, req);
-    answer(c, req);
+    if (!cg__conn_blocks(c, req)) {
+        answer(c, req);
+        return false;
+    }
+    if (!cg__conn_job_submit(c, req))
+        return false; /* answered 503 */
+    stop_reading(c);
+    return true;
 }
 
 /* The head of a request whose body is still to come. When the app turns it
@@ -426,11 +453,39 @@ void cg__conn_stream_ended(struct conn *c, bool ok)
         conn_step(c);
 }
 
+/* The responses of a batch are queued, `last` the last one's request (from
+ * the pool: `job`): send them, then start its streamed body, or run its
+ * deferred work while its input and arena are still there. Returns true
+ * when they left at once and more requests may be waiting (`full`: the
+ * batch stopped at CONN_MAX_BATCH). */
+static bool end_batch(struct conn *c, struct cg_request *last, bool deferred, bool full, struct conn_job *job)
+{
+    if (!c->closing && cg__http_wants_continue(c))
+        cg__http_queue_continue(c);
+    enum flush_result sent = flush(c);
+    if (c->stream_res) {
+        start_stream(c, sent);
+        return false;
+    }
+    if (deferred && job) {
+        cg__conn_job_defer(c, job);
+        return false;
+    }
+    if (deferred)
+        cg_request_run_deferred(last);
+    cg__http_discard_parsed(c);
+    if (sent != FLUSH_SENT)
+        return false;
+    output_sent(c);
+    return (full || deferred) && !c->closing;
+}
+
 /* Answer the complete requests in the buffer, in order, in one write.
  * A request that left deferred work ends the batch: its response leaves
- * first, then the work runs, while the request's input and arena are still
- * there, and only then is the next pipelined request answered. Returns
- * true when the batch left at once and more may be waiting. */
+ * first, then the work runs, and only then is the next pipelined request
+ * answered. A request sent to the blocking pool ends it too: the responses
+ * before it leave now, the rest wait for it. Returns true when the batch
+ * left at once and more may be waiting. */
 static bool answer_requests(struct conn *c)
 {
     struct cg_request req;
@@ -444,39 +499,49 @@ static bool answer_requests(struct conn *c)
             answer_error(c, c->msg.error_status);
             break;
         }
-        if (r == PARSE_REQUEST)
-            dispatch(c, &req);
-        else if (!answer_before_body(c, &req))
+        if (r == PARSE_REQUEST) {
+            if (dispatch(c, &req)) {
+                flush(c);
+                return false;
+            }
+        } else if (!answer_before_body(c, &req)) {
             continue;
+        }
         deferred = req.deferred != NULL && !c->stream_res;
         n++;
     }
-    if (!c->closing && cg__http_wants_continue(c))
-        cg__http_queue_continue(c);
-    enum flush_result sent = flush(c);
-    if (c->stream_res) {
-        start_stream(c, sent);
-        return false;
-    }
-    if (deferred)
-        cg_request_run_deferred(&req);
+    return end_batch(c, &req, deferred, n == CONN_MAX_BATCH, NULL);
+}
+
+void cg__conn_job_answered(struct conn *c, struct cg_request *req, struct cg_response *res, struct conn_job *job)
+{
+    uv_update_time(&c->w->loop);
+    cg__conn_queue_answer(c, req, res);
+    end_batch(c, req, req->deferred != NULL && !c->stream_res, false, job);
+    conn_step(c);
+}
+
+/* The deferred work is done: what end_batch leaves for after it. */
+void cg__conn_job_ended(struct conn *c)
+{
     cg__http_discard_parsed(c);
-    if (sent != FLUSH_SENT)
-        return false;
-    output_sent(c);
-    return (n == CONN_MAX_BATCH || deferred) && !c->closing;
+    if (!c->writing)
+        output_sent(c);
+    conn_step(c);
 }
 
 /* After input arrived or a write completed: answer what can be answered,
  * then wait for the next event with the right timeout. */
 static void conn_step(struct conn *c)
 {
-    if (!c->writing)
+    if (!c->writing && !c->job)
         while (answer_requests(c))
             ;
-    if (c->closed || (c->closing && !c->writing))
+    if (c->closed || (c->closing && !c->writing && !c->job))
         return; /* closed, or lingering */
-    if (c->writing) {
+    if (c->job) {
+        /* not reading (see dispatch): the job's end goes on */
+    } else if (c->writing) {
         if (c->in.len - c->parsed > MAX_PENDING_INPUT)
             stop_reading(c);
     } else if (c->eof || (server_stopping(c) && !c->msg.in_progress)) {
@@ -544,7 +609,7 @@ void cg__conn_drain_all(struct worker *w)
     struct conn *next;
     for (struct conn *c = w->conns; c; c = next) {
         next = c->next;
-        if (!c->writing && !c->closing && !c->msg.in_progress)
+        if (!c->writing && !c->closing && !c->msg.in_progress && !c->job)
             conn_close(c);
         else
             cg__conn_stream_cancel(c); /* an endless stream would hold the shutdown */

@@ -38,6 +38,17 @@ static void resolve_options(struct cg_serve_opts *o, const struct cg_serve_opts 
         o->max_body_memory = 256 * 1024 * 1024;
     if (!o->min_body_rate)
         o->min_body_rate = 1024;
+    /* anyio's default for FastAPI's `def` endpoints: enough for a store's
+     * waits to overlap, few enough that their connections (one SQLite
+     * connection per thread) stay cheap. */
+    if (o->blocking_threads <= 0)
+        o->blocking_threads = 40;
+    /* A burst of fast calls drains in milliseconds; when the store is
+     * stuck, what waits behind the running calls is bounded: past 256
+     * waiting, a request gets 503 at once rather than a wait of
+     * queue / threads call times. */
+    if (o->blocking_queue <= 0)
+        o->blocking_queue = 256;
 }
 
 static void make_id_prefix(char out[13])
@@ -150,9 +161,11 @@ static void log_listening(const struct server *srv, const struct sockaddr_storag
 
 /* Descriptors besides the connections, an estimate: per worker its loop's
  * epoll and wake-up descriptors, its listening socket and libuv's spare;
- * for the process the standard streams, the log, the app's store and its
- * clients (SQLite's files, DynamoDB's connections). */
+ * per blocking thread what a store opens per thread (SQLite's database,
+ * WAL and shared-memory files; a pooled AWS connection); for the process
+ * the standard streams, the log, the app's store and its clients. */
 #define FDS_PER_WORKER 8
+#define FDS_PER_BLOCKING_THREAD 4
 #define FDS_SHARED 32
 
 /* Every connection takes a descriptor: raise the soft limit as far as the
@@ -170,7 +183,8 @@ static void fit_open_file_limit(const struct cg_serve_opts *o)
             lim = raised;
     }
     uint64_t workers = (uint64_t)o->workers;
-    uint64_t reserve = FDS_SHARED + workers * FDS_PER_WORKER;
+    uint64_t reserve =
+        FDS_SHARED + workers * FDS_PER_WORKER + (uint64_t)o->blocking_threads * FDS_PER_BLOCKING_THREAD;
     uint64_t needed = reserve + workers * (uint64_t)o->max_connections;
     if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= needed)
         return;
@@ -195,6 +209,7 @@ static void worker_run(void *arg)
 {
     struct worker *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    cg__pool_worker_close(w);
 }
 
 /* Everything is set up on this thread; the worker thread only runs the loop. */
@@ -208,6 +223,7 @@ static int worker_start(struct worker *w, const struct server *srv, unsigned ind
         cg_error("worker %u: %s", index, uv_strerror(rc));
         return -1;
     }
+    cg__pool_worker_init(w);
     int fd = bind_socket(addr);
     if (fd < 0 || cg__accept_start(w, fd) != 0)
         goto fail;
@@ -220,7 +236,7 @@ static int worker_start(struct worker *w, const struct server *srv, unsigned ind
     cg__accept_close(w);
     uv_close((uv_handle_t *)&w->stop, NULL);
 fail:
-    uv_run(&w->loop, UV_RUN_DEFAULT); /* let the closed handles go */
+    cg__pool_worker_close(w); /* runs the loop: the closed handles go */
     uv_loop_close(&w->loop);
     return -1;
 }
@@ -265,6 +281,7 @@ int cg_serve(struct cg_app *app, const struct cg_serve_opts *opts)
     pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
     signal(SIGPIPE, SIG_IGN);
 
+    srv.pool = cg__pool_new((unsigned)srv.opts.blocking_threads, (unsigned)srv.opts.blocking_queue);
     unsigned n = (unsigned)srv.opts.workers, started = 0;
     struct worker *workers = cg_xmalloc(n * sizeof *workers);
     memset(workers, 0, n * sizeof *workers);
@@ -279,6 +296,7 @@ int cg_serve(struct cg_app *app, const struct cg_serve_opts *opts)
         uv_async_send(&workers[i].stop);
     for (unsigned i = 0; i < started; i++)
         worker_join(&workers[i]);
+    cg__pool_free(srv.pool); /* every job is back: the workers waited for theirs */
     free(workers);
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     return started == n ? 0 : -1;

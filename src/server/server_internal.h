@@ -7,10 +7,13 @@
  *   http_head.c   the checks of a complete head (Host, codings, limits)
  *   http_write.c  responses serialised into the connection's write batch
  *   stream.c      streamed response bodies, produced on a thread of their own
+ *   pool.c        the blocking pool: threads for the routes declared blocking
+ *   conn_job.c    a connection's request run on the blocking pool
  *
  * Every worker thread runs its own libuv loop with its own listening socket
  * (SO_REUSEPORT); a connection lives and dies on the loop that accepted it,
- * so nothing below is shared between threads except the read-only server. */
+ * so nothing below is shared between threads except the read-only server,
+ * the blocking pool and the jobs it hands back. */
 #ifndef CGATE_SERVER_INTERNAL_H
 #define CGATE_SERVER_INTERNAL_H
 
@@ -32,9 +35,11 @@ struct server {
     /* The input buffered by every connection of every worker, against
      * opts.max_body_memory: the one counter the workers share. */
     atomic_size_t *buffered;
+    struct blocking_pool *pool; /* shared by the workers */
 };
 
 struct conn;
+struct blocking_pool;
 
 /* An event logged at most once a second, with the count since the line
  * before: log_throttle_due counts one and returns that count when a line is
@@ -71,6 +76,12 @@ struct worker {
     struct log_throttle over_budget; /* for the log: bodies refused for max_body_memory */
     time_t date_second;     /* the Date header, formatted once per second */
     char date[32];
+    /* Jobs this worker gave the blocking pool (pool.c). */
+    uv_async_t jobs_done;   /* a pool thread finished one */
+    uv_mutex_t jobs_lock;   /* guards jobs_finished */
+    struct pool_job *jobs_finished; /* back from the pool, for the loop */
+    unsigned jobs_out;      /* loop thread only: submitted and not yet back */
+    struct log_throttle pool_full; /* for the log: requests refused with 503 */
 };
 
 /* A slice of the message being received: offsets from its first byte in the
@@ -114,9 +125,12 @@ struct http_msg {
 
 /* PHASE_STREAM: a streamed body is being produced; only a stalled write
  * times out (cg__conn_watch_write). */
-enum conn_phase { PHASE_NONE, PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_WRITE, PHASE_STREAM, PHASE_LINGER };
+/* PHASE_JOB: the request is on the blocking pool; no timeout runs (the
+ * handler's own bounds apply, as for one on the loop). */
+enum conn_phase { PHASE_NONE, PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_WRITE, PHASE_STREAM, PHASE_JOB, PHASE_LINGER };
 
 struct conn_stream;
+struct conn_job;
 
 struct conn {
     uv_tcp_t tcp;
@@ -136,6 +150,7 @@ struct conn {
     struct conn_stream *stream; /* the streamed body being sent, or NULL */
     struct cg_request *stream_req; /* a streamed response waiting for its head to be queued... */
     struct cg_response *stream_res; /* ... (in the arena) */
+    struct conn_job *job;   /* the request on the blocking pool, or NULL */
     size_t charged;         /* of c->in's capacity, counted in server.buffered */
     int open_handles;
     bool reading, writing, closing, eof, closed;
@@ -165,11 +180,47 @@ void cg__conn_release(struct conn *c);
 void cg__conn_watch_write(struct conn *c, bool pending);
 void cg__conn_stream_ended(struct conn *c, bool ok);
 
+/* For conn_job.c: queue the response to the request in c->msg; answer a
+ * request back from the blocking pool and go on with the connection; its
+ * deferred work is done. */
+void cg__conn_queue_answer(struct conn *c, const struct cg_request *req, const struct cg_response *res);
+void cg__conn_job_answered(struct conn *c, struct cg_request *req, struct cg_response *res, struct conn_job *job);
+void cg__conn_job_ended(struct conn *c);
+
+/* conn_job.c: whether the request in c->msg goes to a blocking route; hand
+ * it to the pool (false: the pool is full and it was answered 503); run
+ * its deferred work there once its response is queued. */
+bool cg__conn_blocks(const struct conn *c, struct cg_request *req);
+bool cg__conn_job_submit(struct conn *c, const struct cg_request *req);
+void cg__conn_job_defer(struct conn *c, struct conn_job *job);
+
 /* stream.c: send res's body as its stream function produces it, after the
  * head already queued; req and res must live until cg__conn_stream_ended.
  * Cancel: make the producer's writes fail (the connection is going). */
 void cg__conn_stream_start(struct conn *c, const struct cg_request *req, const struct cg_response *res);
 void cg__conn_stream_cancel(struct conn *c);
+
+/* pool.c: work for the blocking pool. run is called on a pool thread, then
+ * done on the loop of w. */
+struct pool_job {
+    struct worker *w;
+    void (*run)(struct pool_job *job);
+    void (*done)(struct pool_job *job);
+    struct pool_job *next;
+};
+
+/* A pool of at most max_threads threads (started when first needed) and
+ * max_waiting queued jobs; freed once the workers have stopped, after its
+ * threads have returned. */
+struct blocking_pool *cg__pool_new(unsigned max_threads, unsigned max_waiting);
+void cg__pool_free(struct blocking_pool *p);
+/* Queue job from w's loop; false when the pool is full (unless `always`:
+ * a job whose request was admitted before) or has no thread. */
+bool cg__pool_submit(struct blocking_pool *p, struct pool_job *job, bool always);
+/* A worker's end of the pool: set up before its loop runs; closed after
+ * the loop has ended (no job of the worker is out then). */
+void cg__pool_worker_init(struct worker *w);
+void cg__pool_worker_close(struct worker *w);
 
 /* http_parse.c */
 /* PARSE_HEAD: the head of a request whose body is still to come (all the

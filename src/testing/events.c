@@ -16,8 +16,8 @@ static void put(struct cg_json *j, const char *key, cg_str value)
 }
 
 /* Text that is UTF-8 goes as it is, anything else base64-encoded, as the
- * gateways pass binary bodies. */
-static void put_body(struct cg_json *j, struct cg_arena *a, cg_str body)
+ * gateways pass binary bodies; `flag` names the key that says which. */
+static void put_body(struct cg_json *j, struct cg_arena *a, cg_str body, const char *flag)
 {
     bool binary = !cg_utf8_valid(body);
     cg_json_key(j, "body");
@@ -29,7 +29,7 @@ static void put_body(struct cg_json *j, struct cg_arena *a, cg_str body)
     } else {
         cg_json_str(j, body);
     }
-    cg_json_key(j, "isBase64Encoded");
+    cg_json_key(j, flag);
     cg_json_bool(j, binary);
 }
 
@@ -45,6 +45,7 @@ static cg_str lower(struct cg_arena *a, cg_str s)
 enum grouping {
     GROUP_LAST,   /* {"name": "last value"}: single-value fields */
     GROUP_JOINED, /* {"name": "a,b"}: payload 2.0 */
+    GROUP_LISTED, /* {"name": "a, b"}: VPC Lattice 1.0 */
     GROUP_ARRAY,  /* {"name": ["a", "b"]}: multi-value fields */
 };
 
@@ -85,13 +86,14 @@ static void put_group(struct cg_json *j, const struct pairs *p, size_t first, en
         last = p->kv[k].value;
         if (how == GROUP_ARRAY)
             cg_json_str(j, last);
-        else if (how == GROUP_JOINED)
-            cg_buf_printf(&joined, "%s%.*s", k == first ? "" : ",", (int)last.len, last.ptr);
+        else if (how != GROUP_LAST)
+            cg_buf_printf(&joined, "%s%.*s", k == first ? "" : how == GROUP_JOINED ? "," : ", ", (int)last.len,
+                          last.ptr);
     }
     if (how == GROUP_ARRAY)
         cg_json_arr_end(j);
     else
-        cg_json_str(j, how == GROUP_JOINED ? cg_buf_str(&joined) : last);
+        cg_json_str(j, how == GROUP_LAST ? last : cg_buf_str(&joined));
     cg_buf_free(&joined);
 }
 
@@ -153,7 +155,7 @@ static void rest_event(struct cg_json *j, struct cg_arena *a, const struct test_
     put(j, "sourceIp", CG_STR("127.0.0.1"));
     cg_json_obj_end(j);
     cg_json_obj_end(j);
-    put_body(j, a, in->body);
+    put_body(j, a, in->body, "isBase64Encoded");
 }
 
 /* Payload 2.0 moves the Cookie headers' pairs to cookies[]. */
@@ -210,7 +212,7 @@ static void v2_event(struct cg_json *j, struct cg_arena *a, const struct test_in
     put(j, "routeKey", CG_STR("$default"));
     put(j, "stage", in->stage.ptr && !function_url ? in->stage : CG_STR("$default"));
     cg_json_obj_end(j);
-    put_body(j, a, in->body);
+    put_body(j, a, in->body, "isBase64Encoded");
 }
 
 /* "a=1&b" as ALB passes it: undecoded pairs. */
@@ -253,7 +255,35 @@ static void alb_event(struct cg_json *j, struct cg_arena *a, const struct test_i
     put(j, "path", in->raw_path);
     put_pairs(j, a, "queryStringParameters", &params, GROUP_LAST, false, false);
     put_pairs(j, a, "headers", &headers, GROUP_LAST, true, false);
-    put_body(j, a, in->body);
+    put_body(j, a, in->body, "isBase64Encoded");
+}
+
+/* VPC Lattice: the path and the query as sent, lowercased headers. Version
+ * 1 names its keys in snake case, joins a header's values with ", " and
+ * keeps the last of a repeated query key; version 2 lists every value and
+ * says where the request came from in requestContext. */
+static void lattice_event(struct cg_json *j, struct cg_arena *a, const struct test_input *in, bool v2)
+{
+    struct cg_kv *query;
+    size_t nquery = raw_query_pairs(a, in->query_string, &query);
+    struct pairs headers = headers_of(in, NULL), params = { query, nquery, false, NULL };
+    if (v2)
+        put(j, "version", CG_STR("2.0"));
+    put(j, v2 ? "path" : "raw_path", in->raw_path);
+    put(j, "method", in->method);
+    put_pairs(j, a, "headers", &headers, v2 ? GROUP_ARRAY : GROUP_LISTED, true, false);
+    put_pairs(j, a, v2 ? "queryStringParameters" : "query_string_parameters", &params,
+              v2 ? GROUP_ARRAY : GROUP_LAST, false, false);
+    put_body(j, a, in->body, v2 ? "isBase64Encoded" : "is_base64_encoded");
+    if (v2) {
+        cg_json_key(j, "requestContext");
+        cg_json_obj_begin(j);
+        put(j, "serviceNetworkArn", CG_STR("arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0"));
+        put(j, "serviceArn", CG_STR("arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0"));
+        put(j, "targetGroupArn", CG_STR("arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0"));
+        put(j, "region", CG_STR("us-east-1"));
+        cg_json_obj_end(j);
+    }
 }
 
 static cg_str event_of(struct cg_arena *a, const struct test_input *in, enum cg_test_via via)
@@ -267,6 +297,8 @@ static cg_str event_of(struct cg_arena *a, const struct test_input *in, enum cg_
         rest_event(&j, a, in);
     else if (via == CG_VIA_ALB)
         alb_event(&j, a, in);
+    else if (via == CG_VIA_LATTICE_V1 || via == CG_VIA_LATTICE_V2)
+        lattice_event(&j, a, in, via == CG_VIA_LATTICE_V2);
     else
         v2_event(&j, a, in, via == CG_VIA_FUNCTION_URL);
     cg_json_obj_end(&j);

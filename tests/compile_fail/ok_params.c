@@ -32,3 +32,8 @@ const struct cg_param *const params = CG_PARAMS_OF(struct query,
     CG_HEADER_PARAM_LIST(struct query, x_tag, CG_INT),
     CG_HEADER_PARAM(struct query, x_trace, CG_STRING),
     CG_COOKIE_PARAM(struct query, theme, CG_STRING));
+
+/* Arrays and literals pass CG_LEN and CG_STR. */
+static const struct cg_param by_name[] = { CG_QUERY_INT("n"), { 0 } };
+const size_t nparams = CG_LEN(by_name);
+const cg_str greeting = CG_STR("hello");

@@ -1,10 +1,11 @@
 """checkov on the SAM template and on the Terraform files, each with two apps'
-values (deploy/examples: items with its table, todo without), in one run: no
-failed check, every skipped check explained, and every skip the files declare
-still used. The SAM template is checked as CloudFormation sees it (Fn::ForEach
-expanded), once per ApiType (checkov drops the resources a condition turns
-off): items behind the HTTP API, todo behind the REST API. Runs in
-build/venv-deploy."""
+values (deploy/examples: items with its table, todo without) and todo's with
+every optional knob of the REST API and the function on ("knobs": cache, API
+key and usage plan, WAF, tracing), in one run: no failed check, every skipped
+check explained, and every skip the files declare still used. The SAM template
+is checked as CloudFormation sees it (Fn::ForEach expanded), once per ApiType
+(checkov drops the resources a condition turns off): items behind the HTTP API,
+todo (and the knobs) behind the REST API. Runs in build/venv-deploy."""
 import json
 import os
 import re
@@ -20,6 +21,24 @@ from conftest import DEPLOY_VENV_BIN, EXAMPLES_DIR, TEMPLATE, TERRAFORM_DIR
 from sam_values import expand_foreach, parameters, with_defaults
 
 TF_SKIP = re.compile(r"#checkov:skip=(CKV2?_AWS_\d+):(.*)")
+WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/cgate/0123abcd"
+# Every optional knob of the REST API and the function on, for a third stack of each kind ("knobs").
+SAM_KNOBS = {"ApiType": "REST", "CacheClusterSize": "0.5", "CacheKeyParameters": "querystring.limit",
+             "ApiKeyRequired": "true", "UsagePlanRateLimit": "10", "UsagePlanBurstLimit": "20",
+             "UsagePlanQuotaLimit": "10000", "WebAclArn": WEB_ACL, "TracingMode": "Active", "MetricsNamespace": "Todo"}
+TF_KNOBS = f"""
+rest_api_stage         = "prod"
+http_api               = false
+cache_cluster_size     = "0.5"
+cache_key_parameters   = ["querystring.limit"]
+api_key_required       = true
+usage_plan_rate_limit  = 10
+usage_plan_burst_limit = 20
+usage_plan_quota_limit = 10000
+web_acl_arn            = "{WEB_ACL}"
+tracing_mode           = "Active"
+metrics_namespace      = "Todo"
+"""
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -36,13 +55,17 @@ def reports(tmp_path_factory):
     with open(TEMPLATE) as f:
         template = yaml_parse(f.read())
     (work / "sam").mkdir()
-    for app, api_type in (("items", "HTTP"), ("todo", "REST")):
-        params = {**parameters(app), "ApiType": api_type}
+    for name, app, values in (("items", "items", {"ApiType": "HTTP"}), ("todo", "todo", {"ApiType": "REST"}),
+                              ("knobs", "todo", SAM_KNOBS)):
+        params = {**parameters(app), **values}
         expanded = expand_foreach(with_defaults(template, params), params)
-        (work / "sam" / f"template-{app}.json").write_text(json.dumps(expanded, indent=1))
-    for app in ("items", "todo"):
-        shutil.copytree(TERRAFORM_DIR, work / f"terraform-{app}", ignore=shutil.ignore_patterns(".terraform*"))
-        shutil.copy(os.path.join(EXAMPLES_DIR, app, "terraform.tfvars"), work / f"terraform-{app}")
+        (work / "sam" / f"template-{name}.json").write_text(json.dumps(expanded, indent=1))
+    for name, app in (("items", "items"), ("todo", "todo"), ("knobs", "todo")):
+        shutil.copytree(TERRAFORM_DIR, work / f"terraform-{name}", ignore=shutil.ignore_patterns(".terraform*"))
+        shutil.copy(os.path.join(EXAMPLES_DIR, app, "terraform.tfvars"), work / f"terraform-{name}")
+        if name == "knobs":
+            with open(work / f"terraform-{name}" / "terraform.tfvars", "a") as f:
+                f.write(TF_KNOBS)
     out = subprocess.run([os.path.join(DEPLOY_VENV_BIN, "checkov"), "-d", str(work), "--framework", "cloudformation",
                           "terraform", "--skip-download", "-o", "json"],
                          capture_output=True, text=True, timeout=240,
@@ -107,10 +130,11 @@ def test_the_rest_api_choice_was_checked(reports):
 def test_both_apps_were_checked(reports):
     """items' table was checked (its skip used), and the table-less app's stack too."""
     skipped = reports["cloudformation"]["skipped_checks"]
-    assert {os.path.basename(c["file_path"]) for c in skipped} == {"template-items.json", "template-todo.json"}
+    assert {os.path.basename(c["file_path"]) for c in skipped} == {"template-items.json", "template-todo.json",
+                                                                   "template-knobs.json"}
     assert ("AWS::DynamoDB::Table.Table", "template-items.json") in {
         (c["resource"], os.path.basename(c["file_path"])) for c in skipped}
     tf_files = {c["file_path"].split("/")[1] for c in reports["terraform"]["passed_checks"]}
-    assert tf_files == {"terraform-items", "terraform-todo"}
+    assert tf_files == {"terraform-items", "terraform-todo", "terraform-knobs"}
     tables = {c["resource"] for c in reports["terraform"]["skipped_checks"] if c["check_id"] == "CKV_AWS_119"}
     assert tables, "items' table was not checked"

@@ -86,6 +86,8 @@ def check_deployed(moto, arch, memory):
     assert sorted(statement["Action"]) == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
                                            "dynamodb:Query", "dynamodb:UpdateItem"]
     assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("pk", "HASH"), ("id", "RANGE")]
+    ttl = client(moto, "dynamodb").describe_time_to_live(TableName=f"{NAME}-items")["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")  # idempotency records
 
     groups = client(moto, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")["logGroups"]
     assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(f"/aws/lambda/{NAME}", 30)]
@@ -162,10 +164,41 @@ def test_a_table_less_app(moto, package):
     assert f"{TODO}-function" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
 
 
+def test_tracing_and_metrics_namespace(moto, package):
+    """TRACING_MODE=Active: the function traced and its role allowed to send segments; back to
+    Disabled: neither. CG_METRICS_NAMESPACE reaches the function."""
+    name = "tracing-cli-test"
+    lam, iam = client(moto, "lambda"), client(moto, "iam")
+
+    def attached():
+        policies = iam.list_attached_role_policies(RoleName=f"{name}-function")["AttachedPolicies"]
+        return [p["PolicyName"] for p in policies]
+
+    on = run("deploy.sh", moto, app="todo", name=name, ZIP=package, ARCH="x86_64", TRACING_MODE="Active",
+             CG_METRICS_NAMESPACE="Todo")
+    assert on.returncode == 0, on.stderr
+    fn = lam.get_function_configuration(FunctionName=name)
+    assert fn["TracingConfig"] == {"Mode": "Active"}
+    assert fn["Environment"]["Variables"]["CG_METRICS_NAMESPACE"] == "Todo"
+    assert sorted(attached()) == ["AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"]
+
+    off = run("deploy.sh", moto, app="todo", name=name, ZIP=package, ARCH="x86_64")
+    assert off.returncode == 0, off.stderr
+    # (Mode=PassThrough is sent too, but moto's UpdateFunctionConfiguration ignores TracingConfig.)
+    fn = lam.get_function_configuration(FunctionName=name)
+    assert "CG_METRICS_NAMESPACE" not in fn["Environment"]["Variables"]
+    assert attached() == ["AWSLambdaBasicExecutionRole"]
+
+    gone = run("destroy.sh", moto, app="todo", name=name)
+    assert gone.returncode == 0, gone.stderr
+    assert f"{name}-function" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+
+
 @pytest.mark.parametrize("env,message", [
     ({"AWS_REGION": ""}, "set AWS_REGION"),
     ({"ARCH": "aarch64"}, "ARCH must be arm64 or x86_64"),
     ({"ZIP": "/nonexistent/items.zip"}, "/nonexistent/items.zip not found: run 'make package'"),
+    ({"TRACING_MODE": "PassThrough"}, "TRACING_MODE must be Disabled or Active"),
 ])
 def test_deploy_refuses_bad_settings(moto, package, env, message):
     out = run("deploy.sh", moto, **{"ZIP": package, **env})

@@ -20,3 +20,5 @@ cg_deploy_test(cli ${CG_PYTHON} 300)
 cg_deploy_test(workflows ${CG_PYTHON} 120)
 # tools/package.sh on a prebuilt bootstrap (an app built outside the tree).
 cg_deploy_test(package ${CG_PYTHON} 120)
+# tools/cache-keys.py: the REST API cache's keys from an app's OpenAPI document.
+cg_deploy_test(cache_keys ${CG_PYTHON} 60)

@@ -1,7 +1,8 @@
 /* The one-file app the install test builds against the installed cgate,
  * with pkg-config and with find_package (tests/install/check.sh): a health
  * route, compression (brotli and zlib linked) and cg_version(). Built with
- * HELLO_AWS, it also links cgate's AWS client and JWT code, and so OpenSSL. */
+ * HELLO_AWS, it also links cgate's AWS client and JWT code, and so OpenSSL;
+ * with HELLO_SQLITE, idempotency records in SQLite (cgate_sqlite). */
 #include <cgate/cgate.h>
 #ifdef HELLO_AWS
 #include <cgate/aws.h>
@@ -44,6 +45,14 @@ int main(int argc, char **argv)
         cg_app_free(app);
         return 1;
     }
+#ifdef HELLO_SQLITE
+    char why[256];
+    struct cg_idem_store *records = cg_idem_sqlite_new(":memory:", NULL, why, sizeof why);
+    if (!records || cg_app_use_idempotency(app, &(struct cg_idempotency_opts){ .store = records }) != 0) {
+        cg_app_free(app);
+        return 1;
+    }
+#endif
     int status = cg_main(app, argc, argv);
     cg_app_free(app);
     return status;

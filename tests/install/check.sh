@@ -8,7 +8,7 @@
 #   check.sh pkg-config SRC WORK     tests/install/app.c built with `pkg-config --cflags --libs
 #                                    cgate`: GET /api/health answers 200, the docs pages' files
 #                                    are embedded, `APP openapi` prints the document; app_aws.c
-#                                    with cgate-aws and cgate-auth
+#                                    with cgate-aws and cgate-auth, app_sqlite.c with cgate-sqlite
 #   check.sh cmake-package SRC WORK  tests/install/consumer (find_package, cgate_add_app): the
 #                                    local binary, and the x86-64 bootstrap passes the installed
 #                                    check-bootstrap.sh and answers an HTTP API event; the arm64
@@ -76,6 +76,10 @@ pkg-config)
     # shellcheck disable=SC2046
     ${CC:-cc} -o "$app-aws" "$src/tests/install/app_aws.c" $(pkg-config --cflags --libs cgate-aws cgate-auth)
     "$app-aws" openapi | grep -q '"openapi":"3\.1' || fail "$app-aws openapi printed no OpenAPI 3.1 document"
+    # cgate-sqlite brings SQLite.
+    # shellcheck disable=SC2046
+    ${CC:-cc} -o "$app-sqlite" "$src/tests/install/app_sqlite.c" $(pkg-config --cflags --libs cgate-sqlite)
+    "$app-sqlite" openapi | grep -q '"openapi":"3\.1' || fail "$app-sqlite openapi printed no OpenAPI 3.1 document"
 
     log=$work/hello-pkg-config.log
     "$app" serve --port 0 --workers 1 >"$log" 2>&1 &
@@ -104,12 +108,12 @@ cmake-package)
     cmake -S "$src/tests/install/consumer" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
     cmake --build "$build" -j 2
-    for app in hello hello_aws; do
+    for app in hello hello_aws hello_sqlite; do
         "$build/$app" openapi | grep -q '"openapi":"3\.1' || fail "$app openapi printed no document"
     done
     case $(uname -m) in x86_64) ;; *) echo "ok   local binary (no x86-64 bootstrap on $(uname -m))"; exit 0 ;; esac
 
-    for app in hello hello_aws; do
+    for app in hello hello_aws hello_sqlite; do
         bootstrap=$build/lambda/$app/x86_64/bootstrap
         sh "$prefix/share/cgate/tools/check-bootstrap.sh" --arch x86_64 "$bootstrap"
         # Linked -no-pie (ELF type EXEC): no relocation pass at a cold start.
@@ -120,7 +124,7 @@ cmake-package)
 "domainName":"localhost","http":{"method":"GET","path":"/api/health","protocol":"HTTP/1.1",
 "sourceIp":"127.0.0.1","userAgent":"test"},"requestId":"1","routeKey":"$default","stage":"$default",
 "time":"07/Dec/2026:15:00:00 +0000","timeEpoch":0},"isBase64Encoded":false}'
-    for app in hello hello_aws; do
+    for app in hello hello_aws hello_sqlite; do
         out=$(printf '%s' "$event" | "$build/lambda/$app/x86_64/bootstrap" invoke -)
         case $out in *'"statusCode":200'*healthy*) ;; *) fail "$app's bootstrap answered $out" ;; esac
     done

@@ -2,6 +2,7 @@
 port, for the tests that need AWS: the DynamoDB store, the deploy scripts."""
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +15,13 @@ VENV_BIN = os.path.dirname(sys.executable)
 def running_moto(env=None, timeout=30.0):
     """Start moto_server on 127.0.0.1 with `env` added to the environment,
     wait until it accepts connections, yield its URL, then stop it."""
+    with moto_process(env, timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def moto_process(env=None, timeout=30.0):
+    """running_moto, yielding (URL, process): for the tests that pause it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -30,7 +38,8 @@ def running_moto(env=None, timeout=30.0):
                 raise RuntimeError("moto_server did not start")
             time.sleep(0.1)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
+        proc.send_signal(signal.SIGCONT)  # a paused one could not hear the next
         proc.terminate()
         proc.wait(timeout=10)

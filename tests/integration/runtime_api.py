@@ -84,12 +84,14 @@ class RuntimeAPI:
         host, port = self.server.server_address[:2]
         return f"{host}:{port}"
 
-    def add_event(self, event, request_id=None):
-        """Queue an event (a dict, or str/bytes sent as they are); returns its request id."""
+    def add_event(self, event, request_id=None, trace=None):
+        """Queue an event (a dict, or str/bytes sent as they are); returns its request id.
+        trace: its Lambda-Runtime-Trace-Id (default: a sampled trace of its own)."""
         request_id = request_id or f"req-{next(self._ids):04d}-8476a536-e9f4-11e8"
         body = event if isinstance(event, bytes) else (event if isinstance(event, str) else json.dumps(event)).encode()
+        trace = trace or f"Root=1-5bef4de7-{request_id[:24]};Parent=9a9197af755a6419;Sampled=1"
         with self.lock:
-            self.events.append((request_id, body))
+            self.events.append((request_id, body, trace))
         return request_id
 
     def posts_of(self, kind):
@@ -126,14 +128,14 @@ def _handler(api):
                 item = api.events.popleft() if api.events else None
             if item is None:
                 return self._send(410, b'{"errorMessage":"no more events"}')
-            request_id, body = item
+            request_id, body, trace = item
             deadline = int(time.time() * 1000) + api.timeout_ms
             self._send(200, body, [
                 ("Content-Type", "application/json"),
                 ("Lambda-Runtime-Aws-Request-Id", request_id),
                 ("Lambda-Runtime-Deadline-Ms", str(deadline)),
                 ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:test"),
-                ("Lambda-Runtime-Trace-Id", f"Root=1-5bef4de7-{request_id[:24]};Parent=9a9197af755a6419;Sampled=1"),
+                ("Lambda-Runtime-Trace-Id", trace),
             ])
 
         def do_POST(self):

@@ -426,15 +426,17 @@ def price_error(kind, msg, value, ctx=None):
     return {"detail": [err]}
 
 
+TOO_LOW = "Input should be greater than or equal to 0." + "0" * 129 + "1"  # the items app's price range
 NUMBERS = [
     (b"1e400", 422, price_error("finite_number", "Input should be a finite number", float("inf"))),
     (b'"1e400"', 422, price_error("finite_number", "Input should be a finite number", "1e400")),
     (b"-1e400", 422, price_error("finite_number", "Input should be a finite number", float("-inf"))),
-    (b"1e-400", 422, price_error("greater_than", "Input should be greater than 0", 0.0, {"gt": 0.0})),
-    (b"-0", 422, price_error("greater_than", "Input should be greater than 0", 0, {"gt": 0.0})),
+    (b"1e-400", 422, price_error("greater_than_equal", TOO_LOW, 0.0, {"ge": 1e-130})),
+    (b"-0", 422, price_error("greater_than_equal", TOO_LOW, 0, {"ge": 1e-130})),
     (b"1" + b"0" * 100, 201, 1e100),
-    (b"4.9e-324", 201, 5e-324),
-    (b"1e308", 201, 1e308),
+    (b"4.9e-324", 422, price_error("greater_than_equal", TOO_LOW, 5e-324, {"ge": 1e-130})),
+    (b"1e308", 422, price_error("less_than", "Input should be less than 1" + "0" * 126, 1e308, {"lt": 1e126})),
+    (b"0.0000000001e-120", 201, 1e-130),
 ]
 
 

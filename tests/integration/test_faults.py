@@ -6,6 +6,7 @@ import http.client
 import itertools
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -370,17 +371,33 @@ class ThrottlingProxy:
     """Forwards DynamoDB calls to moto, answering the next `throttle` writes
     (PutItem, UpdateItem, DeleteItem) with ProvisionedThroughputExceededException,
     and losing the reply to the next `lose[operation]` calls of an operation:
-    moto applies them, the client sees its connection closed without an answer."""
+    moto applies them, the client sees its connection closed without an answer.
+
+    For the other calls, `plan(operation)`, when set, may name a fault:
+        "throttle"      400 ThrottlingException, not forwarded
+        "drop"          the connection closed before forwarding: nothing applied
+        "lost"          forwarded (applied), then closed without an answer
+        "fail"          forwarded (applied), then answered 500 InternalServerError
+        ("delay", s)    forwarded after s seconds, unless the client gave up by then
+        ("drip", s)     forwarded, and the answer sent a byte at a time over s seconds
+    Each fault is recorded in `faults` as (operation, fault)."""
 
     THROTTLED = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
                             "message": "The level of configured provisioned throughput for the table was exceeded."
                             }).encode()
+    FAILED = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                         "message": "Internal server error"}).encode()
+    THROTTLING = json.dumps({"__type": "com.amazon.coral.availability#ThrottlingException",
+                             "message": "Rate of requests exceeds the allowed throughput."}).encode()
 
     def __init__(self, upstream):
         self.upstream = upstream.split("//", 1)[1]
         self.throttle = 0
         self.lose = {}
         self.seen = []  # (operation, throttled)
+        self.replies = []  # (operation, body) of every answer moto gave
+        self.plan = None
+        self.faults = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -408,27 +425,52 @@ class ThrottlingProxy:
                     throttled = operation in ("PutItem", "UpdateItem", "DeleteItem") and proxy.throttle > 0
                     proxy.throttle -= throttled
                     proxy.seen.append((operation, throttled))
-                if throttled:
-                    return self._send(400, proxy.THROTTLED)
+                    fault = proxy.plan(operation) if proxy.plan and not throttled else None
+                    if fault:
+                        proxy.faults.append((operation, fault))
+                kind, seconds = fault if isinstance(fault, tuple) else (fault, 0)
+                if throttled or kind == "throttle":
+                    return self._send(400, proxy.THROTTLED if throttled else proxy.THROTTLING)
+                if kind == "drop":
+                    self.close_connection = True
+                    return
+                time.sleep(seconds if kind == "delay" else 0)
+                if kind == "delay" and self._client_left():
+                    # Forwarded now, a write could land after a later one
+                    # of the same client (RELIABILITY.md: held writes).
+                    self.close_connection = True
+                    return
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
                 conn.request("POST", self.path, body, dict(self.headers))
                 answer = conn.getresponse()
                 status, reply = answer.status, answer.read()
                 conn.close()
                 with proxy.lock:
-                    lost = proxy.lose.get(operation, 0) > 0
-                    proxy.lose[operation] = proxy.lose.get(operation, 0) - lost
-                if lost:
+                    proxy.replies.append((operation, reply))
+                    counted = proxy.lose.get(operation, 0) > 0
+                    proxy.lose[operation] = proxy.lose.get(operation, 0) - counted
+                if counted or kind == "lost":
                     self.close_connection = True  # applied upstream; the answer never comes
                     return
-                self._send(status, reply)
+                if kind == "fail":
+                    return self._send(500, proxy.FAILED)
+                self._send(status, reply, seconds if kind == "drip" else 0)
 
-            def _send(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.0")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+            def _client_left(self):
+                readable, _, _ = select.select([self.connection], [], [], 0)
+                return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+
+            def _send(self, status, body, drip=0):
+                """The answer; with drip, a byte at a time over `drip` seconds."""
+                raw = (f"HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                       f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+                chunks = [raw[i:i + 1] for i in range(len(raw))] if drip else [raw]
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                        time.sleep(drip / len(chunks))
+                except OSError:  # the client gave up on a drip
+                    self.close_connection = True
 
         return Handler
 

@@ -98,7 +98,7 @@ def test_table_holds_the_items_and_the_counter(items_ddb, ddb_env, moto):
     assert call(items_ddb, "DELETE", "/api/items/1")[0] == 204
     assert aws_scan(moto, ddb_env["ITEMS_TABLE"]) == [
         {"pk": {"S": "counter"}, "id": {"N": "0"}, "last_id": {"N": "2"}},
-        {"pk": {"S": "item"}, "id": {"N": "2"}, "name": {"S": "Saw"}, "price": {"N": "10.0"}},
+        {"pk": {"S": "item#0"}, "id": {"N": "2"}, "name": {"S": "Saw"}, "price": {"N": "10.0"}},
     ]
 
 

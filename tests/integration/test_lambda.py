@@ -85,6 +85,23 @@ def test_every_source_through_the_runtime(runtime_api):
     assert answers[ids[3]]["headers"]["allow"] == "GET, HEAD"
 
 
+def test_vpc_lattice_through_the_runtime_is_never_streamed(runtime_api):
+    """Lattice takes only buffered answers (gateway-events.md §7.7), even when the
+    function's invoke mode streams those of the front doors that can."""
+    api = runtime_api()
+    v1 = {"raw_path": "/api/items", "method": "POST", "headers": {"content-type": "application/json",
+          "cookie": "a=1, b=2"}, "query_string_parameters": {}, "body": '{"name":"Hammer","price":9.5}',
+          "is_base64_encoded": False}
+    v2 = {"version": "2.0", "path": "/api/items", "method": "GET", "headers": {"x-forwarded-for": ["192.0.2.1"]},
+          "queryStringParameters": {"limit": ["1"]}, "body": None, "isBase64Encoded": False,
+          "requestContext": {"targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0"}}
+    ids = [api.add_event(v1), api.add_event(v2)]
+    run_runtime(api, env={"CG_INVOKE_MODE": "response_stream"})
+    answers = {p.request_id: gateway_response(p) for p in api.posts_of("response")}
+    assert [answers[i]["statusDescription"] for i in ids] == ["201 Created", "200 OK"]
+    assert json.loads(answers[ids[1]]["body"])[0]["name"] == "Hammer"
+
+
 def test_malformed_event_posts_error_then_serves_the_next(runtime_api):
     api = runtime_api()
     bad = api.add_event('{"version": "2.0", "rawPath": ')
@@ -236,13 +253,32 @@ def test_invoke_prints_the_response(tmp_path):
     }
 
 
+LATTICE_FIXTURES = os.path.join(os.path.dirname(__file__), "../fixtures/events/lattice")
+
+
+@pytest.mark.parametrize("fixture, status", [
+    ("lattice-v1-get-query-cookies.json", 200), ("lattice-v1-post-json.json", 201),
+    ("lattice-v1-base64-body.json", 404), ("lattice-v2-get-query-cookies.json", 200),
+    ("lattice-v2-post-json.json", 201), ("lattice-v2-base64-body.json", 404),
+])
+def test_invoke_answers_vpc_lattice_events(fixture, status):
+    """Both event versions get the one answer Lattice reads (gateway-events.md §7.7)."""
+    code, out, err = run_items(args=["invoke", os.path.join(LATTICE_FIXTURES, fixture)])
+    assert code == 0, err
+    answer = json.loads(out)
+    assert sorted(answer) == ["body", "headers", "isBase64Encoded", "statusCode", "statusDescription"]
+    assert answer["statusCode"] == status and answer["statusDescription"].startswith(f"{status} ")
+    assert answer["headers"]["content-type"] == "application/json" and answer["isBase64Encoded"] is False
+    assert all(isinstance(value, str) for value in answer["headers"].values())
+
+
 def test_invoke_reads_stdin():
     code, out, _ = run_items(args=["invoke", "-"], stdin=json.dumps(v2_event()).encode())
     assert code == 0 and json.loads(out)["body"] == '{"status":"healthy"}'
 
 
 @pytest.mark.parametrize("event, message", [
-    ('{"Records": []}', "not an API Gateway, function URL or ALB HTTP event"),
+    ('{"Records": []}', "not an API Gateway, function URL, ALB or VPC Lattice HTTP event"),
     ("{oops", "not valid JSON"),
 ])
 def test_invoke_refuses_what_it_cannot_handle(tmp_path, event, message):

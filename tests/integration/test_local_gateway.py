@@ -25,6 +25,8 @@ FORMATS = {  # format -> (extra options, mirror's "source", its "stage", the sta
     "http": ([], "apigw-http", "$default", ""),
     "function-url": ([], "function-url", "$default", ""),
     "alb": (["--multi-value"], "alb", None, ""),
+    "lattice-v1": ([], "vpc-lattice", None, ""),
+    "lattice-v2": ([], "vpc-lattice", None, ""),
 }
 REPORT = (rb"REPORT RequestId: %s\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\t"
           rb"Max Memory Used: \d+ MB")
@@ -84,10 +86,12 @@ def test_encoded_path_query_headers_and_cookies(gateway):
     _, source, stage, root_path = FORMATS[gateway.format]
     assert status == 200 and (doc["source"], doc["stage"], doc["root_path"]) == (source, stage, root_path)
     assert doc["path"] == "/anything/a b/c/d/é"
-    assert doc["query"] == {"x": ["1", "2"], "y": ["a b+"]}
+    # Lattice 1.0 keeps the last value of a query key, joins a header's with ", " (§4.5, §5.8).
+    lattice_v1 = gateway.format == "lattice-v1"
+    assert doc["query"] == {"x": ["2"] if lattice_v1 else ["1", "2"], "y": ["a b+"]}
     # Payload 2.0 joins repeated headers with "," (gateway-events.md §5.2).
-    joined = gateway.format in ("http", "function-url")
-    assert doc["headers"]["x-rep"] == (["1,2"] if joined else ["1", "2"])
+    joined = {"http": ["1,2"], "function-url": ["1,2"], "lattice-v1": ["1, 2"]}
+    assert doc["headers"]["x-rep"] == joined.get(gateway.format, ["1", "2"])
     assert doc["cookies"] == {"a": "1", "b": "2"}
     assert doc["source_ip"] == "127.0.0.1" and doc["method"] == "GET"
     # The invocation id is the one in the log lines.
@@ -157,6 +161,19 @@ def test_event_shapes(fmt):
         assert event["queryStringParameters"] == {"q": "1,2", "p": "x+y"}
         assert (".lambda-url." in event["requestContext"]["domainName"]) == url
         assert "body" not in event
+    elif fmt == "lattice-v1":
+        assert event["raw_path"] == "/a%20b/%C3%A9" and event["method"] == "GET" and "requestContext" not in event
+        assert event["query_string_parameters"] == {"q": "2", "p": "x%2By"}  # the last value, undecoded
+        assert event["headers"]["x-rep"] == "1, 2" and event["headers"]["cookie"] == "a=1; b=2"
+        assert event["body"] == "" and event["is_base64_encoded"] is False
+    elif fmt == "lattice-v2":
+        assert event["version"] == "2.0" and event["path"] == "/a%20b/%C3%A9" and event["method"] == "GET"
+        assert event["queryStringParameters"] == {"q": ["1", "2"], "p": ["x%2By"]}
+        assert event["headers"]["x-rep"] == ["1", "2"] and event["headers"]["cookie"] == ["a=1; b=2"]
+        context = event["requestContext"]
+        assert ":vpc-lattice:" in context["targetGroupArn"] and context["identity"]["type"] == "NONE"
+        assert len(context["timeEpoch"]) == 16  # microseconds
+        assert event["body"] == "" and event["isBase64Encoded"] is False
     else:
         assert event["requestContext"] == {"elb": {"targetGroupArn": event["requestContext"]["elb"]["targetGroupArn"]}}
         assert event["path"] == "/a%20b/%C3%A9"
@@ -241,6 +258,7 @@ def test_http_api_default_stage_is_not_in_the_url():
 @pytest.mark.parametrize("fmt,options,message", [
     ("function-url", ["--stage", "prod"], "--stage does not apply to --format function-url: it has no stages"),
     ("alb", ["--stage", "prod"], "--stage does not apply to --format alb: it has no stages"),
+    ("lattice-v2", ["--stage", "prod"], "--stage does not apply to --format lattice-v2: it has no stages"),
     ("rest", ["--stage", "$default"], "--stage $default: a stage name has 1 to 128 letters, digits, - or _"),
     ("http", ["--stage", "a/b"], "--stage a/b: a stage name has 1 to 128 letters, digits, - or _ (or is $default)"),
     ("rest", ["--stage", "x" * 129], "a stage name has 1 to 128"),
@@ -260,6 +278,18 @@ def test_alb_single_value_mode_keeps_the_last_value():
         stop(gw)
     assert doc["query"] == {"x": ["2"]} and doc["headers"]["x-rep"] == ["2"]
     assert status == 200 and headers["set-cookie"] == ["a=1", "b=2"]  # under two casings of the name
+
+
+@pytest.mark.parametrize("fmt", ["lattice-v1", "lattice-v2"])
+def test_lattice_two_cookie_lines_are_two_cookies(fmt):
+    """Version 1 joins the two lines with ", ", which the decoder reads as the
+    cookies' "; " (gateway-events.md §5.8); version 2 lists them."""
+    gw = start_gateway(fmt, [MIRROR])
+    try:
+        doc = json.loads(curl(gw.url + "/anything", "-H", "Cookie: a=1", "-H", "Cookie: b=2"))
+    finally:
+        stop(gw)
+    assert doc["source"] == "vpc-lattice" and doc["cookies"] == {"a": "1", "b": "2"}
 
 
 # ---- faults ----

@@ -89,6 +89,21 @@ def test_items_document_describes_every_operation():
                                                     "ValidationError"]
 
 
+def test_items_document_states_the_price_range_and_int64():
+    """The range both stores hold, as FastAPI prints float bounds (Python's
+    repr); every integer is an int64, with bounds only where declared."""
+    doc = json.loads(run_app("items", "openapi"))
+    schemas = doc["components"]["schemas"]
+    price = {"type": "number", "minimum": 1e-130, "exclusiveMaximum": 1e126, "title": "Price"}
+    assert schemas["ItemIn"]["properties"]["price"] == price
+    assert schemas["ItemPatch"]["properties"]["price"] == price
+    assert b'"minimum":1e-130,"exclusiveMaximum":1e+126' in run_app("items", "openapi")
+    assert schemas["Item"]["properties"]["id"] == {"type": "integer", "format": "int64", "title": "Id"}
+    [item_id] = doc["paths"]["/api/items/{item_id}"]["get"]["parameters"]
+    assert item_id["schema"] == {"type": "integer", "format": "int64", "minimum": 1, "title": "Item Id",
+                                 "description": "The item's id"}
+
+
 def asset_urls(page):
     return re.findall(r'(?:src|href)="(/docs/static/[^"]+)"', page)
 

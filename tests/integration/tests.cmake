@@ -11,6 +11,17 @@ set_target_properties(aws_tool PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CG_BIN_DIR}
 cg_integration_test(aws)
 cg_integration_test(local_gateway)
 cg_integration_test(items_dynamodb)
+# One generated corpus through both stores: byte-identical answers.
+cg_integration_test(store_parity)
+# A seeded mix of faults between items and moto: every answer what happened.
+cg_integration_test(ddb_faults)
+# Cursor pages on both stores: Links walked while items change, Queries counted.
+cg_integration_test(pages)
+# A locked SQLite, a paused DynamoDB, a full blocking pool, a Lambda deadline.
+cg_integration_test(slow_store)
+# Routes declared blocking: the pool and the connection around it (mirror).
+cg_integration_test(blocking)
+cg_integration_test(idempotency)
 cg_integration_test(openapi)
 
 # The CORS table (tests/unit/data/cors_cases.json) through the server and invoke.
@@ -57,3 +68,13 @@ add_executable(misuse_app integration/misuse_app_main.c integration/misuse_app.c
 target_link_libraries(misuse_app PRIVATE cgate)
 set_target_properties(misuse_app PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CG_BIN_DIR})
 cg_integration_test(misuse)
+# Metrics in CloudWatch's embedded metric format, on Lambda and locally.
+cg_integration_test(metrics)
+# X-Ray: subsegments to a UDP listener, trace headers on every AWS call.
+cg_integration_test(xray)
+# Parameters and secrets (SSM, Secrets Manager) against moto: secrets_tool
+# drives the client; the items app reads its token at start-up.
+add_executable(secrets_tool integration/secrets_tool.c)
+target_link_libraries(secrets_tool PRIVATE cgate_aws)
+set_target_properties(secrets_tool PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CG_BIN_DIR})
+cg_integration_test(parameters)

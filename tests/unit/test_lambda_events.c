@@ -92,7 +92,7 @@ struct golden {
     enum { ANY_MODE, SINGLE_VALUE, MULTI_VALUE } alb_mode; /* how the ALB wants its answer */
 };
 
-#define NOT_HTTP "not an API Gateway, function URL or ALB HTTP event"
+#define NOT_HTTP "not an API Gateway, function URL, ALB or VPC Lattice HTTP event"
 #define V2_QUERY "parameter1=value1&parameter1=value2&parameter2=value"
 #define SAM_HEADERS 18 /* the 18 multiValueHeaders of SAM's REST event */
 
@@ -154,6 +154,24 @@ static const struct golden fixtures[] = {
       "user-agent: ELB-HealthChecker/2.0", .query_string = "", .alb_mode = SINGLE_VALUE },
     { "alb/multi-value-null-fields.json", NULL, "alb", "DELETE", "/items/42", "/items/42", "", "", "", "10.0.0.1", "",
       4, "x-forwarded-proto: http", .scheme = "http", .alb_mode = MULTI_VALUE },
+    /* VPC Lattice: the path and the query as sent, the client from X-Forwarded-For, no stage */
+    { "lattice/lattice-v1-get-query-cookies.json", NULL, "vpc-lattice", "GET", "/api/items", "/api/items",
+      "limit=10&tag=c", "session=38afes7a8; theme=dark", "", "192.0.2.41", "", 6, "x-tenant: red, blue",
+      .query_string = "limit=10&tag=c", .scheme = "https" },
+    { "lattice/lattice-v1-post-json.json", NULL, "vpc-lattice", "POST", "/api/items", "/api/items", "", "",
+      "{\"name\":\"Hammer\",\"price\":9.5}", "198.51.100.7", "", 6, "content-type: application/json",
+      .query_string = "" },
+    { "lattice/lattice-v1-base64-body.json", NULL, "vpc-lattice", "PUT", "/files/a b", "/files/a%20b",
+      "q=b c&plus=x y", "", "\x89PNG\r\n\x1a\n", "192.0.2.99", "", 3,
+      "x-forwarded-for: 198.51.100.1, 192.0.2.99", .query_string = "q=b%20c&plus=x+y" },
+    { "lattice/lattice-v2-get-query-cookies.json", NULL, "vpc-lattice", "GET", "/api/items", "/api/items",
+      "limit=10&tag=a&tag=c", "session=38afes7a8; theme=dark", "", "192.0.2.41", "", 8, "x-tenant: blue",
+      .query_string = "limit=10&tag=a&tag=c", .scheme = "https" },
+    { "lattice/lattice-v2-post-json.json", NULL, "vpc-lattice", "POST", "/api/items", "/api/items", "", "",
+      "{\"name\":\"Hammer\",\"price\":9.5}", "198.51.100.7", "", 6, "content-length: 29", .query_string = "" },
+    { "lattice/lattice-v2-base64-body.json", NULL, "vpc-lattice", "PUT", "/files/a b/c/d", "/files/a%20b/c%2Fd",
+      "q=b c&plus=x y", "", "\x89PNG\r\n\x1a\n", "192.0.2.99", "", 3, "content-type: application/octet-stream",
+      .query_string = "q=b%20c&plus=x+y" },
     /* events that are not HTTP requests */
     { "not-http/sam-apigateway-authorizer.json", "authorizer event (type TOKEN)" },
     { "not-http/sam-apigateway-request-authorizer.json", "authorizer event (type REQUEST)" },
@@ -316,7 +334,7 @@ ParameterizedTest(size_t *index, lambda_events, fixture)
 /* A fixture added to the folder but not to the table would prove nothing. */
 Test(lambda_events, every_fixture_is_checked)
 {
-    static const char *const folders[] = { "rest", "http-api", "function-url", "alb", "not-http" };
+    static const char *const folders[] = { "rest", "http-api", "function-url", "alb", "lattice", "not-http" };
     size_t found = 0;
     for (size_t i = 0; i < CG_LEN(folders); i++) {
         char path[1024];
@@ -557,6 +575,57 @@ Test(lambda_events, alb_query_is_undecoded_as_sent)
     expect_str(req.query_string, "q2=b+c&q3=b%20c&q5=%2Fsome%2Fpath%2F");
     cr_expect_str_eq(joined(req.query, req.nquery, "&"), "q2=b c&q3=b c&q5=/some/path/");
     cr_expect_not(reply.multi_value);
+}
+
+/* Lattice events are told by their own keys; each near miss is refused or
+ * taken for what it is (§1.1). */
+Test(lambda_events, lattice_is_recognised_strictly)
+{
+    static const struct {
+        const char *event, *source_or_refusal;
+    } cases[] = {
+        { "{'raw_path':'/x','method':'GET'}", "vpc-lattice" },
+        { "{'version':'2.0','path':'/x','method':'GET','requestContext':{'targetGroupArn':'arn'}}", "vpc-lattice" },
+        /* a requestContext: not version 1, and not any other source either */
+        { "{'raw_path':'/x','method':'GET','requestContext':{}}", NOT_HTTP },
+        /* version 2 needs both its version and the target group */
+        { "{'path':'/x','method':'GET','requestContext':{'targetGroupArn':'arn'}}", NOT_HTTP },
+        { "{'version':'1.0','path':'/x','method':'GET','requestContext':{'targetGroupArn':'arn'}}", NOT_HTTP },
+        /* ALB's target group is under requestContext.elb */
+        { "{'version':'2.0','path':'/x','httpMethod':'GET','requestContext':{'elb':{'targetGroupArn':'arn'}}}",
+          "alb" },
+        /* an HTTP API event that happens to carry a method key is still one */
+        { "{'version':'2.0','rawPath':'/x','method':'GET','requestContext':{'http':{'method':'GET'}}}",
+          "apigw-http" },
+        { "{'raw_path':'/x'}", "the vpc-lattice event has no HTTP method" },
+        { "{'version':'2.0','path':'/x','requestContext':{'targetGroupArn':'arn'}}",
+          "the vpc-lattice event has no HTTP method" },
+    };
+    for (size_t i = 0; i < CG_LEN(cases); i++) {
+        const char *want = cases[i].source_or_refusal;
+        int rc = decode_event(cases[i].event, "");
+        if (strchr(want, ' ')) {
+            cr_expect_eq(rc, -1, "case %zu accepted", i);
+            cr_expect(rc == 0 || strstr(err, want), "case %zu: %s", i, err);
+        } else {
+            cr_expect_eq(rc, 0, "case %zu: %s", i, err);
+            cr_expect(rc != 0 || cg_str_eq_c(req.source, want), "case %zu: %.*s", i, (int)req.source.len,
+                      req.source.ptr);
+        }
+    }
+}
+
+Test(lambda_events, lattice_has_no_stage_and_takes_the_base_path)
+{
+    cr_assert_eq(decode_event("{'version':'2.0','path':'/api/items','method':'GET','headers':{'host':['h.example']},"
+                              "'requestContext':{'targetGroupArn':'arn','region':'us-east-1'}}",
+                              "/api"),
+                 0, "%s", err);
+    expect_str(req.path, "/items");
+    expect_str(req.root_path, "/api");
+    cr_expect_null(req.stage.ptr);
+    expect_str(req.domain, "h.example");
+    expect_str(req.event_context, "{\"targetGroupArn\":\"arn\",\"region\":\"us-east-1\"}");
 }
 
 /* ---- headers, cookies, body, client ---- */

@@ -97,6 +97,20 @@ Test(lambda_response, alb_single_value_mode_varies_set_cookie_case)
                           "'isBase64Encoded':false}"));
 }
 
+/* One header per name, statusDescription, Set-Cookie under varied casings:
+ * VPC Lattice answers are shaped as ALB's in single-value mode, whichever
+ * event version asked (gateway-events.md §7.7). */
+Test(lambda_response, lattice_answers_as_alb_single_value)
+{
+    two_cookies();
+    res.status = 201;
+    const char *want = json("{'statusCode':201,'statusDescription':'201 Created','headers':{"
+                            "'content-type':'text/plain; charset=utf-8','set-cookie':'a=1; Path=/',"
+                            "'Set-cookie':'b=2','x-tag':'one,two'},'body':'hi','isBase64Encoded':false}");
+    cr_expect_str_eq(encoded(SRC_LATTICE_V1, false), want);
+    cr_expect_str_eq(encoded(SRC_LATTICE_V2, false), want);
+}
+
 Test(lambda_response, transfer_encoding_is_dropped)
 {
     header("transfer-encoding", "chunked");
@@ -265,6 +279,22 @@ Test(lambda_response, binary_in_and_out)
     cr_expect_str_eq(handle(CG_VIA_HTTP_API, REQ(.method = "POST", .path = "/echo", .body = "\xff\x00\x01\x02", .body_len = 4)),
                      json("{'statusCode':200,'headers':{'content-type':'application/octet-stream'},'cookies':[],"
                           "'body':'/wABAg==','isBase64Encoded':true}"));
+}
+
+Test(lambda_response, lattice_cookies_and_binary_through_the_app)
+{
+    const char *cookies = json("{'statusCode':200,'statusDescription':'200 OK','headers':{'set-cookie':'a=1',"
+                               "'Set-cookie':'b=2','content-type':'text/plain; charset=utf-8'},'body':'s1',"
+                               "'isBase64Encoded':false}");
+    const char *const two_cookie_lines[] = { "Cookie: theme=dark", "Cookie: session=s1", NULL };
+    cr_expect_str_eq(handle(CG_VIA_LATTICE_V1, REQ(.path = "/cookies", .headers = two_cookie_lines)), cookies);
+    cr_expect_str_eq(handle(CG_VIA_LATTICE_V2, REQ(.path = "/cookies", .headers = two_cookie_lines)), cookies);
+    const char *echoed = json("{'statusCode':200,'statusDescription':'200 OK','headers':{"
+                              "'content-type':'application/octet-stream'},'body':'/wABAg==','isBase64Encoded':true}");
+    for (enum cg_test_via via = CG_VIA_LATTICE_V1; via <= CG_VIA_LATTICE_V2; via++)
+        cr_expect_str_eq(handle(via, REQ(.method = "POST", .path = "/echo?x=%20", .body = "\xff\x00\x01\x02",
+                                         .body_len = 4)),
+                         echoed);
 }
 
 Test(lambda_response, seven_megabytes_through_the_app_is_500)

@@ -139,11 +139,11 @@ Test(openapi, parameters_in_fastapi_order_with_schemas_and_constraints)
     assert_has(pets_document(),
                "\"parameters\":["
                "{\"name\":\"pet_id\",\"in\":\"path\",\"required\":true,\"schema\":{\"type\":\"integer\","
-               "\"minimum\":1,\"title\":\"Pet Id\"}},"
+               "\"format\":\"int64\",\"minimum\":1,\"title\":\"Pet Id\"}},"
                "{\"name\":\"tag\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":"
                "{\"type\":\"string\",\"maxLength\":8},\"title\":\"Tag\"}},"
                "{\"name\":\"limit\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\","
-               "\"exclusiveMaximum\":50,\"default\":10,\"title\":\"Limit\"}},"
+               "\"format\":\"int64\",\"exclusiveMaximum\":50,\"default\":10,\"title\":\"Limit\"}},"
                "{\"name\":\"x-trace-id\",\"in\":\"header\",\"required\":false,\"schema\":{\"anyOf\":"
                "[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"X Trace Id\"}}]");
 }
@@ -161,6 +161,18 @@ Test(openapi, bodies_responses_and_models)
                     "\"tag\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Tag\","
                     "\"description\":\"A label\"}},\"type\":\"object\",\"required\":[\"name\",\"kind\"],"
                     "\"title\":\"Pet\"}");
+}
+
+static const struct cg_route paged_routes[] = {
+    CG_GET("/pets", health, .response_headers = CG_HEADERS({ "Link", "The next page" }, { "X-Total" })),
+};
+
+Test(openapi, headers_of_the_success_response)
+{
+    const char *doc = document_of(paged_routes, CG_LEN(paged_routes), &(struct cg_app_opts){ .title = "P", .version = "1" });
+    assert_has(doc, "\"200\":{\"description\":\"Successful Response\",\"headers\":{\"Link\":{\"description\":"
+                    "\"The next page\",\"schema\":{\"type\":\"string\"}},\"X-Total\":{\"schema\":{\"type\":"
+                    "\"string\"}}},\"content\":{\"application/json\":{\"schema\":{}}}}");
 }
 
 Test(openapi, components_sorted_and_422_only_with_input)
@@ -403,7 +415,8 @@ Test(openapi, without_swagger_ui_there_is_no_redirect_page)
 }
 
 /* ---- nested models and lists (schemas as FastAPI 0.165 with pydantic 2.14
- * writes them, but for int bounds, which cgate writes as integers) ---- */
+ * writes them, but for ints, which cgate gives "format":"int64" and writes
+ * their bounds as integers) ---- */
 
 struct address {
     cg_str street;
@@ -457,7 +470,8 @@ Test(openapi, nested_models_are_components_and_lists_arrays)
 {
     const char *doc = document_of(order_routes, 1, &(struct cg_app_opts){ .title = "Orders", .version = "1" });
     assert_has(doc, "\"schemas\":{\"Address\":{\"properties\":{\"street\":{\"type\":\"string\",\"minLength\":1,"
-                    "\"title\":\"Street\"},\"zip\":{\"type\":\"integer\",\"minimum\":1000,\"title\":\"Zip\"}},"
+                    "\"title\":\"Street\"},"
+                    "\"zip\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1000,\"title\":\"Zip\"}},"
                     "\"type\":\"object\",\"required\":[\"street\",\"zip\"],\"title\":\"Address\"},"
                     "\"HTTPValidationError\":");
     assert_has(doc, "\"Node\":{\"properties\":{\"name\":{\"type\":\"string\",\"title\":\"Name\"},\"children\":"
@@ -476,8 +490,8 @@ Test(openapi, nested_models_are_components_and_lists_arrays)
 }
 
 /* ---- defaults (the models: task_model.h; FastAPI's schemas for them, but
- * for int bounds, written as integers, and the enum, written in place where
- * pydantic makes it a component) ---- */
+ * for ints, with "format":"int64" and bounds written as integers, and the
+ * enum, written in place where pydantic makes it a component) ---- */
 
 static int create_task(struct cg_ctx *c)
 {
@@ -492,18 +506,21 @@ Test(openapi, defaults_as_pydantic_writes_them)
 {
     const char *doc = document_of(task_routes, 1, &(struct cg_app_opts){ .title = "Tasks", .version = "1" });
     assert_has(doc, "\"Place\":{\"properties\":{\"street\":{\"type\":\"string\",\"title\":\"Street\",\"default\":\"Main\"},"
-                    "\"zip\":{\"type\":\"integer\",\"minimum\":1000,\"title\":\"Zip\",\"default\":1000},"
+                    "\"zip\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1000,\"title\":\"Zip\","
+                    "\"default\":1000},"
                     "\"city\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"City\"}},"
                     "\"type\":\"object\",\"title\":\"Place\"}");
     assert_has(doc, "\"Task\":{\"properties\":{\"name\":{\"type\":\"string\",\"title\":\"Name\"},"
                     "\"done\":{\"type\":\"boolean\",\"title\":\"Done\",\"description\":\"Finished\",\"default\":false},"
-                    "\"qty\":{\"type\":\"integer\",\"minimum\":1,\"title\":\"Qty\",\"default\":1},"
+                    "\"qty\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1,\"title\":\"Qty\",\"default\":1},"
                     "\"price\":{\"type\":\"number\",\"title\":\"Price\",\"default\":9.5},"
                     "\"color\":{\"type\":\"string\",\"enum\":[\"red\",\"green\"],\"title\":\"Color\",\"default\":\"red\"},"
                     "\"note\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}],\"title\":\"Note\"},"
-                    "\"maybe\":{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}],\"title\":\"Maybe\",\"default\":5},"
+                    "\"maybe\":{\"anyOf\":[{\"type\":\"integer\",\"format\":\"int64\"},{\"type\":\"null\"}],"
+                    "\"title\":\"Maybe\",\"default\":5},"
                     "\"tags\":{\"items\":{\"type\":\"string\"},\"type\":\"array\",\"title\":\"Tags\",\"default\":[]},"
-                    "\"nums\":{\"items\":{\"type\":\"integer\"},\"type\":\"array\",\"title\":\"Nums\",\"default\":[1,2]},"
+                    "\"nums\":{\"items\":{\"type\":\"integer\",\"format\":\"int64\"},\"type\":\"array\","
+                    "\"title\":\"Nums\",\"default\":[1,2]},"
                     "\"home\":{\"$ref\":\"#/components/schemas/Place\",\"default\":{\"street\":\"Main\",\"zip\":1000}},"
                     "\"work\":{\"$ref\":\"#/components/schemas/Place\",\"default\":{\"street\":\"Elm\",\"zip\":2000}},"
                     "\"other\":{\"anyOf\":[{\"$ref\":\"#/components/schemas/Place\"},{\"type\":\"null\"}]}},"

@@ -134,16 +134,21 @@ Test(store, get_unknown_is_not_found)
     store_close(s);
 }
 
+static struct page list_after(struct store *s, int64_t after, int64_t offset, int64_t limit)
+{
+    struct page page = { .n = 99 };
+    cr_assert_eq(store_list(s, arena, after, offset, limit, &page), STORE_OK);
+    return page;
+}
+
 static void assert_list(struct store *s, int64_t limit, int64_t offset, size_t want_n,
                         int64_t first_id)
 {
-    struct item *items = NULL;
-    size_t n = 99;
-    cr_assert_eq(store_list(s, arena, limit, offset, &items, &n), STORE_OK);
-    cr_assert_eq(n, want_n, "limit %lld offset %lld: %zu items", (long long)limit,
-                 (long long)offset, n);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(items[i].id, first_id + (int64_t)i);
+    struct page page = list_after(s, 0, offset, limit);
+    cr_assert_eq(page.n, want_n, "limit %lld offset %lld: %zu items", (long long)limit,
+                 (long long)offset, page.n);
+    for (size_t i = 0; i < page.n; i++)
+        cr_assert_eq(page.items[i].id, first_id + (int64_t)i);
 }
 
 Test(store, list_pages_in_id_order)
@@ -159,11 +164,32 @@ Test(store, list_pages_in_id_order)
     assert_list(s, 100, 0, 45, 1);
     assert_list(s, 1, 44, 1, 45);
     assert_list(s, 10, 45, 0, 0);
-    struct item *items;
-    size_t n;
-    cr_assert_eq(store_list(s, arena, 3, 1, &items, &n), STORE_OK);
-    assert_str(items[2].name, "item 4");
-    cr_assert_eq(items[2].price, 4);
+    struct page page = list_after(s, 0, 1, 3);
+    assert_str(page.items[2].name, "item 4");
+    cr_assert_eq(page.items[2].price, 4);
+    store_close(s);
+}
+
+/* A page after an id starts past it, deleted ids or not, and says whether
+ * another follows: only when an item is left after its last one. */
+Test(store, list_pages_after_an_id)
+{
+    struct store *s = open_at(db_path);
+    for (int i = 1; i <= 10; i++)
+        add(s, "item", i, NULL);
+    cr_assert_eq(store_remove(s, 5), STORE_OK);
+    struct page page = list_after(s, 3, 0, 3);
+    cr_assert_eq(page.n, 3);
+    cr_assert_eq(page.items[0].id, 4);
+    cr_assert_eq(page.items[2].id, 7);
+    cr_assert(page.more);
+    cr_assert_eq(page.next_after, 7);
+    page = list_after(s, 7, 0, 3);
+    cr_assert_eq(page.n, 3);
+    cr_assert_not(page.more, "10 is the last item: no page after it");
+    page = list_after(s, 6, 1, 2);
+    cr_assert_eq(page.items[0].id, 8, "the offset counts from the cursor");
+    cr_assert_eq(list_after(s, 10, 0, 5).n, 0);
     store_close(s);
 }
 

@@ -327,6 +327,25 @@ Test(validate, number_bounds)
     cr_assert_eq(parse_ok(CG_NUMBER, &(struct cg_constraints){ .has_gt = true, .gt = 0 }, "0.001").n, 0.001);
 }
 
+#define ZEROS_10 "0000000000"
+#define ZEROS_120 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10
+
+/* The items app's price range (examples/items/app.c), far from 1: every
+ * digit in the message, as Rust prints a float, and 1e-130 and 1e+126 in
+ * ctx, as Python's repr. */
+Test(validate, number_bounds_far_from_one)
+{
+    const struct cg_constraints range = { .has_ge = true, .ge = 1e-130, .has_lt = true, .lt = 1e126 };
+    assert_refused(CG_NUMBER, &range, "1e-131",
+                   ERR_BODY_CTX("greater_than_equal", "Input should be greater than or equal to 0." ZEROS_120
+                                "0000000001", "\"1e-131\"", "{\"ge\":1e-130}"));
+    assert_refused(CG_NUMBER, &range, "9.999999999999999e+125", /* the double 1e126 */
+                   ERR_BODY_CTX("less_than", "Input should be less than 1" ZEROS_120 "000000",
+                                "\"9.999999999999999e+125\"", "{\"lt\":1e+126}"));
+    cr_assert_eq(parse_ok(CG_NUMBER, &range, "1e-130").n, 1e-130);
+    cr_assert_eq(parse_ok(CG_NUMBER, &range, "9.999999999999998e+125").n, 9.999999999999998e+125);
+}
+
 Test(validate, first_failing_bound_in_pydantic_order)
 {
     /* le, lt, ge, gt */

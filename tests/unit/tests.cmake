@@ -25,6 +25,10 @@ cg_unit_test(aws_sigv4)
 target_link_libraries(test_aws_sigv4 PRIVATE cgate_aws)
 cg_unit_test(dynamodb)
 target_link_libraries(test_dynamodb PRIVATE cgate_aws)
+cg_unit_test(secrets)
+target_link_libraries(test_secrets PRIVATE cgate_aws)
+cg_unit_test(aws_deadline)
+target_link_libraries(test_aws_deadline PRIVATE cgate_aws)
 cg_unit_test(openapi)
 target_compile_definitions(test_openapi PRIVATE CG_SWAGGER_UI_VERSION="${CG_SWAGGER_UI_VERSION}"
                                                 CG_REDOC_VERSION="${CG_REDOC_VERSION}")
@@ -44,6 +48,22 @@ target_link_libraries(test_compress PRIVATE ${CG_BROTLIDEC_ARCHIVE} ${CG_BROTLIC
 # Typed parameters, and misuse of the handler API on every front door.
 cg_unit_test(typed_params)
 target_link_libraries(test_typed_params PRIVATE cgate_testing)
+# Routers across tables and an app's error functions.
+cg_unit_test(routers)
+target_link_libraries(test_routers PRIVATE cgate_testing)
+# Metrics in CloudWatch's embedded metric format.
+cg_unit_test(metrics)
+target_link_libraries(test_metrics PRIVATE cgate_testing)
+# X-Ray subsegments of an app's spans, to a UDP socket.
+cg_unit_test(xray)
+target_link_libraries(test_xray PRIVATE cgate_testing cgate_aws)
 cg_unit_test(misuse ${PROJECT_SOURCE_DIR}/tests/integration/misuse_app.c)
 target_include_directories(test_misuse PRIVATE ${PROJECT_SOURCE_DIR}/tests/integration)
 target_link_libraries(test_misuse PRIVATE cgate_testing)
+# Idempotency keys on an in-memory persistence and on SQLite's (cgate_sqlite).
+cg_unit_test(idempotency)
+target_link_libraries(test_idempotency PRIVATE cgate_sqlite)
+# The items app's page cursors (HMAC-SHA256 from libcrypto, through cgate_aws).
+cg_unit_test(cursor ${PROJECT_SOURCE_DIR}/examples/items/cursor.c)
+target_include_directories(test_cursor PRIVATE ${PROJECT_SOURCE_DIR}/examples/items)
+target_link_libraries(test_cursor PRIVATE cgate_aws)

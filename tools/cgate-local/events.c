@@ -12,6 +12,9 @@
  *             Cookie header kept next to cookies[]
  *   ALB       path encoded; query pairs undecoded; lowercased headers,
  *             either last values or lists (multi-value mode)
+ *   Lattice   as ALB; version 1 in snake case, headers joined with ", ",
+ *             the last value of a query key; version 2 lists every value
+ *             and adds requestContext
  *
  * With --stage the client calls the API under its stage (/prod/items), as on
  * the gateway's own URL: a REST API's `path` leaves it out and
@@ -30,6 +33,7 @@
 #define API_ID "cgatelocal"
 #define URL_DOMAIN API_ID ".lambda-url.us-east-1.on.aws"
 #define TARGET_GROUP "arn:aws:elasticloadbalancing:us-east-1:" ACCOUNT_ID ":targetgroup/cgate-local/6d0ecf831eec9f09"
+#define LATTICE_ARN(kind, id) "arn:aws:vpc-lattice:us-east-1:" ACCOUNT_ID ":" kind "/" id
 
 /* What every event is built from. */
 struct view {
@@ -48,7 +52,7 @@ struct view {
 /* ---- name/value groups ---- */
 
 enum names { NAMES_EXACT, NAMES_ANY_CASE, NAMES_LOWER };
-enum values { VALUES_LAST, VALUES_ALL, VALUES_JOINED };
+enum values { VALUES_LAST, VALUES_ALL, VALUES_JOINED, VALUES_LISTED /* "a, b" */ };
 
 static bool same_name(cg_str a, cg_str b, enum names mode)
 {
@@ -77,8 +81,9 @@ static void write_values(struct cg_json *j, struct cg_arena *a, const struct cg_
         last = k;
         if (shape == VALUES_ALL)
             cg_json_str(j, kv[k].value);
-        else if (shape == VALUES_JOINED)
-            cg_buf_printf(&joined, "%s%.*s", joined.len ? "," : "", (int)kv[k].value.len, kv[k].value.ptr);
+        else if (shape != VALUES_LAST)
+            cg_buf_printf(&joined, "%s%.*s", k == first ? "" : shape == VALUES_JOINED ? "," : ", ",
+                          (int)kv[k].value.len, kv[k].value.ptr);
     }
     if (shape == VALUES_ALL)
         cg_json_arr_end(j);
@@ -189,7 +194,8 @@ static bool body_is_binary(const struct view *v)
 /* How each format says "no body". */
 enum empty_body { EMPTY_OMITTED, EMPTY_NULL, EMPTY_STRING };
 
-static void write_body(const struct view *v, enum empty_body empty)
+/* The body and the key (`flag`) that says whether it is base64. */
+static void write_body(const struct view *v, enum empty_body empty, const char *flag)
 {
     struct cg_json *j = v->j;
     cg_str body = v->req->body;
@@ -205,7 +211,7 @@ static void write_body(const struct view *v, enum empty_body empty)
     } else if (empty == EMPTY_NULL) {
         cg_json_null(j);
     }
-    cg_json_key(j, "isBase64Encoded");
+    cg_json_key(j, flag);
     cg_json_bool(j, binary);
 }
 
@@ -302,7 +308,7 @@ static void write_rest_event(const struct view *v)
     cg_json_key(j, "stageVariables");
     cg_json_null(j);
     write_rest_context(v);
-    write_body(v, EMPTY_NULL);
+    write_body(v, EMPTY_NULL, "isBase64Encoded");
 }
 
 /* ---- HTTP API and function URLs, payload 2.0 ---- */
@@ -378,7 +384,7 @@ static void write_v2_event(const struct view *v)
         write_grouped(j, v->a, query, nquery, NAMES_EXACT, VALUES_JOINED, NULL);
     }
     write_v2_context(v, decoded);
-    write_body(v, EMPTY_OMITTED);
+    write_body(v, EMPTY_OMITTED, "isBase64Encoded");
 }
 
 /* ---- ALB ---- */
@@ -403,7 +409,48 @@ static void write_alb_event(const struct view *v)
     write_grouped(j, v->a, query, nquery, NAMES_EXACT, shape, NULL);
     cg_json_key(j, multi ? "multiValueHeaders" : "headers");
     write_grouped(j, v->a, v->headers, v->nheaders, NAMES_LOWER, shape, NULL);
-    write_body(v, EMPTY_STRING);
+    write_body(v, EMPTY_STRING, "isBase64Encoded");
+}
+
+/* ---- VPC Lattice ---- */
+
+static void write_lattice_context(const struct view *v)
+{
+    struct cg_json *j = v->j;
+    cg_json_key(j, "requestContext");
+    cg_json_obj_begin(j);
+    write_field(j, "serviceNetworkArn", CG_STR(LATTICE_ARN("servicenetwork", "sn-0bf3f2882e9cc805a")));
+    write_field(j, "serviceArn", CG_STR(LATTICE_ARN("service", "svc-0a40eebed65f8d69c")));
+    write_field(j, "targetGroupArn", CG_STR(LATTICE_ARN("targetgroup", "tg-6d0ecf831eec9f09")));
+    cg_json_key(j, "identity");
+    cg_json_obj_begin(j);
+    write_field(j, "sourceVpcArn", CG_STR("arn:aws:ec2:us-east-1:" ACCOUNT_ID ":vpc/vpc-0b8276c84697e7339"));
+    write_field(j, "type", CG_STR("NONE")); /* a service without an auth policy */
+    cg_json_obj_end(j);
+    write_field(j, "region", CG_STR("us-east-1"));
+    write_field(j, "timeEpoch", cg_arena_printf(v->a, "%lld", (long long)v->now_ms * 1000)); /* microseconds */
+    cg_json_obj_end(j);
+}
+
+/* Version 1 keeps the last value of a query key and joins a header's
+ * values; version 2 lists them (§4.5, §5.8). */
+static void write_lattice_event(const struct view *v)
+{
+    struct cg_json *j = v->j;
+    bool v2 = v->o->format == FMT_LATTICE_V2;
+    if (v2)
+        write_field(j, "version", CG_STR("2.0"));
+    write_field(j, v2 ? "path" : "raw_path", v->raw_path);
+    write_field(j, "method", v->req->method);
+    cg_json_key(j, "headers");
+    write_grouped(j, v->a, v->headers, v->nheaders, NAMES_LOWER, v2 ? VALUES_ALL : VALUES_LISTED, NULL);
+    struct cg_kv *query;
+    size_t nquery = split_query_raw(v->a, v->raw_query, &query);
+    cg_json_key(j, v2 ? "queryStringParameters" : "query_string_parameters");
+    write_grouped(j, v->a, query, nquery, NAMES_EXACT, v2 ? VALUES_ALL : VALUES_LAST, NULL);
+    write_body(v, EMPTY_STRING, v2 ? "isBase64Encoded" : "is_base64_encoded");
+    if (v2)
+        write_lattice_context(v);
 }
 
 void event_build(const struct local_opts *o, const struct http_request *req, const char *request_id,
@@ -423,6 +470,8 @@ void event_build(const struct local_opts *o, const struct http_request *req, con
     case FMT_HTTP:
     case FMT_FUNCTION_URL: write_v2_event(&v); break;
     case FMT_ALB: write_alb_event(&v); break;
+    case FMT_LATTICE_V1:
+    case FMT_LATTICE_V2: write_lattice_event(&v); break;
     }
     cg_json_obj_end(&j);
 }

@@ -4,7 +4,8 @@
  * not a string, header values that are not strings, base64 that does not
  * decode, and for REST and ALB any key they do not know (a top-level
  * "cookies" is the classic one, §7.1). An HTTP API also takes JSON with
- * no statusCode at all, as a 200 application/json body (§7.2).
+ * no statusCode at all, as a 200 application/json body (§7.2). VPC Lattice
+ * reads an answer as ALB in single-value mode does (§7.7).
  *
  * Off the hot path: the response is read whole into a tree (cgate/json.h). */
 #include <stdarg.h>
@@ -147,6 +148,8 @@ static int add_headers(struct answering *s, const struct cg_json_value *root)
     case FMT_ALB:
         /* The target group's mode decides which field the ALB reads (§7.3). */
         return s->o->multi_value ? add_multi_headers(s, multi) : add_single_headers(s, single, NULL);
+    case FMT_LATTICE_V1:
+    case FMT_LATTICE_V2: return add_single_headers(s, single, NULL);
     }
     return 0;
 }
@@ -204,8 +207,9 @@ static int answer_from(struct answering *s, const struct cg_json_value *root, cg
             return -1;
     if (read_status(s, root) != 0 || add_headers(s, root) != 0 || read_body(s, root) != 0)
         return -1;
-    /* API Gateway types an untyped answer as JSON; an ALB leaves it be. */
-    if (s->o->format != FMT_ALB && !has_header(s->out, CG_STR("content-type")))
+    /* API Gateway types an untyped answer as JSON; ALB and Lattice leave it be. */
+    bool api_gateway = s->o->format == FMT_REST || s->o->format == FMT_HTTP || s->o->format == FMT_FUNCTION_URL;
+    if (api_gateway && !has_header(s->out, CG_STR("content-type")))
         add_header(s, CG_STR("content-type"), CG_STR("application/json"));
     return 0;
 }

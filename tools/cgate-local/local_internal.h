@@ -1,5 +1,5 @@
-/* cgate-local: API Gateway (REST, HTTP API), function URLs, ALB and the
- * Lambda Runtime API on one machine, with no Docker.
+/* cgate-local: API Gateway (REST, HTTP API), function URLs, ALB, VPC
+ * Lattice and the Lambda Runtime API on one machine, with no Docker.
  *
  *   main.c      the command line: start-api and invoke
  *   httpd.c     a small HTTP/1.1 server (libuv + llhttp) whose requests can
@@ -36,13 +36,13 @@
 #include "cgate/cgate.h"
 #include "lambda/response_body.h"
 
-enum gw_format { FMT_REST, FMT_HTTP, FMT_FUNCTION_URL, FMT_ALB };
+enum gw_format { FMT_REST, FMT_HTTP, FMT_FUNCTION_URL, FMT_ALB, FMT_LATTICE_V1, FMT_LATTICE_V2 };
 
 #define MAX_STAGE_NAME 128 /* API Gateway's limit */
 
 struct local_opts {
     enum gw_format format;
-    const char *stage;     /* the event's stage; NULL for ALB (no stages) */
+    const char *stage;     /* the event's stage; NULL for ALB and VPC Lattice (no stages) */
     /* "/NAME" when clients call the API under its stage, as on the
      * gateway's own URL (--stage NAME, but not an HTTP API's $default);
      * "" when the API is served at the root. */

@@ -17,12 +17,13 @@ static void usage(FILE *out)
           "       cgate-local invoke [--event FILE|-] [--invoke-mode M] [--timeout S] [--memory MB]\n"
           "                          -- BOOTSTRAP [ARGS...]\n"
           "\n"
-          "start-api serves HTTP on 127.0.0.1 as an API Gateway, function URL or ALB in front of\n"
-          "BOOTSTRAP, run as a Lambda custom runtime against a local Runtime API. invoke sends one\n"
-          "event (default {}) through the same Runtime API and prints the function's answer.\n"
+          "start-api serves HTTP on 127.0.0.1 as an API Gateway, function URL, ALB or VPC Lattice\n"
+          "service in front of BOOTSTRAP, run as a Lambda custom runtime against a local Runtime\n"
+          "API. invoke sends one event (default {}) through the same Runtime API and prints the\n"
+          "function's answer.\n"
           "\n"
           "options:\n"
-          "  --format F       rest | http | function-url | alb (default http)\n"
+          "  --format F       rest | http | function-url | alb | lattice-v1 | lattice-v2 (default http)\n"
           "  --stage NAME     rest, http: the stage; the API is then at http://127.0.0.1:PORT/NAME/\n"
           "                   (without it: at the root, with stage prod (rest) or $default (http))\n"
           "  --multi-value    alb: the target group has multi-value headers on\n"
@@ -36,7 +37,12 @@ static void usage(FILE *out)
 }
 
 static const char *const format_names[] = {
-    [FMT_REST] = "rest", [FMT_HTTP] = "http", [FMT_FUNCTION_URL] = "function-url", [FMT_ALB] = "alb"
+    [FMT_REST] = "rest",
+    [FMT_HTTP] = "http",
+    [FMT_FUNCTION_URL] = "function-url",
+    [FMT_ALB] = "alb",
+    [FMT_LATTICE_V1] = "lattice-v1",
+    [FMT_LATTICE_V2] = "lattice-v2",
 };
 
 static int parse_format(const char *text, enum gw_format *out)
@@ -46,7 +52,7 @@ static int parse_format(const char *text, enum gw_format *out)
             *out = (enum gw_format)i;
             return 0;
         }
-    fprintf(stderr, "cgate-local: --format must be rest, http, function-url or alb\n");
+    fprintf(stderr, "cgate-local: --format must be rest, http, function-url, alb, lattice-v1 or lattice-v2\n");
     return -1;
 }
 
@@ -139,7 +145,8 @@ static bool valid_stage_name(const char *name)
  * it the API is served at the root, like a custom domain mapped to a stage. */
 static int settle_stage(struct local_opts *o)
 {
-    if ((o->format == FMT_ALB || o->format == FMT_FUNCTION_URL) && o->stage) {
+    bool api_gateway = o->format == FMT_REST || o->format == FMT_HTTP;
+    if (!api_gateway && o->stage) {
         fprintf(stderr, "cgate-local: --stage does not apply to --format %s: it has no stages\n",
                 format_names[o->format]);
         return -1;
@@ -153,7 +160,7 @@ static int settle_stage(struct local_opts *o)
         }
         snprintf(o->mount, sizeof o->mount, "/%s", o->stage);
     }
-    if (o->format != FMT_ALB && !o->stage)
+    if ((api_gateway || o->format == FMT_FUNCTION_URL) && !o->stage)
         o->stage = o->format == FMT_REST ? "prod" : "$default";
     return 0;
 }

@@ -54,7 +54,7 @@ kit="--exclude=template.yaml --exclude=*.tf"
 # shellcheck disable=SC2086
 ! grep -rIil $kit 'items' empty todo || fail "'items' left in a new project"
 [ -f todo/deploy/sam/template.yaml ] && [ -f todo/deploy/terraform/main.tf ] || fail "the deployment kit is missing"
-for door in rest http-api function-url alb; do
+for door in rest http-api function-url alb lattice; do
     [ -f "todo/events/$door.json" ] || fail "no sample event for $door"
 done
 echo "ok: cgate command"

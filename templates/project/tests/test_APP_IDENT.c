@@ -96,8 +96,8 @@ static void test_invalid_input_is_a_422(void)
 /* The same request through each Lambda front door answers alike. */
 static void test_every_front_door(void)
 {
-    static const enum cg_test_via doors[] = { CG_VIA_REST, CG_VIA_HTTP_API, CG_VIA_FUNCTION_URL,
-                                              CG_VIA_ALB };
+    static const enum cg_test_via doors[] = { CG_VIA_REST, CG_VIA_HTTP_API,   CG_VIA_FUNCTION_URL,
+                                              CG_VIA_ALB,  CG_VIA_LATTICE_V1, CG_VIA_LATTICE_V2 };
     for (size_t i = 0; i < CG_LEN(doors); i++) {
         struct cg_test_response *r = cg_test_request(client, &(struct cg_test_req){
             .path = "/api/health",
