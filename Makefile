@@ -66,9 +66,19 @@ build/bench-node/.stamp: bench/node/package.json bench/node/package-lock.json
 	touch $@
 
 # The lambda preset too: the benchmark's Lambda section times its bootstraps.
+# The Rust and Go peers (bench/peers/, pinned in Cargo.lock and go.sum) are
+# built where cargo and go are installed; the benchmark says it skips the others.
 bench: build $(VENV)/.stamp-bench build/bench-node/.stamp
 	cmake --preset lambda >/dev/null
 	cmake --build --preset lambda
+	@if command -v cargo >/dev/null; then \
+		echo "cargo build --release --locked (bench/peers/rust, into build/bench-rust)"; \
+		cargo build --release --locked --quiet --manifest-path bench/peers/rust/Cargo.toml --target-dir build/bench-rust; \
+	else echo "bench: cargo not found: the Rust peers are skipped"; fi
+	@if command -v go >/dev/null; then \
+		echo "go build -mod=readonly (bench/peers/go, into build/bench-go)"; \
+		go -C bench/peers/go build -mod=readonly -trimpath -o "$(CURDIR)/build/bench-go/peer" .; \
+	else echo "bench: go not found: the Go peers are skipped"; fi
 	bench/run.sh
 
 # The app binaries as Lambda bootstraps (build/lambda/bin), checked for

@@ -1,20 +1,24 @@
 #!/bin/sh
-# `make bench`: the items app against nginx (a fixed response) and FastAPI +
-# Uvicorn, side by side in one run with the same wrk settings, then the items
-# app's memory after 100k and 1M requests. Writes BENCHMARKS.md, then runs
-# the Lambda benchmark (bench/lambda/run.sh, which also runs alone), which
-# adds its section.
+# `make bench`: the items app against nginx (a fixed response), axum (hyper),
+# Go's net/http and FastAPI + Uvicorn, side by side in one run with the same
+# wrk settings, then the items app's memory after 100k and 1M requests.
+# Writes BENCHMARKS.md, then runs the Lambda benchmark (bench/lambda/run.sh,
+# which also runs alone), which adds its section.
 #
-# The three servers run at once (idle while another is measured) and are
-# measured in turn, for several rounds; the report gives each median, since
-# on a small shared machine one run can be off by a factor of two.
+# The servers run at once (idle while another is measured) and are measured
+# in turn, for several rounds; the report gives each median, since on a small
+# shared machine one run can be off by a factor of two, and the goals against
+# axum and Go the median of the ratios within each round. The Rust and Go
+# peers (bench/peers/) are skipped, with a row saying so, when not built.
 #
 # Settings (environment):
 #   BENCH_THREADS=2 BENCH_CONNECTIONS=64 BENCH_DURATION=10s   every wrk run
 #   BENCH_WARMUP=2s     a wrk run before each measured one
 #   BENCH_ROUNDS=3      measured runs per endpoint
-#   BENCH_WORKERS=$(nproc)   items threads, nginx and uvicorn processes
+#   BENCH_WORKERS=$(nproc)   items and axum threads, nginx and uvicorn processes, Go's GOMAXPROCS
 #   BENCH_RSS_FIRST=100000 BENCH_RSS_TOTAL=1000000   the memory probe
+#   BENCH_ITEMS=build/bin/items   the items binary (make build builds it)
+#   BENCH_OUT=build/bench         raw output and logs
 # A quick run: BENCH_DURATION=2s BENCH_WARMUP=1s BENCH_ROUNDS=1 BENCH_RSS_FIRST=10000 BENCH_RSS_TOTAL=100000
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,11 +32,15 @@ WORKERS=${BENCH_WORKERS:-$(nproc)}
 RSS_FIRST=${BENCH_RSS_FIRST:-100000}
 RSS_TOTAL=${BENCH_RSS_TOTAL:-1000000}
 
-ITEMS=build/bin/items
+ITEMS=${BENCH_ITEMS:-build/bin/items}
 PYTHON=build/venv/bin/python
-OUT=build/bench
+OUT=${BENCH_OUT:-build/bench}
 WRK="wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 RESULTS=$OUT/results.txt # per measured run: name req/s requests cpu-µs/request errors
+export BENCH_OUT=$OUT # bench/lambda/run.sh's output goes under it
+. bench/peers/peers.sh
+RUST_SKIPPED=$(peer_skipped rust)
+GO_SKIPPED=$(peer_skipped go)
 
 started=""
 cleanup() {
@@ -162,6 +170,33 @@ EOF
     wait_ready "$nginx_url/api/health"
 }
 
+# The same answer from every server: {"status":"healthy"} as application/json.
+check_health() {
+    python3 - "$1" <<'EOF'
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
+    body, ctype = json.load(r), r.headers.get("Content-Type")
+if body != {"status": "healthy"} or ctype != "application/json":
+    sys.exit(f"{sys.argv[1]}: {ctype} {body}")
+EOF
+}
+
+start_axum() {
+    port=$(free_port)
+    launch axum "$RUST_PEERS/server" "$port" "$WORKERS"
+    axum_pid=$pid
+    axum_url=http://127.0.0.1:$port
+    wait_ready "$axum_url/api/health"
+}
+
+start_go() {
+    port=$(free_port)
+    launch go "$GO_PEER" serve "$port" "$WORKERS"
+    go_pid=$pid
+    go_url=http://127.0.0.1:$port
+    wait_ready "$go_url/api/health"
+}
+
 start_uvicorn() {
     port=$(free_port)
     launch uvicorn env ITEMS_DB="$OUT/items.db" "$PYTHON" -m uvicorn fastapi_app:app --app-dir bench \
@@ -175,11 +210,18 @@ run_throughput() {
     start_items items
     seed_items "$items_url/api/items"
     start_nginx
+    [ -n "$RUST_SKIPPED" ] || start_axum
+    [ -n "$GO_SKIPPED" ] || start_go
     start_uvicorn
+    for url in "$items_url" "$nginx_url" ${axum_url:-} ${go_url:-} "$uvicorn_url"; do
+        check_health "$url/api/health"
+    done
     round=1
     while [ "$round" -le "$ROUNDS" ]; do
         measure items_health "$items_url/api/health" "$items_pid"
         measure nginx_health "$nginx_url/api/health" "$nginx_pid"
+        [ -n "$RUST_SKIPPED" ] || measure axum_health "$axum_url/api/health" "$axum_pid"
+        [ -n "$GO_SKIPPED" ] || measure go_health "$go_url/api/health" "$go_pid"
         measure uvicorn_health "$uvicorn_url/api/health" "$uvicorn_pid"
         measure items_item "$items_url/api/items/1" "$items_pid"
         measure uvicorn_item "$uvicorn_url/api/items/1" "$uvicorn_pid"
@@ -187,6 +229,8 @@ run_throughput() {
     done
     stop "$items_pid"
     stop "$nginx_pid"
+    [ -n "$RUST_SKIPPED" ] || stop "$axum_pid"
+    [ -n "$GO_SKIPPED" ] || stop "$go_pid"
     stop "$uvicorn_pid"
 }
 
@@ -242,11 +286,47 @@ goal() {
     }'
 }
 
+# paired_goal LABEL A B OP GOAL SKIPPED: a goals row for A's requests/s over
+# B's, the median of the ratios within each round (both met the same load
+# from the neighbours), judged as goal() does; SKIPPED: why B has no figure.
+paired_goal() {
+    if [ -n "$6" ]; then
+        printf '| %s | %s | | |\n' "$1" "$6"
+        return
+    fi
+    ratios=$(awk -v a="$2" -v b="$3" '$1 == a { x[++na] = $2 } $1 == b { y[++nb] = $2 }
+        END { for (i = 1; i <= na; i++) print x[i] / y[i] }' "$RESULTS" | sort -g |
+        awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    goal "$1" "$ratios" 1 "$4" "$5"
+}
+
 # A table row: medians, every round's requests/s, and the errors of all rounds.
 row() { # row NAME LABEL
     rounds=$(awk -v n="$1" '$1 == n { printf "%s%s", sep, $2; sep = ", " }' "$RESULTS")
     errors=$(awk -v n="$1" '$1 == n { e += $5 } END { print e + 0 }' "$RESULTS")
     printf '| %s | %s | %s | %s | %s |\n' "$2" "$(median "$1" 2)" "$rounds" "$(median "$1" 4)" "$errors"
+}
+
+peer_row() { # peer_row NAME LABEL SKIPPED: a row, or why there is none
+    if [ -n "$3" ]; then
+        printf '| %s | %s | | | |\n' "$2" "$3"
+    else
+        row "$1" "$2"
+    fi
+}
+
+# What the servers section says of the Rust and Go peers.
+peer_versions() {
+    if [ -z "$RUST_SKIPPED" ]; then
+        printf '%s\n' "  axum $(crate_version axum) (hyper $(crate_version hyper), tokio $(crate_version tokio), $WORKERS worker threads): bench/peers/rust, $(rustc --version | cut -d' ' -f1-2);"
+    else
+        printf '%s\n' "  axum (bench/peers/rust): $RUST_SKIPPED;"
+    fi
+    if [ -z "$GO_SKIPPED" ]; then
+        printf '%s\n' "  Go net/http (GOMAXPROCS=$WORKERS): bench/peers/go, $(go version "$GO_PEER" | cut -d' ' -f2);"
+    else
+        printf '%s\n' "  Go net/http (bench/peers/go): $GO_SKIPPED;"
+    fi
 }
 
 version_of() {
@@ -270,14 +350,18 @@ machine, over loopback. Benchmarks are not tests: CI does not time anything.
 - servers, $WORKERS workers each:
   items: \`items serve --workers $WORKERS --quiet\`, release build, SQLite in WAL mode;
   nginx: $(nginx -v 2>&1 | sed 's/.*: //') with \`return 200 '{"status":"healthy"}'\`, access log off;
+$(peer_versions)
   Uvicorn $(version_of uvicorn) (uvloop, httptools) + FastAPI $(version_of fastapi): bench/fastapi_app.py, the same endpoints on the same SQLite file
 - server CPU per request: utime + stime of the server's processes (workers included, from
   /proc/PID/stat) over the measured run, divided by the requests wrk completed
+- every server's \`/api/health\` is checked first to answer \`{"status":"healthy"}\` as application/json
 
 | run | requests/s | requests/s per round | server CPU µs/request | errors (non-2xx, socket) |
 |---|---:|---|---:|---:|
 $(row items_health 'items GET /api/health')
 $(row nginx_health 'nginx GET /api/health (fixed response)')
+$(peer_row axum_health 'axum GET /api/health' "$RUST_SKIPPED")
+$(peer_row go_health 'Go net/http GET /api/health' "$GO_SKIPPED")
 $(row uvicorn_health 'FastAPI + Uvicorn GET /api/health')
 $(row items_item 'items GET /api/items/1')
 $(row uvicorn_item 'FastAPI + Uvicorn GET /api/items/1')
@@ -288,6 +372,8 @@ $(row uvicorn_item 'FastAPI + Uvicorn GET /api/items/1')
 |---|---:|---|---|
 $(goal 'items / nginx, requests/s on /api/health' "$(median items_health 2)" "$(median nginx_health 2)" '>=' 1.0)
 $(goal 'items / nginx, CPU per request on /api/health' "$(median items_health 4)" "$(median nginx_health 4)" '<=' 1.0)
+$(paired_goal 'items / axum, requests/s on /api/health (median of the rounds)' items_health axum_health '>=' 1.0 "$RUST_SKIPPED")
+$(paired_goal 'items / Go net/http, requests/s on /api/health (median of the rounds)' items_health go_health '' '' "$GO_SKIPPED")
 $(goal 'items / Uvicorn, requests/s on /api/health' "$(median items_health 2)" "$(median uvicorn_health 2)" '>=' 4)
 $(goal 'items / Uvicorn, requests/s on /api/items/1' "$(median items_item 2)" "$(median uvicorn_item 2)")
 | items VmRSS growth, GET /api/items/1 | $(memory 2) kB after $(memory 4) requests, $(memory 3) kB after $(memory 5): +$growth kB | ≤ 1024 kB | $met |

@@ -10,7 +10,7 @@
 #                                            cgate-sqlite when SQLite was found
 #   PREFIX/lib/cmake/cgate/                  find_package(cgate): targets, cgate_add_app
 #   PREFIX/bin/cgate-local                   the API Gateway + Lambda emulator
-#   PREFIX/share/cgate/tools/                check-bootstrap.sh, package.sh
+#   PREFIX/share/cgate/tools/                check-bootstrap.sh, package.sh, gateway-routes.py
 #   PREFIX/share/doc/cgate/                  README.md, CHANGELOG.md
 #   PREFIX/lib/cgate/arm64/                  on x86-64 with the cross compiler: the arm64
 #                                            flavour (lib/, include/, lib/cmake/cgate/)
@@ -108,7 +108,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/cgateConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/cgateConfig.cmake ${PROJECT_BINARY_DIR}/cgateConfigVersion.cmake
               cmake/cgateDependencies.cmake cmake/cgateApp.cmake cmake/toolchain-aarch64.cmake
         DESTINATION ${CG_CMAKE_INSTALL_DIR})
-install(PROGRAMS tools/check-bootstrap.sh tools/package.sh DESTINATION ${CG_TOOLS_INSTALL_DIR})
+install(PROGRAMS tools/check-bootstrap.sh tools/package.sh tools/gateway-routes.py DESTINATION ${CG_TOOLS_INSTALL_DIR})
 
 # The arm64 flavour (below; CG_INSTALL_FLAVOUR=arm64, set by the build that
 # makes it) is the libraries alone: the rest is the host's.

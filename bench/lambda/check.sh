@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Lambda benchmark's harness, checked (ctest bench.lambda_harness):
-# runtime_bench serves the floor and the items bootstrap cold and warm,
-# event_bench runs, and both refuse to time answers that are not 200.
+# runtime_bench serves the floor and the items bootstrap cold and warm and
+# takes a response sent chunked, event_bench runs, and both refuse to time
+# answers that are not 200.
 #   check.sh BENCH_DIR ITEMS   (BENCH_DIR: runtime_bench, event_bench, floor)
 set -eu
 dir=$1
@@ -28,6 +29,19 @@ expect '^cold runs 2 median_ms [0-9.]* failures 0$' "$dir/runtime_bench" cold "$
 expect '^cold runs 2 median_ms [0-9.]* failures 0$' "$dir/runtime_bench" cold "$event" 2 -- "$items"
 expect '^warm invocations 200 .* vmhwm_kb [1-9][0-9]* failures 0$' "$dir/runtime_bench" warm "$event" 200 30 -- "$items"
 expect '^events 1000 median_us [0-9.]*$' "$dir/event_bench" "$event" 1100
+
+# A response sent chunked, as aws-lambda-go sends every one.
+cat >"$tmp/chunked" <<'EOF'
+#!/bin/sh
+api=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation
+id=$(curl -sS -D - -o /dev/null "$api/next" | tr -d '\r' |
+    awk -F': ' 'tolower($1) == "lambda-runtime-aws-request-id" { print $2 }')
+printf '{"statusCode":200,"body":"ok"}' |
+    curl -sS -H 'Transfer-Encoding: chunked' --data-binary @- "$api/$id/response" >/dev/null
+exec sleep 30
+EOF
+chmod +x "$tmp/chunked"
+expect '^cold runs 1 median_ms [0-9.]* failures 0$' "$dir/runtime_bench" cold "$event" 1 -- "$tmp/chunked"
 
 # No sample from a 404 answer, an invocation error or a bootstrap that dies.
 sed 's#/api/health#/api/nowhere#g' "$event" >"$tmp/404.json"

@@ -1,17 +1,21 @@
 #!/bin/sh
 # The Lambda part of `make bench` (bench/run.sh calls it last; it also runs
 # alone once `make bench` has built everything). The items bootstrap, the
-# floor (bench/lambda/floor.c: the least a C bootstrap can do) and three
+# floor (bench/lambda/floor.c: the least a C bootstrap can do) and the
 # peers (FastAPI + Mangum, fastify + @fastify/aws-lambda, express +
-# serverless-http), on the same event (events/health-v2.json):
+# serverless-http; Rust lambda_http + axum on tokio's multi-thread and
+# current_thread runtimes, Go aws-lambda-go + aws-lambda-go-api-proxy, from
+# bench/peers/ and skipped with a row saying so when not built), on the same
+# event (events/health-v2.json):
 #   - cold start through runtime_bench, the Runtime API emulator: from the
 #     bootstrap's spawn to its first response, every bootstrap taken in turn
 #     in each round;
-#   - µs per event in process (event_bench for items, the peers' own
-#     `inprocess` mode);
+#   - µs per event in process (event_bench for items, the Python and Node.js
+#     peers' own `inprocess` mode);
 #   - warm invocations/s through runtime_bench, and the bootstrap's peak RSS;
-#   - instructions per warm invocation (instructions.py, callgrind), items
-#     with and without its metrics and tracing.
+#   - instructions per warm invocation (instructions.py, callgrind) of every
+#     bootstrap; items also with and without its metrics and tracing, and as
+#     deployed on the REST API's event (events/health-v1.json).
 # runtime_bench and the bootstrap share one CPU (taskset), as in a 1-vCPU
 # Lambda sandbox: on a virtual machine, a ping-pong between two CPUs mostly
 # measures how long an idle vCPU takes to wake up (5 to 25 thousand
@@ -24,9 +28,12 @@
 #   BENCH_LAMBDA_ROUNDS=7         warm runs per bootstrap (the table gives the median)
 #   BENCH_LAMBDA_WARM_COUNT=50000 BENCH_LAMBDA_WARM_SECONDS=3   each warm run, after 500 warm-up invocations
 #   BENCH_LAMBDA_EVENTS=220000 BENCH_LAMBDA_PEER_EVENTS=22000   in-process events, items and each peer
+#   BENCH_LAMBDA_INSTRUCTION_EVENTS=1000   warm invocations counted by callgrind (after one)
 #   BENCH_RELEASE_BUILD=build/release BENCH_LAMBDA_BUILD=build/lambda BENCH_PYTHON=build/venv/bin/python
 #   BENCH_NODE_DIR=build/bench-node   where the programs come from (make bench builds these)
+#   BENCH_OUT=build/bench   raw output and logs go to its lambda/
 # A quick run: BENCH_LAMBDA_COLD_RUNS=3 BENCH_LAMBDA_ROUNDS=1 BENCH_LAMBDA_WARM_SECONDS=1 BENCH_LAMBDA_PEER_EVENTS=2200
+#   BENCH_LAMBDA_INSTRUCTION_EVENTS=100
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -37,8 +44,10 @@ WARM_COUNT=${BENCH_LAMBDA_WARM_COUNT:-50000}
 WARM_SECONDS=${BENCH_LAMBDA_WARM_SECONDS:-3}
 EVENTS=${BENCH_LAMBDA_EVENTS:-220000}
 PEER_EVENTS=${BENCH_LAMBDA_PEER_EVENTS:-22000}
+INSTRUCTION_EVENTS=${BENCH_LAMBDA_INSTRUCTION_EVENTS:-1000}
 
 EVENT=bench/lambda/events/health-v2.json
+EVENT_V1=bench/lambda/events/health-v1.json # the same request through a REST API (payload 1.0)
 RELEASE=${BENCH_RELEASE_BUILD:-build/release}
 LAMBDA=${BENCH_LAMBDA_BUILD:-build/lambda}
 RUNTIME_BENCH=$RELEASE/bench/runtime_bench
@@ -47,9 +56,12 @@ ITEMS=$LAMBDA/bin/items
 FLOOR=$LAMBDA/bench/floor
 PYTHON=${BENCH_PYTHON:-build/venv/bin/python}
 BENCH_NODE_DIR=$(realpath "${BENCH_NODE_DIR:-build/bench-node}")
-OUT=build/bench/lambda
+OUT=${BENCH_OUT:-build/bench}/lambda
 RESULTS=$OUT/results.txt # cold NAME ms | inprocess NAME µs | warm NAME per-second vmhwm-kB
 export BENCH_NODE_DIR
+. bench/peers/peers.sh
+RUST_SKIPPED=$(peer_skipped rust)
+GO_SKIPPED=$(peer_skipped go)
 
 peer() { # the peer's program; it takes `runtime` or `inprocess EVENT N`
     case $1 in
@@ -66,11 +78,17 @@ bootstrap() {
     case $1 in
     items | items-log) echo "$ITEMS" ;;
     floor) echo "$FLOOR" ;;
+    axum) echo "$RUST_PEERS/lambda" ;;
+    axum-ct) echo "$RUST_PEERS/lambda_current_thread" ;;
+    go) echo "$GO_PEER lambda" ;;
     *) echo "$(peer "$1") runtime" ;;
     esac
 }
-BOOTSTRAPS="items items-log floor mangum fastify express"
-PEERS="mangum fastify express"
+PEERS="mangum fastify express" # with an in-process mode
+COMPILED_PEERS=""              # the Rust and Go ones that are built
+[ -n "$RUST_SKIPPED" ] || COMPILED_PEERS="axum axum-ct"
+[ -n "$GO_SKIPPED" ] || COMPILED_PEERS="$COMPILED_PEERS go"
+BOOTSTRAPS="items items-log floor $PEERS $COMPILED_PEERS"
 
 # What a bootstrap's name adds to its environment: items-log is items with
 # its access lines on, as CG_ACCESS_LOG=on turns them on in a deployment.
@@ -136,16 +154,27 @@ run_inprocess() {
 }
 
 # Instructions per warm invocation (bench/lambda/instructions.py: callgrind,
-# user space, runs of 1 and 1001 invocations): items as deployed (EMF
-# metrics and X-Ray on, the invocations unsampled as most are on Lambda),
-# then with one or both off, with every invocation sampled, and the floor.
-INSTRUCTION_RUNS="items items-metrics items-tracing items-plain items-sampled floor"
+# user space, runs of 1 and 1 + INSTRUCTION_EVENTS invocations): items as
+# deployed (EMF metrics and X-Ray on, the invocations unsampled as most are
+# on Lambda), then on the REST API's event, with one or both off, with every
+# invocation sampled, with its access lines, the floor and every peer.
+INSTRUCTION_RUNS="items items-v1 items-metrics items-tracing items-plain items-sampled items-log floor $PEERS $COMPILED_PEERS"
+
+instruction_event() {
+    case $1 in
+    items-v1) echo "$EVENT_V1" ;;
+    *) echo "$EVENT" ;;
+    esac
+}
 
 instruction_env() {
     case $1 in
+    items-log) echo CG_ACCESS_LOG=on ;;
     items-metrics) echo ITEMS_TRACING=off ;;
     items-tracing) echo ITEMS_METRICS=off ;;
     items-plain) echo ITEMS_METRICS=off ITEMS_TRACING=off ;;
+    # callgrind aborts on the signals of Go's asynchronous preemption
+    go) echo GODEBUG=asyncpreemptoff=1 ;;
     esac
 }
 
@@ -153,12 +182,16 @@ run_instructions() {
     for name in $INSTRUCTION_RUNS; do
         sampled=
         [ "$name" = items-sampled ] && sampled=--sampled
-        bin=$ITEMS
-        [ "$name" = floor ] && bin=$FLOOR
+        case $name in
+        items*) command=$ITEMS ;;
+        *) command=$(bootstrap "$name") ;;
+        esac
+        # lambda_http's runtime requires the function's name, memory and version.
         # shellcheck disable=SC2046 # instruction_env's words are assignments
         if ! env ITEMS_TABLE=bench-items AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
-            CG_ACCESS_LOG= $(instruction_env "$name") "$PYTHON" bench/lambda/instructions.py $sampled "$EVENT" 1000 \
-            -- "$bin" >"$OUT/last.out" 2>>"$OUT/$name.log"; then
+            AWS_LAMBDA_FUNCTION_NAME=bench AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128 AWS_LAMBDA_FUNCTION_VERSION='$LATEST' \
+            CG_ACCESS_LOG= $(instruction_env "$name") "$PYTHON" bench/lambda/instructions.py $sampled \
+            "$(instruction_event "$name")" "$INSTRUCTION_EVENTS" -- $command >"$OUT/last.out" 2>>"$OUT/$name.log"; then
             echo "bench: instructions.py for $name failed; see $OUT/$name.log" >&2
             exit 1
         fi
@@ -170,6 +203,16 @@ run_instructions() {
 instruction_row() { # NAME LABEL: instructions, and their ratio to items-plain's
     v=$(median instructions "$1")
     printf '| %s | %s | %s |\n' "$2" "$(fmt %.0f "$v")" "$(fmt %.3f× "$(ratio "$v" "$(median instructions items-plain)")")"
+}
+
+# compiled_row NAME LABEL SKIPPED and compiled_instruction_row: the rows of a
+# Rust or Go peer, or why there are none.
+compiled_row() {
+    if [ -n "$3" ]; then printf '| %s | %s | | | | |\n' "$2" "$3"; else row "$1" "$2"; fi
+}
+
+compiled_instruction_row() {
+    if [ -n "$3" ]; then printf '| %s | %s | |\n' "$2" "$3"; else instruction_row "$1" "$2"; fi
 }
 
 values() { # values KIND NAME [COLUMN]: one per line, sorted
@@ -233,6 +276,27 @@ fastest_peer() { # the peer with the lowest in-process µs: NAME VALUE
     done | sort -g -k2 | head -n 1
 }
 
+fastest_cold_peer() { # the peer with the lowest median cold start: NAME VALUE
+    for name in $PEERS $COMPILED_PEERS; do
+        echo "$name $(median cold "$name")"
+    done | sort -g -k2 | head -n 1
+}
+
+# What the section says of the Rust and Go peers.
+compiled_peer_versions() {
+    if [ -z "$RUST_SKIPPED" ]; then
+        echo "  lambda_http $(crate_version lambda_http) (lambda_runtime $(crate_version lambda_runtime)) + axum $(crate_version axum) on tokio $(crate_version tokio), $(rustc --version | cut -d' ' -f1-2), release profile with LTO:"
+        echo "  \`#[tokio::main]\` as in lambda_http's example, and \`flavor = \"current_thread\"\` (bench/peers/rust);"
+    else
+        echo "  the Rust peers (bench/peers/rust): $RUST_SKIPPED;"
+    fi
+    if [ -z "$GO_SKIPPED" ]; then
+        echo "  aws-lambda-go $(go_module_version github.com/aws/aws-lambda-go) + aws-lambda-go-api-proxy $(go_module_version github.com/awslabs/aws-lambda-go-api-proxy) (httpadapter, net/http), $(go version "$GO_PEER" | cut -d' ' -f2) (bench/peers/go);"
+    else
+        echo "  the Go peer (bench/peers/go): $GO_SKIPPED;"
+    fi
+}
+
 python_version() {
     "$PYTHON" -c 'import platform; print(platform.python_version())'
 }
@@ -249,12 +313,13 @@ section() {
     fastest=$(fastest_peer)
     peer_name=${fastest% *}
     peer_us=${fastest#* }
+    fastest_cold=$(fastest_cold_peer)
     cat <<EOF
 ## Lambda
 
 The items app as a Lambda bootstrap, against the floor (bench/lambda/floor.c: a C bootstrap that
-only answers each event with a fixed response) and the systems users migrate from, in one run
-(bench/lambda/run.sh, part of \`make bench\`).
+only answers each event with a fixed response), the systems users migrate from and the compiled
+ones they would pick for speed, in one run (bench/lambda/run.sh, part of \`make bench\`).
 
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine as above
 - event: \`$EVENT\`, an HTTP API (payload 2.0) \`GET /api/health\`; every bootstrap and every
@@ -269,14 +334,16 @@ only answers each event with a fixed response) and the systems users migrate fro
   second items row; floor: \`$FLOOR\`, the same preset and flags;
   FastAPI $(python_version_of fastapi) + Mangum $(python_version_of mangum) (\`lifespan="off"\`) on Python $(python_version);
   fastify $(node_version_of fastify) + @fastify/aws-lambda $(node_version_of @fastify/aws-lambda) and
-  express $(node_version_of express) + serverless-http $(node_version_of serverless-http) on Node.js $(node --version);
-  each peer has a small Runtime API loop of its language's standard HTTP client (bench/lambda/peer_*)
+  express $(node_version_of express) + serverless-http $(node_version_of serverless-http) on Node.js $(node --version),
+  each with a small Runtime API loop of its language's standard HTTP client (bench/lambda/peer_*);
+$(compiled_peer_versions)
 - cold start: from just before runtime_bench spawns the bootstrap (CLOCK_MONOTONIC, posix_spawn)
   until the body of its first \`POST /response\` has been read; $COLD_RUNS runs each, the bootstraps
   taken in turn; median and p90 (nearest rank)
 - in process: the event's bytes parsed, routed, handled and the response serialised, in a loop;
   items through \`cg_lambda_handle()\` (release build, arena reset per event), the peers through their
-  adapter's handler plus the JSON parse and serialisation their runtime loop does; the median of ten
+  adapter's handler plus the JSON parse and serialisation their runtime loop does (not measured for
+  the Rust and Go peers, whose runtime loop is their library's own); the median of ten
   timed batches after a warm-up batch ($EVENTS events for items, $PEER_EVENTS for each peer)
 - warm: one bootstrap answers 500 warm-up invocations, then $WARM_COUNT more or ${WARM_SECONDS} s,
   whichever ends first; $ROUNDS rounds, every bootstrap in turn in each; the table gives the
@@ -292,29 +359,44 @@ $(row floor 'floor (C, fixed response)')
 $(row mangum 'FastAPI + Mangum')
 $(row fastify 'fastify + @fastify/aws-lambda')
 $(row express 'express + serverless-http')
+$(compiled_row axum 'Rust lambda_http + axum, multi-thread runtime' "$RUST_SKIPPED")
+$(compiled_row axum-ct 'Rust lambda_http + axum, current_thread runtime' "$RUST_SKIPPED")
+$(compiled_row go 'Go aws-lambda-go + api-proxy (net/http)' "$GO_SKIPPED")
 
 ### Instructions per warm invocation
 
 User-space instructions of one warm invocation of the same event through the Runtime API (the
 bootstrap's runtime loop, HTTP client and JSON included), counted by callgrind: the difference
-between runs of 1 and 1001 invocations, over 1000 (bench/lambda/instructions.py, with the tests'
-Runtime API emulator). Each invocation carries a trace header, \`Sampled=0\` as most do on Lambda,
-except in the sampled row. A count, not a time: the one figure this shared machine cannot blur.
+between runs of 1 and $((INSTRUCTION_EVENTS + 1)) invocations, over $INSTRUCTION_EVENTS (bench/lambda/instructions.py, with the
+tests' Runtime API emulator). Each invocation carries a trace header, \`Sampled=0\` as most do on Lambda,
+except in the sampled row. The REST API row gets \`$EVENT_V1\`, the same request as a REST API
+sends it (payload 1.0: \`multiValueHeaders\`, a stage). The Go peer runs with
+\`GODEBUG=asyncpreemptoff=1\` there (callgrind aborts on its preemption signals). A count, not a
+time: the one figure this shared machine cannot blur.
 
 | bootstrap | instructions per invocation | vs items without metrics and tracing |
 |---|---:|---:|
 $(instruction_row items 'items as deployed (EMF metrics and X-Ray on)')
+$(instruction_row items-v1 'items, REST API (v1) event, as deployed')
 $(instruction_row items-metrics 'items, metrics on, X-Ray off (ITEMS_TRACING=off)')
 $(instruction_row items-tracing 'items, X-Ray on, metrics off (ITEMS_METRICS=off)')
 $(instruction_row items-plain 'items, both off')
 $(instruction_row items-sampled 'items as deployed, every invocation sampled by X-Ray (3 subsegments sent)')
+$(instruction_row items-log 'items with access lines (CG_ACCESS_LOG=on)')
 $(instruction_row floor 'floor (C, fixed response)')
+$(instruction_row mangum 'FastAPI + Mangum')
+$(instruction_row fastify 'fastify + @fastify/aws-lambda')
+$(instruction_row express 'express + serverless-http')
+$(compiled_instruction_row axum 'Rust lambda_http + axum, multi-thread runtime' "$RUST_SKIPPED")
+$(compiled_instruction_row axum-ct 'Rust lambda_http + axum, current_thread runtime' "$RUST_SKIPPED")
+$(compiled_instruction_row go 'Go aws-lambda-go + api-proxy (net/http)' "$GO_SKIPPED")
 
 ### Lambda goals
 
 | measure | value | goal | met |
 |---|---:|---|---|
-$(goal 'items / floor, cold start (median)' "$(ratio "$(median cold items)" "$(median cold floor)")" '<=' 1.5 ×)
+$(goal 'items / floor, cold start (median)' "$(ratio "$(median cold items)" "$(median cold floor)")" '<=' 1.3 ×)
+$(goal "items / fastest peer (${fastest_cold% *}), cold start (median)" "$(ratio "$(median cold items)" "${fastest_cold#* }")" '<' 1 ×)
 $(goal "fastest peer ($peer_name) / items, µs per event in process" "$(ratio "$peer_us" "$(median inprocess items)")" '>=' 20 ×)
 $(goal 'items / floor, warm invocations/s (median of the rounds)' "$(paired_ratio items floor)" '>=' 0.9 ×)
 $(goal 'items peak RSS (warm run)' "$(max_of warm items 4 | awk '{ print $1 / 1024 }')" '<' 8 ' MB')

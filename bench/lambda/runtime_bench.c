@@ -19,9 +19,12 @@
  * (runtime-api.md §11); its stdout and stderr go to this program's stderr.
  * Every answer must be a gateway response with statusCode 200: an /error
  * post, another status, a bad request or the bootstrap dying is a failure,
- * and any failure makes the exit status 1. Usage errors exit 2. */
+ * and any failure makes the exit status 1. Usage errors exit 2. A body may
+ * come with Content-Length or chunked, as Lambda takes both (aws-lambda-go
+ * posts every response chunked). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -188,10 +191,76 @@ static bool parse_length(const char *v, size_t len, size_t *out)
     return true;
 }
 
+/* The chunk-size line at p ("1a", or "1a;extension", then CRLF): its length
+ * with the CRLF, 0 while incomplete, -1 when malformed. */
+static long chunk_line(const char *p, size_t len, size_t *size)
+{
+    const char *eol = memmem(p, len, "\r\n", 2);
+    if (!eol)
+        return len > 256 ? -1 : 0;
+    size_t n = 0, digits = 0;
+    const char *q = p;
+    for (; q < eol && isxdigit((unsigned char)*q); q++, digits++) {
+        if (digits == 8)
+            return -1;
+        n = n * 16 + (size_t)(isdigit((unsigned char)*q) ? *q - '0' : (tolower((unsigned char)*q) - 'a' + 10));
+    }
+    if (digits == 0 || (q < eol && *q != ';'))
+        return -1;
+    *size = n;
+    return eol + 2 - p;
+}
+
+/* The chunked body at p (runtime-api.md §8): its encoded length once whole
+ * (the last chunk and any trailers included), 0 while more bytes are needed,
+ * -1 when malformed or over Lambda's limit (*why says what). Once whole, the
+ * chunks' data is moved together at p (in place: it only moves down) and
+ * its length is in *data_len. */
+static long dechunk(char *p, size_t len, size_t *data_len, const char **why)
+{
+    size_t pos = 0, total = 0, size;
+    long n;
+    *why = "malformed chunked body";
+    while ((n = chunk_line(p + pos, len - pos, &size)) > 0 && size > 0) {
+        if (total + size > MAX_BODY) {
+            *why = "body over Lambda's 6 MB limit";
+            return -1;
+        }
+        pos += (size_t)n;
+        if (len - pos < size + 2)
+            return 0;
+        if (memcmp(p + pos + size, "\r\n", 2) != 0)
+            return -1;
+        pos += size + 2;
+        total += size;
+    }
+    if (n <= 0)
+        return n;
+    pos += (size_t)n;
+    for (;;) { /* trailers, up to the empty line */
+        const char *eol = memmem(p + pos, len - pos, "\r\n", 2);
+        if (!eol)
+            return len - pos > MAX_HEAD ? -1 : 0;
+        bool last = eol == p + pos;
+        pos = (size_t)(eol + 2 - p);
+        if (last)
+            break;
+    }
+    size_t in = 0, out = 0;
+    while ((n = chunk_line(p + in, len - in, &size)) > 0 && size > 0) {
+        memmove(p + out, p + in + n, size);
+        out += size;
+        in += (size_t)n + size + 2;
+    }
+    *data_len = total;
+    return (long)pos;
+}
+
 /* Parses the request at the start of buf. Returns its whole length once
  * head and body are in, 0 while more bytes are needed, -1 when it is not a
- * request this emulator accepts (*why says what). */
-static long parse_request(const char *buf, size_t len, struct request *req, const char **why)
+ * request this emulator accepts (*why says what). A chunked body is decoded
+ * in place. */
+static long parse_request(char *buf, size_t len, struct request *req, const char **why)
 {
     const char *head_end = find_header_end(buf, len);
     if (!head_end) {
@@ -213,27 +282,46 @@ static long parse_request(const char *buf, size_t len, struct request *req, cons
                              .target_len = (size_t)(sp2 - sp1 - 1), .close = http10 };
 
     size_t body_len = 0;
+    bool has_length = false, chunked = false;
     for (const char *line = line_end + 2; line < head_end - 2;) {
         const char *eol = memmem(line, (size_t)(head_end - line), "\r\n", 2);
         size_t n = (size_t)(eol - line), vlen;
         const char *v;
-        if ((v = header_value(line, n, "Content-Length", &vlen)) && !parse_length(v, vlen, &body_len)) {
-            *why = "bad Content-Length";
-            return -1;
+        if ((v = header_value(line, n, "Content-Length", &vlen))) {
+            if (!parse_length(v, vlen, &body_len)) {
+                *why = "bad Content-Length";
+                return -1;
+            }
+            has_length = true;
         }
-        if (header_value(line, n, "Transfer-Encoding", &vlen)) {
-            *why = "Transfer-Encoding is not supported (send Content-Length)";
-            return -1;
+        if ((v = header_value(line, n, "Transfer-Encoding", &vlen))) {
+            if (vlen != 7 || strncasecmp(v, "chunked", 7) != 0) {
+                *why = "a Transfer-Encoding other than chunked";
+                return -1;
+            }
+            chunked = true;
         }
         if ((v = header_value(line, n, "Connection", &vlen)) && vlen == 5 && strncasecmp(v, "close", 5) == 0)
             req->close = true;
         line = eol + 2;
+    }
+    if (has_length && chunked) {
+        *why = "both Content-Length and Transfer-Encoding";
+        return -1;
     }
     if (body_len > MAX_BODY) {
         *why = "body over Lambda's 6 MB limit";
         return -1;
     }
     size_t head_len = (size_t)(head_end - buf);
+    if (chunked) {
+        long n = dechunk(buf + head_len, len - head_len, &body_len, why);
+        if (n <= 0)
+            return n;
+        req->body = head_end;
+        req->body_len = body_len;
+        return (long)head_len + n;
+    }
     if (len - head_len < body_len)
         return 0;
     req->body = head_end;

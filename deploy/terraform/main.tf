@@ -136,11 +136,11 @@ resource "aws_lambda_function" "app" {
       error_message = "no front door: http_api is false and rest_api_stage is empty."
     }
     precondition {
-      condition     = var.rest_api_stage != "" || (var.cache_cluster_size == "" && !var.api_key_required && var.web_acl_arn == "")
+      condition     = var.rest_api_stage != "" || (var.cache_cluster_size == "" && var.api_key_required == "false" && var.web_acl_arn == "")
       error_message = "cache_cluster_size, api_key_required and web_acl_arn are REST API features (HTTP APIs have no cache, API keys nor WAF): set rest_api_stage."
     }
     precondition {
-      condition     = !var.http_api || (!var.api_key_required && var.web_acl_arn == "")
+      condition     = !var.http_api || (var.api_key_required == "false" && var.web_acl_arn == "")
       error_message = "api_key_required and web_acl_arn protect the REST API only: set http_api = false, or the HTTP API answers without them."
     }
   }

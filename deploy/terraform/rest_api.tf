@@ -3,7 +3,7 @@
 locals {
   rest          = var.rest_api_stage != "" ? 1 : 0
   rest_cache    = local.rest == 1 && var.cache_cluster_size != "" ? 1 : 0
-  rest_api_keys = local.rest == 1 && var.api_key_required ? 1 : 0
+  rest_api_keys = local.rest == 1 && var.api_key_required != "false" ? 1 : 0
   rest_waf      = local.rest == 1 && var.web_acl_arn != "" ? 1 : 0
   # The cache's keys must be declared request parameters of the methods; on
   # the greedy resource the path is one, or every path would share one entry.
@@ -37,7 +37,7 @@ resource "aws_api_gateway_method" "root" {
   resource_id        = aws_api_gateway_rest_api.rest[0].root_resource_id
   http_method        = "ANY"
   authorization      = "NONE"
-  api_key_required   = var.api_key_required
+  api_key_required   = var.api_key_required == "true"
   request_parameters = { for k in local.cache_keys : k => false }
 }
 
@@ -49,7 +49,7 @@ resource "aws_api_gateway_method" "proxy" {
   resource_id        = aws_api_gateway_resource.proxy[0].id
   http_method        = "ANY"
   authorization      = "NONE"
-  api_key_required   = var.api_key_required
+  api_key_required   = var.api_key_required == "true"
   request_parameters = { for k in local.proxy_cache_keys : k => k == "method.request.path.proxy" }
 }
 
@@ -84,6 +84,7 @@ resource "aws_api_gateway_deployment" "rest" {
     redeployment = sha1(jsonencode([
       aws_api_gateway_method.root[0], aws_api_gateway_method.proxy[0],
       aws_api_gateway_integration.root[0], aws_api_gateway_integration.proxy[0],
+      local.gateway_routes, # the per-route methods and integrations of gateway_routes.tf.json
     ]))
   }
   lifecycle {

@@ -185,9 +185,13 @@ variable "cache_key_parameters" {
 }
 
 variable "api_key_required" {
-  description = "Every REST API request needs an x-api-key header with the stack's key, under a usage plan (usage_plan_*)."
-  type        = bool
-  default     = false
+  description = "\"true\": every REST API request needs an x-api-key header with the stack's key, under a usage plan (usage_plan_*); \"declared\": only the routes whose OpenAPI security names an apiKey scheme (gateway_routes.tf.json, from tools/gateway-routes.py); \"false\": none."
+  type        = string
+  default     = "false"
+  validation {
+    condition     = contains(["false", "true", "declared"], var.api_key_required)
+    error_message = "api_key_required: \"false\", \"true\" (every route) or \"declared\" (the routes that declare an API key)."
+  }
 }
 
 variable "usage_plan_rate_limit" {

@@ -102,6 +102,9 @@ struct cg_route {
     /* Takes an Idempotency-Key (idempotency.h): a repeat gets the first
      * response again; needs cg_app_use_idempotency. */
     bool idempotent;
+    /* Seconds a gateway cache (the deploy kit's REST API) may serve this
+     * route's response: the document's x-cgate-cache-ttl. 0: not cached. */
+    int cache_ttl;
 };
 
 #define CG_ROUTE(m, p, h, ...) { .methods = (m), .path = (p), .handler = (h), .name = #h, __VA_ARGS__ }

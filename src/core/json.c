@@ -8,15 +8,11 @@
 
 #include "cgate/cgate.h"
 #include "core/int64.h"
+#include "core/json_scan.h"
 #include "core/json_write.h"
 #include "core/utf8.h"
 
 /* ---- strings ---- */
-
-static bool is_plain_ascii(unsigned char c)
-{
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
 
 /* '"', '\\' or a control character. */
 static void escape_ascii(struct cg_buf *out, unsigned char c)
@@ -36,26 +32,27 @@ static void escape_ascii(struct cg_buf *out, unsigned char c)
 void cg_json_escape(struct cg_buf *out, cg_str s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
-    size_t i = 0;
-    cg_buf_putc(out, '"');
+    /* Most strings are plain text: one reservation for them and their quotes. */
+    size_t i = cg__json_plain_run(p, s.len);
+    char *dst = cg_buf_reserve(out, i + 2);
+    *dst = '"';
+    if (i)
+        memcpy(dst + 1, p, i);
+    out->len += i + 1;
     while (i < s.len) {
-        size_t run = i;
-        while (run < s.len && is_plain_ascii(p[run]))
-            run++;
-        cg_buf_append(out, p + i, run - i);
-        if (run == s.len)
-            break;
-        i = run;
         if (p[i] < 0x80) {
             escape_ascii(out, p[i++]);
-            continue;
+        } else {
+            int n = cg__utf8_seq(p + i, s.len - i);
+            if (n > 0)
+                cg_buf_append(out, p + i, (size_t)n);
+            else
+                cg_buf_append(out, "\xef\xbf\xbd", 3);
+            i += (size_t)(n > 0 ? n : -n);
         }
-        int n = cg__utf8_seq(p + i, s.len - i);
-        if (n > 0)
-            cg_buf_append(out, p + i, (size_t)n);
-        else
-            cg_buf_append(out, "\xef\xbf\xbd", 3);
-        i += (size_t)(n > 0 ? n : -n);
+        size_t run = cg__json_plain_run(p + i, s.len - i);
+        cg_buf_append(out, p + i, run);
+        i += run;
     }
     cg_buf_putc(out, '"');
 }

@@ -93,12 +93,12 @@ static bool is_plain(unsigned char c)
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* The offset of the first byte from i on that is not plain ASCII text:
- * sixteen bytes at a time where SSE2 is (every x86-64), then eight. */
-static size_t skip_plain(const struct cg_json_scan *s, size_t i)
+/* How many of the len bytes at in are plain ASCII text, before the first
+ * one that needs a look: sixteen bytes at a time where SSE2 is (every
+ * x86-64), then eight. The JSON writer's escaping stops at the same bytes. */
+size_t cg__json_plain_run(const unsigned char *in, size_t len)
 {
-    const unsigned char *in = bytes(s);
-    size_t len = s->input.len;
+    size_t i = 0;
 #ifdef __SSE2__
     while (len - i >= 16) {
         unsigned mask = special_bytes16(in + i);
@@ -123,6 +123,11 @@ static size_t skip_plain(const struct cg_json_scan *s, size_t i)
     while (i < len && is_plain(in[i]))
         i++;
     return i;
+}
+
+static size_t skip_plain(const struct cg_json_scan *s, size_t i)
+{
+    return i + cg__json_plain_run(bytes(s) + i, s->input.len - i);
 }
 
 /* The value of the four hex digits at in[i], or UINT32_MAX. */

@@ -81,4 +81,8 @@ struct cg_json_scan {
 
 enum cg_json_status cg__json_scan(struct cg_json_scan *s, cg_str json);
 
+/* How many of the len bytes at p are plain ASCII text for a JSON string: no
+ * control character, '"', '\\' or byte from 0x80 up. */
+size_t cg__json_plain_run(const unsigned char *p, size_t len);
+
 #endif

@@ -383,6 +383,11 @@ static void write_operation(struct cg_json *j, struct build *b, size_t route, un
     write_body(j, r->body);
     write_responses(j, rt);
     write_security(j, r);
+    /* For the deploy kit's tools/gateway-routes.py (docs/deploy.md). */
+    if (r->cache_ttl > 0) {
+        cg_json_key(j, "x-cgate-cache-ttl");
+        cg_json_int(j, r->cache_ttl);
+    }
     cg_json_obj_end(j);
 }
 

@@ -3,9 +3,9 @@
  * (docs/design/gateway-events.md, whose rules the bare § numbers cite); the
  * decoders below follow the payload shapes (API Gateway's 1.0 and 2.0, VPC
  * Lattice's) and share the helpers that implement those rules. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lambda/lambda_internal.h"
@@ -220,8 +220,9 @@ static void add_cookie_header(struct decoding *d)
 
 static cg_str last_header(const struct cg_request *req, const char *name)
 {
+    cg_str wanted = cg_str_c(name);
     for (size_t i = req->nheaders; i-- > 0;)
-        if (cg_str_ieq(req->headers[i].name, cg_str_c(name)))
+        if (cg_str_ieq(req->headers[i].name, wanted))
             return req->headers[i].value;
     return (cg_str){ NULL, 0 };
 }
@@ -345,6 +346,22 @@ static int decode_body(struct decoding *d, char *err, size_t errlen)
     return 0;
 }
 
+/* A port as strtol would read it (blanks, a '+', digits), with no copy to
+ * terminate the value; 0 when it is none. */
+static uint16_t port_number(cg_str v)
+{
+    size_t i = 0;
+    while (i < v.len && isspace((unsigned char)v.ptr[i]))
+        i++;
+    if (i < v.len && v.ptr[i] == '+')
+        i++;
+    unsigned n = 0;
+    for (; i < v.len && (unsigned)(v.ptr[i] - '0') < 10; i++)
+        if ((n = n * 10 + (unsigned)(v.ptr[i] - '0')) > 65535)
+            return 0;
+    return (uint16_t)n;
+}
+
 /* Scheme and port from X-Forwarded-Proto/-Port (§5.7); a Host header
  * from requestContext.domainName when the event has none (§5.5). */
 static void set_origin(struct decoding *d)
@@ -352,9 +369,8 @@ static void set_origin(struct decoding *d)
     struct cg_request *req = d->req;
     cg_str proto = last_header(req, "x-forwarded-proto");
     req->scheme = proto.len ? proto : d->reply->source == SRC_ALB ? CG_STR("http") : CG_STR("https");
-    cg_str port = last_header(req, "x-forwarded-port");
-    long n = port.len ? strtol(cg_arena_strdup(d->arena, port).ptr, NULL, 10) : 0;
-    req->server_port = n > 0 && n < 65536 ? (uint16_t)n : cg_str_eq_c(req->scheme, "http") ? 80 : 443;
+    uint16_t port = port_number(last_header(req, "x-forwarded-port"));
+    req->server_port = port ? port : cg_str_eq_c(req->scheme, "http") ? 80 : 443;
     cg_str domain = d->ev->f[EV_CTX_DOMAIN_NAME];
     if (!last_header(req, "host").ptr && domain.len)
         add_header(req, CG_STR("host"), domain);

@@ -4,6 +4,7 @@
  * streams by. Which source the event came from is decided afterwards, from
  * what was found (event_decode.c). */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/json_scan.h"
 #include "lambda/lambda_internal.h"
@@ -39,57 +40,63 @@ enum {
     K_ELB,
 };
 
-struct key_def {
-    cg_str name;
-    int key;
-};
+/* The key lookups below run on every key of the event, and most keys are
+ * none of these: a switch on the length leaves at most a few compares of a
+ * constant length, which the compiler turns into word compares (a table
+ * searched in a loop cost a sixth of the parse). IS() compares a name
+ * already known to have the literal's length. */
+#define IS(name, s) (memcmp((name).ptr, s, sizeof(s) - 1) == 0)
 
-#define KEY(s, k) { CG_STR(s), k }
+static int root_key(cg_str k)
+{
+    switch (k.len) {
+    case 4: return IS(k, "path") ? EV_PATH : IS(k, "body") ? EV_BODY : IS(k, "type") ? EV_TYPE : K_NONE;
+    case 6: return IS(k, "method") ? EV_METHOD : K_NONE;
+    case 7:
+        return IS(k, "headers") ? K_HEADERS : IS(k, "version") ? EV_VERSION : IS(k, "rawPath") ? EV_RAW_PATH
+             : IS(k, "cookies") ? K_COOKIES : K_NONE;
+    case 8: return IS(k, "raw_path") ? EV_LATTICE_RAW_PATH : IS(k, "routeArn") ? EV_ROUTE_ARN : K_NONE;
+    case 9: return IS(k, "methodArn") ? EV_METHOD_ARN : K_NONE;
+    case 10: return IS(k, "httpMethod") ? EV_HTTP_METHOD : K_NONE;
+    case 14: return IS(k, "requestContext") ? K_CONTEXT : IS(k, "rawQueryString") ? EV_RAW_QUERY : K_NONE;
+    case 15: return IS(k, "isBase64Encoded") ? K_IS_BASE64 : K_NONE;
+    case 17:
+        return IS(k, "multiValueHeaders") ? K_MV_HEADERS
+             : IS(k, "is_base64_encoded") ? K_IS_BASE64 /* VPC Lattice 1.0 names its keys in snake case */
+                                          : K_NONE;
+    case 21: return IS(k, "queryStringParameters") ? K_QUERY : K_NONE;
+    case 23: return IS(k, "query_string_parameters") ? K_QUERY : K_NONE;
+    case 31: return IS(k, "multiValueQueryStringParameters") ? K_MV_QUERY : K_NONE;
+    default: return K_NONE;
+    }
+}
 
-static const struct key_def root_keys[] = {
-    KEY("version", EV_VERSION),
-    KEY("httpMethod", EV_HTTP_METHOD),
-    KEY("method", EV_METHOD),
-    KEY("path", EV_PATH),
-    KEY("rawPath", EV_RAW_PATH),
-    KEY("raw_path", EV_LATTICE_RAW_PATH),
-    KEY("rawQueryString", EV_RAW_QUERY),
-    KEY("body", EV_BODY),
-    KEY("type", EV_TYPE),
-    KEY("methodArn", EV_METHOD_ARN),
-    KEY("routeArn", EV_ROUTE_ARN),
-    KEY("isBase64Encoded", K_IS_BASE64),
-    KEY("is_base64_encoded", K_IS_BASE64), /* VPC Lattice 1.0 names its keys in snake case */
-    KEY("requestContext", K_CONTEXT),
-    KEY("headers", K_HEADERS),
-    KEY("multiValueHeaders", K_MV_HEADERS),
-    KEY("queryStringParameters", K_QUERY),
-    KEY("query_string_parameters", K_QUERY),
-    KEY("multiValueQueryStringParameters", K_MV_QUERY),
-    KEY("cookies", K_COOKIES),
-};
+static int context_key(cg_str k)
+{
+    switch (k.len) {
+    case 3: return IS(k, "elb") ? K_ELB : K_NONE;
+    case 4: return IS(k, "path") ? EV_CTX_PATH : IS(k, "http") ? K_HTTP : K_NONE;
+    case 5: return IS(k, "stage") ? EV_CTX_STAGE : K_NONE;
+    case 8: return IS(k, "identity") ? K_IDENTITY : K_NONE;
+    case 9: return IS(k, "eventType") ? EV_CTX_EVENT_TYPE : K_NONE;
+    case 10: return IS(k, "domainName") ? EV_CTX_DOMAIN_NAME : IS(k, "authorizer") ? K_AUTHORIZER : K_NONE;
+    case 12: return IS(k, "connectionId") ? EV_CTX_CONNECTION_ID : K_NONE;
+    case 14: return IS(k, "targetGroupArn") ? EV_CTX_TARGET_GROUP_ARN : K_NONE;
+    default: return K_NONE;
+    }
+}
 
-static const struct key_def context_keys[] = {
-    KEY("stage", EV_CTX_STAGE),
-    KEY("path", EV_CTX_PATH),
-    KEY("domainName", EV_CTX_DOMAIN_NAME),
-    KEY("eventType", EV_CTX_EVENT_TYPE),
-    KEY("connectionId", EV_CTX_CONNECTION_ID),
-    KEY("targetGroupArn", EV_CTX_TARGET_GROUP_ARN),
-    KEY("http", K_HTTP),
-    KEY("identity", K_IDENTITY),
-    KEY("authorizer", K_AUTHORIZER),
-    KEY("elb", K_ELB),
-};
+static int http_key(cg_str k)
+{
+    if (k.len == 6 && IS(k, "method"))
+        return EV_CTX_HTTP_METHOD;
+    return k.len == 8 && IS(k, "sourceIp") ? EV_CTX_HTTP_SOURCE_IP : K_NONE;
+}
 
-static const struct key_def http_keys[] = {
-    KEY("method", EV_CTX_HTTP_METHOD),
-    KEY("sourceIp", EV_CTX_HTTP_SOURCE_IP),
-};
-
-static const struct key_def identity_keys[] = {
-    KEY("sourceIp", EV_CTX_IDENTITY_SOURCE_IP),
-};
+static int identity_key(cg_str k)
+{
+    return k.len == 8 && IS(k, "sourceIp") ? EV_CTX_IDENTITY_SOURCE_IP : K_NONE;
+}
 
 #define MAX_DEPTH 16 /* deeper containers are all skipped */
 
@@ -118,17 +125,6 @@ static void kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str
         l->cap = cap;
     }
     l->items[l->n++] = (struct cg_kv){ name, value };
-}
-
-/* Most keys of an event are none of these: the length and the first byte
- * turn them away before any memcmp. */
-static int lookup_key(const struct key_def *defs, size_t n, cg_str name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (defs[i].name.len == name.len && name.len && defs[i].name.ptr[0] == name.ptr[0] &&
-            memcmp(defs[i].name.ptr, name.ptr, name.len) == 0)
-            return defs[i].key;
-    return K_NONE;
 }
 
 static const struct frame *top(const struct parser *p)
@@ -235,10 +231,10 @@ static int on_key(const struct cg_json_scan *s, cg_str name)
 {
     struct parser *p = s->ctx;
     switch (top(p)->kind) {
-    case FR_ROOT: p->key = lookup_key(root_keys, CG_LEN(root_keys), name); break;
-    case FR_CONTEXT: p->key = lookup_key(context_keys, CG_LEN(context_keys), name); break;
-    case FR_HTTP: p->key = lookup_key(http_keys, CG_LEN(http_keys), name); break;
-    case FR_IDENTITY: p->key = lookup_key(identity_keys, CG_LEN(identity_keys), name); break;
+    case FR_ROOT: p->key = root_key(name); break;
+    case FR_CONTEXT: p->key = context_key(name); break;
+    case FR_HTTP: p->key = http_key(name); break;
+    case FR_IDENTITY: p->key = identity_key(name); break;
     case FR_MAP:
     case FR_MULTI_MAP: p->name = name; break;
     default: break;

@@ -158,14 +158,12 @@ bool cg__lambda_is_text_type(cg_str content_type)
         CG_STR("application/ndjson"),
     };
     cg_str t = media_type(content_type);
-    if (t.len >= 5 && cg_str_ieq((cg_str){ t.ptr, 5 }, CG_STR("text/")))
-        return true;
-    if (ends_with(t, "+json") || ends_with(t, "+xml") || ends_with(t, "+yaml"))
-        return true;
-    for (size_t i = 0; i < CG_LEN(text_types); i++)
+    for (size_t i = 0; i < CG_LEN(text_types); i++) /* first: most responses are application/json */
         if (cg_str_ieq(t, text_types[i]))
             return true;
-    return false;
+    if (t.len >= 5 && cg_str_ieq((cg_str){ t.ptr, 5 }, CG_STR("text/")))
+        return true;
+    return ends_with(t, "+json") || ends_with(t, "+xml") || ends_with(t, "+yaml");
 }
 
 static bool is_binary(const struct cg_response *res)

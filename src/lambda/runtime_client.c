@@ -213,7 +213,9 @@ static void head_put_size(struct head *h, size_t v)
 static int send_request(struct rapi_client *c, const char *method, const char *path, const char *headers,
                         cg_str body, char *err, size_t errlen)
 {
-    struct head h = { .len = 0 };
+    struct head h;
+    h.len = 0; /* not h's 4 KB, which an initializer would zero at every request */
+    h.overflow = false;
     head_puts(&h, method);
     head_put(&h, " ", 1);
     head_puts(&h, path);
@@ -258,17 +260,29 @@ static void copy_header(char dst[HTTP1_MAX_VALUE + 1], cg_str value)
     dst[value.len] = '\0';
 }
 
+/* Lambda-Runtime-Deadline-Ms, Unix time in milliseconds: its leading
+ * digits, at most 18 (today's have 13), without strtoll's locale work. */
+static int64_t leading_digits(cg_str value)
+{
+    int64_t v = 0;
+    for (size_t i = 0; i < value.len && i < 18 && (unsigned)(value.ptr[i] - '0') < 10; i++)
+        v = v * 10 + (value.ptr[i] - '0');
+    return v;
+}
+
 /* The invocation's headers (runtime-api.md §2); names compared ignoring case. */
 static void on_header(void *ud, cg_str name, cg_str value, bool cut)
 {
     struct rapi_response *res = ud;
+    if (name.len < 20 || (name.ptr[0] | 0x20) != 'l')
+        return; /* Date, Content-Type...: shorter, or not a Lambda-Runtime-* header */
     if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Aws-Request-Id"))) {
         copy_header(res->request_id, cut ? CG_STR("") : value);
         res->request_id_too_long = cut;
     } else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Trace-Id"))) {
         copy_header(res->trace_id, cut ? CG_STR("") : value);
     } else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Deadline-Ms"))) {
-        res->deadline_ms = strtoll(value.ptr, NULL, 10);
+        res->deadline_ms = leading_digits(value);
     }
 }
 

@@ -73,16 +73,20 @@ static int on_message_complete(llhttp_t *p)
 enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
                                           const char **why)
 {
-    llhttp_settings_t settings;
-    llhttp_settings_init(&settings);
-    settings.on_header_field = on_header_field;
-    settings.on_header_value = on_header_value;
-    settings.on_header_value_complete = on_header_value_complete;
-    settings.on_body = on_body;
-    settings.on_message_complete = on_message_complete;
+    static const llhttp_settings_t settings = {
+        .on_header_field = on_header_field,
+        .on_header_value = on_header_value,
+        .on_header_value_complete = on_header_value_complete,
+        .on_body = on_body,
+        .on_message_complete = on_message_complete,
+    };
     llhttp_t parser;
     llhttp_init(&parser, HTTP_RESPONSE, &settings);
-    struct reading r = { .res = res };
+    struct reading r; /* fields set one by one: an initializer would zero its buffers too */
+    r.res = res;
+    r.field_len = r.value_len = 0;
+    r.value_cut = r.complete = false;
+    r.field[0] = r.value[0] = '\0';
     parser.data = &r;
     res->status = 0;
     res->keep_alive = false;

@@ -215,7 +215,8 @@ def hcl_value(tf, expr, **values):
         e = re.sub(r"local\.(\w+)", lambda m: "(%s)" % python(tf["locals"][m[1]]), e)
         e = e.replace("&&", " and ").replace("||", " or ")
         e = re.sub(r"!(?!=)", " not ", e)
-        return re.sub(r"\bvar\.", "V.", e).replace("true", "True").replace("false", "False")
+        e = re.sub(r'(?<!")\b(true|false)\b(?!")', lambda m: m[1].capitalize(), e)  # not in "false"
+        return re.sub(r"\bvar\.", "V.", e)
 
     return eval(python(expr), {"V": SimpleNamespace(**variables)})
 
@@ -236,7 +237,7 @@ def test_knob_variables_and_defaults(tf):
     assert (v["cache_cluster_size"]["default"], v["cache_ttl_seconds"]["default"],
             v["cache_key_parameters"]["default"]) == ("", 300, [])
     assert (v["api_key_required"]["default"], v["web_acl_arn"]["default"], v["http_api"]["default"]) == (
-        False, "", True)
+        "false", "", True)
     assert (v["usage_plan_rate_limit"]["default"], v["usage_plan_burst_limit"]["default"],
             v["usage_plan_quota_limit"]["default"], v["usage_plan_quota_period"]["default"]) == (0, 0, 0, "MONTH")
     assert (v["tracing_mode"]["default"], v["metrics_namespace"]["default"]) == ("Disabled", "")
@@ -277,12 +278,15 @@ def test_rest_api_cache(tf):
 
 
 def test_rest_api_keys_and_usage_plan(tf):
-    on = {"rest_api_stage": "prod", "http_api": False, "api_key_required": True}
+    on = {"rest_api_stage": "prod", "http_api": False, "api_key_required": "true"}
     for type_ in ("aws_api_gateway_api_key", "aws_api_gateway_usage_plan", "aws_api_gateway_usage_plan_key"):
         assert hcl_value(tf, one(tf, type_)["count"], **on) == 1, type_
-        assert hcl_value(tf, one(tf, type_)["count"], **{**on, "api_key_required": False}) == 0, type_
+        assert hcl_value(tf, one(tf, type_)["count"], **{**on, "api_key_required": "declared"}) == 1, type_
+        assert hcl_value(tf, one(tf, type_)["count"], **{**on, "api_key_required": "false"}) == 0, type_
+    # The kit's two methods need the key for "true" alone; "declared" leaves it to gateway_routes.tf.json.
     methods = tf["resource"]["aws_api_gateway_method"].values()
-    assert all(m["api_key_required"] == "${var.api_key_required}" for m in methods)
+    assert all(m["api_key_required"] == '${var.api_key_required == "true"}' for m in methods)
+    assert "validation" in tf["variable"]["api_key_required"]
     key = one(tf, "aws_api_gateway_api_key")
     assert key["enabled"] is True and "value" not in key  # AWS generates it; no output holds it
     plan = one(tf, "aws_api_gateway_usage_plan")
@@ -315,14 +319,16 @@ def test_rest_api_waf(tf):
     assert association["web_acl_arn"] == "${var.web_acl_arn}"
 
 
-@pytest.mark.parametrize("knob", [{"cache_cluster_size": "0.5"}, {"api_key_required": True}, {"web_acl_arn": WEB_ACL}])
+@pytest.mark.parametrize("knob", [{"cache_cluster_size": "0.5"}, {"api_key_required": "true"},
+                                  {"api_key_required": "declared"}, {"web_acl_arn": WEB_ACL}])
 def test_rest_api_knobs_need_the_rest_api(tf, knob):
     """HTTP APIs have no cache, API keys nor WAF: without rest_api_stage the plan stops."""
     assert not accepted(tf, **knob)
     assert accepted(tf, rest_api_stage="prod", http_api=False, **knob)
 
 
-@pytest.mark.parametrize("knob", [{"api_key_required": True}, {"web_acl_arn": WEB_ACL}])
+@pytest.mark.parametrize("knob", [{"api_key_required": "true"}, {"api_key_required": "declared"},
+                                  {"web_acl_arn": WEB_ACL}])
 def test_protection_is_refused_beside_an_open_http_api(tf, knob):
     """Keys and WAF on the REST API alone would leave the HTTP API's URL open."""
     assert not accepted(tf, rest_api_stage="prod", **knob)

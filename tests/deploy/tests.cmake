@@ -22,3 +22,7 @@ cg_deploy_test(workflows ${CG_PYTHON} 120)
 cg_deploy_test(package ${CG_PYTHON} 120)
 # tools/cache-keys.py: the REST API cache's keys from an app's OpenAPI document.
 cg_deploy_test(cache_keys ${CG_PYTHON} 60)
+# tools/gateway-routes.py: per-route cache TTLs and API keys from an app's OpenAPI
+# document, in the SAM template (translated and linted) and in Terraform.
+cg_deploy_test(gateway_routes ${CG_DEPLOY_PYTHON} 300)
+cg_deploy_test(gateway_routes_terraform ${CG_PYTHON} 60)

@@ -373,6 +373,25 @@ Test(openapi, golden_security_schemes_and_requirements)
         "\"name\":\"x-api-key\"}}}}");
 }
 
+static const struct cg_route cached_routes[] = {
+    CG_GET("/pets", health, .cache_ttl = 60),
+    CG_POST("/pets", create_pet),
+    CG_GET("/pets/{pet_id}", read_item, .params = CG_PARAMS(CG_PATH_STR("pet_id")), .security = &api_key,
+           .cache_ttl = 5),
+};
+
+Test(openapi, cache_ttl_is_an_operation_extension)
+{
+    const char *doc = document_of(cached_routes, CG_LEN(cached_routes), &(struct cg_app_opts){ .title = "C", .version = "1" });
+    /* Last in the operation, after its security; none on a route that is not cached. */
+    assert_has(doc, "\"operationId\":\"health_pets_get\",\"responses\":{\"200\":{\"description\":\"Successful "
+                    "Response\",\"content\":{\"application/json\":{\"schema\":{}}}}},\"x-cgate-cache-ttl\":60}");
+    assert_has(doc, "\"security\":[{\"apiKey\":[]}],\"x-cgate-cache-ttl\":5}");
+    const char *post = strstr(doc, "\"post\":"), *next = strstr(doc, "\"/pets/{pet_id}\":");
+    cr_assert(post && next && post < next);
+    cr_assert(strstr(post, "x-cgate-cache-ttl") > next, "the POST is not cached:\n%s", doc);
+}
+
 static const struct cg_route unnamed_routes[] = {
     CG_GET("/items/{item_id}", read_item, .params = CG_PARAMS(CG_PATH_STR("item_id")), .security = &unnamed),
 };

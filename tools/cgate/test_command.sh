@@ -48,12 +48,13 @@ done
 [ -f empty/src/shop_api.h ] && [ -f empty/tests/test_shop_api.c ] || fail "shop-api: sources not named after it"
 # The deployment kit (deploy/sam/template.yaml, deploy/terraform/*.tf) is
 # cgate's, copied as it is and checked by tests/deploy; the rest is the template's.
-kit="--exclude=template.yaml --exclude=*.tf"
+kit="--exclude=template.yaml --exclude=*.tf --exclude=*.tf.json"
 # shellcheck disable=SC2086
 ! grep -rIl $kit 'APP_\(NAME\|IDENT\|UPPER\|TITLE\|CAMEL\)\|CGATE_VERSION' empty todo || fail "placeholders left"
 # shellcheck disable=SC2086
 ! grep -rIil $kit 'items' empty todo || fail "'items' left in a new project"
-[ -f todo/deploy/sam/template.yaml ] && [ -f todo/deploy/terraform/main.tf ] || fail "the deployment kit is missing"
+[ -f todo/deploy/sam/template.yaml ] && [ -f todo/deploy/terraform/main.tf ] &&
+    [ -f todo/deploy/terraform/gateway_routes.tf.json ] || fail "the deployment kit is missing"
 for door in rest http-api function-url alb lattice; do
     [ -f "todo/events/$door.json" ] || fail "no sample event for $door"
 done
