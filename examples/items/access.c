@@ -3,10 +3,11 @@
  *
  *   CORS_ALLOW_ORIGINS  comma-separated origins, with credentials; "*" for
  *                       any origin, without them; unset: no CORS
- *   ITEMS_API_TOKEN     a static bearer token for POST, PUT, PATCH and DELETE
- *   ITEMS_API_TOKEN_SECRET  instead, the name or ARN of a Secrets Manager
- *                       secret whose SecretString is that token, read once
- *                       at start-up (items_read_token_secret)
+ *   ITEMS_API_TOKEN     a static bearer token for POST, PUT, PATCH and DELETE;
+ *                       or the ARN of a Secrets Manager secret (or of an SSM
+ *                       parameter) holding it, read once at start-up
+ *                       (items_read_token_secret)
+ *   ITEMS_API_TOKEN_SECRET  instead, the name (or ARN) of such a secret
  *   ITEMS_JWT_SECRET    an HS256 secret (32 bytes or more) for JWTs instead
  *   ITEMS_JWKS_FILE     a JWK Set or PEM public key file for JWTs instead
  *   ITEMS_JWT_ISSUER, ITEMS_JWT_AUDIENCE   claims a JWT must carry
@@ -75,15 +76,27 @@ static int load_jwt_keys(struct cg_app *app, struct cg_jwt_keys *keys, const cha
     return 0;
 }
 
-/* An ARN is no secret: used as the token it would let anyone who saw the
+/* An ARN in ITEMS_API_TOKEN names where the token is, never the token: an
+ * ARN is no secret, and taken as the token it would let anyone who saw the
  * configuration write. */
+static bool is_arn(const char *s)
+{
+    return s && strncmp(s, "arn:", 4) == 0;
+}
+
+/* The setting that names the token's secret, or NULL when the token (if
+ * any) is given as it is. */
+static const char *token_secret_setting(void)
+{
+    return env("ITEMS_API_TOKEN_SECRET") ? "ITEMS_API_TOKEN_SECRET"
+         : is_arn(env("ITEMS_API_TOKEN")) ? "ITEMS_API_TOKEN"
+                                          : NULL;
+}
+
 static int check_token_settings(struct cg_app *app, const char *token, const char *token_secret)
 {
     if (token && token_secret)
         return cg_app_fail(app, "ITEMS_API_TOKEN and ITEMS_API_TOKEN_SECRET are both set: choose one");
-    if (token && strncmp(token, "arn:", 4) == 0)
-        return cg_app_fail(app, "ITEMS_API_TOKEN is an ARN, not a token: to read the token from Secrets "
-                                "Manager, set ITEMS_API_TOKEN_SECRET=%s instead", token);
     return 0;
 }
 
@@ -93,7 +106,7 @@ static int configure_writers(struct cg_app *app)
     const char *token_secret = env("ITEMS_API_TOKEN_SECRET");
     if (check_token_settings(app, token, token_secret) != 0)
         return -1;
-    if (token)
+    if (token && !is_arn(token))
         writers.api_token = cg_str_c(token);
     if (secret || file) {
         writers.jwt_keys = cg_jwt_keys_new();
@@ -114,18 +127,19 @@ static int configure_writers(struct cg_app *app)
  * fail it; a rotated token reaches new instances and restarted processes. */
 int items_read_token_secret(void)
 {
-    const char *name = env("ITEMS_API_TOKEN_SECRET");
-    if (!name)
+    const char *setting = token_secret_setting();
+    if (!setting)
         return 0;
+    const char *name = env(setting);
     char err[512];
     struct cg_secrets *secrets = cg_secrets_new(NULL, err, sizeof err);
     int rc = -1;
     cg_str token = { NULL, 0 };
     writers.token_arena = cg_arena_new();
     if (!secrets)
-        cg_error("ITEMS_API_TOKEN_SECRET: %s", err);
+        cg_error("%s: %s", setting, err);
     else if (cg_secret_get(secrets, name, writers.token_arena, &token, err, sizeof err) != CG_SECRETS_OK)
-        cg_error("ITEMS_API_TOKEN_SECRET: %s", err);
+        cg_error("%s: %s", setting, err);
     else {
         writers.api_token = token;
         rc = 0;

@@ -213,9 +213,10 @@ def run_items(url, args, timeout=30, **env):
     return proc.returncode, proc.stderr.decode()
 
 
-def test_items_takes_its_token_from_a_secret(moto, secrets, start_server):
+@pytest.mark.parametrize("setting", ["ITEMS_API_TOKEN_SECRET", "ITEMS_API_TOKEN"])
+def test_items_takes_its_token_from_a_secret(moto, secrets, start_server, setting):
     arn = secrets.create_secret(Name=unique("items-token-"), SecretString="from-secrets-manager")["ARN"]
-    srv = start_server("items", env=env_for(moto, ITEMS_DB=":memory:", ITEMS_API_TOKEN_SECRET=arn))
+    srv = start_server("items", env=env_for(moto, ITEMS_DB=":memory:", **{setting: arn}))
     item = json.dumps({"name": "Hammer", "price": 9.5})
     status = "%{http_code}"
 
@@ -234,9 +235,10 @@ def test_items_takes_its_token_from_a_secret(moto, secrets, start_server):
     ({"ITEMS_API_TOKEN_SECRET": "no-such-secret"},
      'ITEMS_API_TOKEN_SECRET: secret "no-such-secret": ResourceNotFoundException: '),
     ({"ITEMS_API_TOKEN": "t", "ITEMS_API_TOKEN_SECRET": "x"}, "ITEMS_API_TOKEN and ITEMS_API_TOKEN_SECRET are both set"),
-    ({"ITEMS_API_TOKEN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:t"},
-     "ITEMS_API_TOKEN is an ARN, not a token: to read the token from Secrets Manager, set ITEMS_API_TOKEN_SECRET="),
-], ids=["missing-secret", "both", "arn-as-token"])
+    ({"ITEMS_API_TOKEN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:gone"},
+     f'ITEMS_API_TOKEN: secret "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:gone": ResourceNotFoundException: '),
+    ({"ITEMS_API_TOKEN": "arn:aws:s3:::bucket"}, "ITEMS_API_TOKEN: "),
+], ids=["missing-secret", "both", "missing-arn", "arn-of-no-secret"])
 def test_items_refuses_to_start_without_its_token(moto, env, message):
     code, err = run_items(moto, ["serve", "--port", "0"], **env)
     assert code == 1 and message in err, err
