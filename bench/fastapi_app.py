@@ -1,5 +1,6 @@
-"""The FastAPI peer of the items benchmark: the same two endpoints, the same
-SQLite file (ITEMS_DB, written by the items app).
+"""The FastAPI peer of the items benchmark: the same endpoints, the same
+SQLite file (ITEMS_DB, written by the items app). The list pages by offset
+only, as the items app does without a cursor (bench/curves/table_size.py).
 
 It is given its fastest idiomatic form: `async def` endpoints (no thread pool
 hop) and one connection per worker process opened at start-up; a primary-key
@@ -7,7 +8,7 @@ read is short enough not to hold the event loop back."""
 import os
 import sqlite3
 
-from fastapi import FastAPI, HTTPException, Path
+from fastapi import FastAPI, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 app = FastAPI(title="Items API (FastAPI peer)", version="1.0.0")
@@ -24,6 +25,13 @@ class Item(BaseModel):
 @app.get("/api/health")
 async def health():
     return {"status": "healthy"}
+
+
+@app.get("/api/items", response_model=list[Item])
+async def list_items(limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+    rows = db.execute("SELECT id, name, price, description FROM items ORDER BY id LIMIT ? OFFSET ?",
+                      (limit, offset)).fetchall()
+    return [{"id": r[0], "name": r[1], "price": r[2], "description": r[3]} for r in rows]
 
 
 @app.get("/api/items/{item_id}", response_model=Item)

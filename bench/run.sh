@@ -2,8 +2,9 @@
 # `make bench`: the items app against nginx (a fixed response), axum (hyper),
 # Go's net/http and FastAPI + Uvicorn, side by side in one run with the same
 # wrk settings, then the items app's memory after 100k and 1M requests.
-# Writes BENCHMARKS.md, then runs the Lambda benchmark (bench/lambda/run.sh,
-# which also runs alone), which adds its section.
+# Writes BENCHMARKS.md, then runs the Lambda benchmark (bench/lambda/run.sh)
+# and the growth curves (bench/curves/run.sh), which add their sections and
+# also run alone.
 #
 # The servers run at once (idle while another is measured) and are measured
 # in turn, for several rounds; the report gives each median, since on a small
@@ -39,34 +40,10 @@ WRK="wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 RESULTS=$OUT/results.txt # per measured run: name req/s requests cpu-µs/request errors
 export BENCH_OUT=$OUT # bench/lambda/run.sh's output goes under it
 . bench/peers/peers.sh
+. bench/servers.sh # free_port, wait_ready, nginx_conf; the servers in $started stopped at exit
 RUST_SKIPPED=$(peer_skipped rust)
 GO_SKIPPED=$(peer_skipped go)
 
-started=""
-cleanup() {
-    for p in $started; do
-        kill "$p" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT INT TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Poll a URL for up to 10 s until it answers 200.
-wait_ready() {
-    python3 - "$1" <<'EOF'
-import sys, time, urllib.request
-for _ in range(100):
-    try:
-        if urllib.request.urlopen(sys.argv[1], timeout=1).status == 200:
-            sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit("not ready: " + sys.argv[1])
-EOF
-}
 
 # launch LOG COMMAND...: start a server in the background; its pid in $pid.
 launch() {
@@ -143,27 +120,7 @@ start_nginx() {
     port=$(free_port)
     tmp=$(pwd)/$OUT/nginx-tmp
     mkdir -p "$tmp"
-    cat >"$OUT/nginx.conf" <<EOF
-worker_processes $WORKERS;
-daemon off;
-pid $tmp/nginx.pid;
-error_log stderr;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type application/json;
-    keepalive_requests 100000000;
-    client_body_temp_path $tmp/body;
-    proxy_temp_path $tmp/proxy;
-    fastcgi_temp_path $tmp/fastcgi;
-    uwsgi_temp_path $tmp/uwsgi;
-    scgi_temp_path $tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location = /api/health { return 200 '{"status":"healthy"}'; }
-    }
-}
-EOF
+    nginx_conf "$port" "$tmp" "$WORKERS" >"$OUT/nginx.conf"
     launch nginx nginx -p "$tmp" -c "$(pwd)/$OUT/nginx.conf"
     nginx_pid=$pid
     nginx_url=http://127.0.0.1:$port
@@ -397,3 +354,4 @@ run_throughput
 run_memory
 write_report
 bench/lambda/run.sh
+bench/curves/run.sh

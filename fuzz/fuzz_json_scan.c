@@ -153,6 +153,25 @@ static void check_stop(cg_str json, size_t n, cg_str all_tokens)
                "stopping at token %zu changed the tokens before it", n);
 }
 
+static int skip_container(const struct cg_json_scan *s)
+{
+    (void)s;
+    return CG_JSON_SKIP;
+}
+
+/* Skipping every container changes no verdict: the same error, at the
+ * same byte, or none. */
+static void check_skip(cg_str json, const struct cg_json_scan *full, bool scan_ok)
+{
+    static const struct cg_json_callbacks skipper = { .start_object = skip_container, .start_array = skip_container };
+    struct cg_json_scan s = { .cb = &skipper, .arena = arena, .max_depth = FUZZ_JSON_MAX_DEPTH };
+    bool ok = cg__json_scan(&s, json) == CG_JSON_OK;
+    FUZZ_CHECK(ok == scan_ok, "skipping containers changed the verdict");
+    if (!ok)
+        FUZZ_CHECK(strcmp(s.error, full->error) == 0 && s.error_pos == full->error_pos,
+                   "skipping: %s at %zu, reporting: %s at %zu", s.error, s.error_pos, full->error, full->error_pos);
+}
+
 /* The tree reads as the scanner does; written back, it reads the same. */
 static void check_tree(cg_str json, const struct cg_json_scan *s, bool scan_ok, cg_str tokens)
 {
@@ -195,6 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(cg_str_eq(cg_buf_str(&expected), cg_buf_str(&r.tokens)), "the tokens differ");
     if (scan_ok && r.count)
         check_stop(json, r.count / 2 + 1, cg_buf_str(&r.tokens));
+    check_skip(json, &s, scan_ok);
     check_tree(json, &s, scan_ok, cg_buf_str(&r.tokens));
     cg_arena_reset(arena);
     return 0;

@@ -10,7 +10,8 @@ command -v npm >/dev/null 2>&1 || build="$build npm"
 # clang with libFuzzer for the fuzz targets (fuzz/); `make test` runs them briefly.
 fuzz="$build clang libclang-rt-14-dev"
 test="$build libcriterion-dev curl python3 python3-venv openssl ca-certificates clang libclang-rt-14-dev"
-bench="$build wrk nginx-light procps valgrind"
+# strace and glibc's debug symbols: bench/lambda/coldstart.py's system calls and parts.
+bench="$build wrk nginx-light procps valgrind strace libc6-dbg"
 # `make package` zips x86_64 and arm64 bootstraps: on an amd64 machine the
 # arm64 ones are cross-compiled against Debian's arm64 -dev packages,
 # installed beside the amd64 ones (multiarch: same versions).

@@ -2,8 +2,9 @@
 # The Lambda benchmark's harness, checked (ctest bench.lambda_harness):
 # runtime_bench serves the floor and the items bootstrap cold and warm and
 # takes a response sent chunked, event_bench runs, and both refuse to time
-# answers that are not 200.
-#   check.sh BENCH_DIR ITEMS   (BENCH_DIR: runtime_bench, event_bench, floor)
+# answers that are not 200; the growth curves' programs run.
+#   check.sh BENCH_DIR ITEMS   (BENCH_DIR: runtime_bench, event_bench, floor,
+#                               echo_size, routes_bench)
 set -eu
 dir=$1
 items=$2
@@ -27,7 +28,7 @@ refuse() { # refuse COMMAND...: it must fail
 
 expect '^cold runs 2 median_ms [0-9.]* failures 0$' "$dir/runtime_bench" cold "$event" 2 -- "$dir/floor"
 expect '^cold runs 2 median_ms [0-9.]* failures 0$' "$dir/runtime_bench" cold "$event" 2 -- "$items"
-expect '^warm invocations 200 .* vmhwm_kb [1-9][0-9]* failures 0$' "$dir/runtime_bench" warm "$event" 200 30 -- "$items"
+expect '^warm invocations 200 .* vmhwm_kb [1-9][0-9]* failures 0 cpu_us [0-9.]*$' "$dir/runtime_bench" warm "$event" 200 30 -- "$items"
 expect '^events 1000 median_us [0-9.]*$' "$dir/event_bench" "$event" 1100
 
 # A response sent chunked, as aws-lambda-go sends every one.
@@ -51,4 +52,16 @@ refuse "$dir/runtime_bench" warm "$tmp/404.json" 10 30 -- "$items"
 refuse "$dir/runtime_bench" cold "$tmp/not-http.json" 1 -- "$items"
 refuse "$dir/runtime_bench" cold "$event" 1 -- /bin/false
 refuse "$dir/event_bench" "$tmp/404.json" 110
+
+# The growth curves' programs (bench/curves): echo_size answers the body's
+# length, base64 or not; routes_bench runs both shapes and refuses bad counts.
+sed -e 's#"GET"#"POST"#' -e 's#/api/health#/api/echo-size#g' \
+    -e 's#"isBase64Encoded": false#"body": "aGVsbG8=", "isBase64Encoded": true#' "$event" >"$tmp/echo64.json"
+sed -e 's#"isBase64Encoded": true#"isBase64Encoded": false#' -e 's#aGVsbG8=#[1,2]#' "$tmp/echo64.json" >"$tmp/echo.json"
+expect 'bytes\\":5}' "$dir/echo_size" invoke "$tmp/echo64.json"
+expect 'bytes\\":5}' "$dir/echo_size" invoke "$tmp/echo.json"
+"$dir/routes_bench" static 30 2
+"$dir/routes_bench" param 30 2
+refuse "$dir/routes_bench" param 0 1
+refuse "$dir/routes_bench" static 30 2x
 echo ok

@@ -57,9 +57,13 @@ FLOOR=$LAMBDA/bench/floor
 PYTHON=${BENCH_PYTHON:-build/venv/bin/python}
 BENCH_NODE_DIR=$(realpath "${BENCH_NODE_DIR:-build/bench-node}")
 OUT=${BENCH_OUT:-build/bench}/lambda
+# items as deployed (deploy/examples/items): with the key of its page cursors,
+# without which it logs a warning at every cold start.
+export ITEMS_CURSOR_KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 RESULTS=$OUT/results.txt # cold NAME ms | inprocess NAME µs | warm NAME per-second vmhwm-kB
 export BENCH_NODE_DIR
 . bench/peers/peers.sh
+. bench/sections.sh
 RUST_SKIPPED=$(peer_skipped rust)
 GO_SKIPPED=$(peer_skipped go)
 
@@ -76,7 +80,7 @@ peer() { # the peer's program; it takes `runtime` or `inprocess EVENT N`
 # environment: a wrapper such as env(1) would add an exec to its cold start).
 bootstrap() {
     case $1 in
-    items | items-log) echo "$ITEMS" ;;
+    items | items-log | items-plain) echo "$ITEMS" ;;
     floor) echo "$FLOOR" ;;
     axum) echo "$RUST_PEERS/lambda" ;;
     axum-ct) echo "$RUST_PEERS/lambda_current_thread" ;;
@@ -88,13 +92,15 @@ PEERS="mangum fastify express" # with an in-process mode
 COMPILED_PEERS=""              # the Rust and Go ones that are built
 [ -n "$RUST_SKIPPED" ] || COMPILED_PEERS="axum axum-ct"
 [ -n "$GO_SKIPPED" ] || COMPILED_PEERS="$COMPILED_PEERS go"
-BOOTSTRAPS="items items-log floor $PEERS $COMPILED_PEERS"
+BOOTSTRAPS="items items-plain items-log floor $PEERS $COMPILED_PEERS"
 
 # What a bootstrap's name adds to its environment: items-log is items with
-# its access lines on, as CG_ACCESS_LOG=on turns them on in a deployment.
+# its access lines on, as CG_ACCESS_LOG=on turns them on in a deployment;
+# items-plain is items without its metrics line and X-Ray.
 bootstrap_env() {
     case $1 in
     items-log) echo CG_ACCESS_LOG=on ;;
+    items-plain) echo CG_ACCESS_LOG= ITEMS_METRICS=off ITEMS_TRACING=off ;;
     *) echo CG_ACCESS_LOG= ;;
     esac
 }
@@ -105,7 +111,8 @@ bootstrap_env() {
 emulate() {
     name=$1
     shift
-    if ! env ITEMS_TABLE=bench-items "$(bootstrap_env "$name")" taskset -c "$CPU" "$RUNTIME_BENCH" "$@" >"$OUT/last.out" 2>>"$OUT/$name.log"; then
+    # shellcheck disable=SC2046 # bootstrap_env's words are assignments
+    if ! env ITEMS_TABLE=bench-items $(bootstrap_env "$name") taskset -c "$CPU" "$RUNTIME_BENCH" "$@" >"$OUT/last.out" 2>>"$OUT/$name.log"; then
         echo "bench: runtime_bench $* failed; see $OUT/$name.log" >&2
         exit 1
     fi
@@ -127,8 +134,8 @@ run_warm() {
     while [ "$round" -le "$ROUNDS" ]; do
         for name in $BOOTSTRAPS; do
             emulate "$name" warm "$EVENT" "$WARM_COUNT" "$WARM_SECONDS" -- $(bootstrap "$name")
-            awk -v n="$name" '$1 == "warm" { print "warm", n, $7, $9 }' "$OUT/last.out" >>"$RESULTS"
-            tail -n 1 "$RESULTS"
+            awk -v n="$name" '$1 == "warm" { print "warm", n, $7, $9; print "cpu", n, $13 }' "$OUT/last.out" >>"$RESULTS"
+            tail -n 2 "$RESULTS"
         done
         round=$((round + 1))
     done
@@ -200,6 +207,17 @@ run_instructions() {
     done
 }
 
+# What items' cold start costs beyond the floor's, part by part, in counts
+# (bench/lambda/coldstart.py: callgrind, /proc, strace, LD_DEBUG).
+run_coldstart() {
+    if ! env ITEMS_TABLE=bench-items AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
+        CG_ACCESS_LOG= "$PYTHON" bench/lambda/coldstart.py "$EVENT" "$FLOOR" -- "$ITEMS" >"$OUT/coldstart.md" 2>>"$OUT/items.log"; then
+        echo "bench: coldstart.py failed; see $OUT/items.log" >&2
+        exit 1
+    fi
+    cat "$OUT/coldstart.md"
+}
+
 instruction_row() { # NAME LABEL: instructions, and their ratio to items-plain's
     v=$(median instructions "$1")
     printf '| %s | %s | %s |\n' "$2" "$(fmt %.0f "$v")" "$(fmt %.3f× "$(ratio "$v" "$(median instructions items-plain)")")"
@@ -208,7 +226,7 @@ instruction_row() { # NAME LABEL: instructions, and their ratio to items-plain's
 # compiled_row NAME LABEL SKIPPED and compiled_instruction_row: the rows of a
 # Rust or Go peer, or why there are none.
 compiled_row() {
-    if [ -n "$3" ]; then printf '| %s | %s | | | | |\n' "$2" "$3"; else row "$1" "$2"; fi
+    if [ -n "$3" ]; then printf '| %s | %s | | | | | |\n' "$2" "$3"; else row "$1" "$2"; fi
 }
 
 compiled_instruction_row() {
@@ -240,9 +258,10 @@ fmt() { # fmt FORMAT VALUE: "—" when there is none
 }
 
 row() { # row NAME LABEL
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$2" "$(fmt %.1f "$(median cold "$1")")" \
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$(fmt %.1f "$(median cold "$1")")" \
         "$(fmt %.1f "$(p90 cold "$1")")" "$(fmt %.2f "$(median inprocess "$1")")" \
-        "$(fmt %.0f "$(median warm "$1")")" "$(fmt %.1f "$(max_of warm "$1" 4 | awk '{ print $1 / 1024 }')")"
+        "$(fmt %.0f "$(median warm "$1")")" "$(fmt %.2f "$(median cpu "$1")")" \
+        "$(fmt %.1f "$(max_of warm "$1" 4 | awk '{ print $1 / 1024 }')")"
 }
 
 # goal LABEL VALUE OP GOAL UNIT: a row of the goals table.
@@ -250,23 +269,26 @@ goal() {
     awk -v label="$1" -v v="$2" -v op="$3" -v g="$4" -v unit="$5" 'BEGIN {
         ok = op == ">=" ? v >= g : op == "<=" ? v <= g : v < g
         sign = op == ">=" ? "≥" : op == "<=" ? "≤" : "<"
-        printf "| %s | %.2f%s | %s %s%s | %s |\n", label, v, unit, sign, g, unit, ok ? "yes" : "**no**"
+        shown = v >= 1000 ? sprintf("%.0f", v) : sprintf("%.2f", v)
+        printf "| %s | %s%s | %s %s%s | %s |\n", label, shown, unit, sign, g, unit, ok ? "yes" : "**no**"
     }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
 
-# paired_ratio A B: the median over the rounds of A's warm rate over B's in
-# the same round. The two run seconds apart, so a neighbour's load on this
-# shared machine weighs on both alike, which the ratio of two medians taken
-# from different rounds would not ensure.
-warm_by_round() { # NAME: its warm rates, in round order
-    awk -v n="$1" '$1 == "warm" && $2 == n { print $3 }' "$RESULTS"
+# paired_ratio KIND A B: the median over the rounds of A's warm rate (KIND
+# warm), CPU per invocation (cpu) or cold start (cold) over B's in the same
+# round. The two run
+# seconds apart, so a neighbour's load on this shared machine weighs on both
+# alike, which the ratio of two medians taken from different rounds would
+# not ensure.
+by_round() { # KIND NAME: its values, in round order
+    awk -v k="$1" -v n="$2" '$1 == k && $2 == n { print $3 }' "$RESULTS"
 }
 
 paired_ratio() {
-    warm_by_round "$1" >"$OUT/paired.a"
-    warm_by_round "$2" >"$OUT/paired.b"
+    by_round "$1" "$2" >"$OUT/paired.a"
+    by_round "$1" "$3" >"$OUT/paired.b"
     paste "$OUT/paired.a" "$OUT/paired.b" | awk '{ print $1 / $2 }' | median_of_lines
 }
 
@@ -348,12 +370,16 @@ $(compiled_peer_versions)
 - warm: one bootstrap answers 500 warm-up invocations, then $WARM_COUNT more or ${WARM_SECONDS} s,
   whichever ends first; $ROUNDS rounds, every bootstrap in turn in each; the table gives the
   median rate, the goal the median over the rounds of items' rate over the floor's in the same
-  round (paired: both met the same load from this shared machine's neighbours). Peak RSS: the
+  round (paired: both met the same load from this shared machine's neighbours). CPU: the
+  bootstrap's own time on the CPU (user and system, every thread: the scheduler's nanosecond
+  counts in /proc/PID/task/*/schedstat) over the measured invocations, divided by them; the
+  goal is the median over the rounds of items' over the floor's. Peak RSS: the
   bootstrap's VmHWM at the end of the run (the highest of the runs)
 
-| bootstrap | cold start, median ms | cold start, p90 ms | in process, µs/event | warm invocations/s | peak RSS, MB |
-|---|---:|---:|---:|---:|---:|
-$(row items 'items (cgate)')
+| bootstrap | cold start, median ms | cold start, p90 ms | in process, µs/event | warm invocations/s | CPU µs / warm invocation | peak RSS, MB |
+|---|---:|---:|---:|---:|---:|---:|
+$(row items 'items (cgate), as deployed: EMF metrics and X-Ray on')
+$(row items-plain 'items without metrics and X-Ray (ITEMS_METRICS=off ITEMS_TRACING=off)')
 $(row items-log 'items with access lines (CG_ACCESS_LOG=on)')
 $(row floor 'floor (C, fixed response)')
 $(row mangum 'FastAPI + Mangum')
@@ -391,14 +417,31 @@ $(compiled_instruction_row axum 'Rust lambda_http + axum, multi-thread runtime' 
 $(compiled_instruction_row axum-ct 'Rust lambda_http + axum, current_thread runtime' "$RUST_SKIPPED")
 $(compiled_instruction_row go 'Go aws-lambda-go + api-proxy (net/http)' "$GO_SKIPPED")
 
+### Cold start, part by part
+
+What items' cold start adds to the floor's, counted rather than timed (bench/lambda/coldstart.py):
+one invocation of the same event through the tests' Runtime API emulator; instructions by
+callgrind, cut where the bootstrap first calls \`connect()\` (the Runtime API connection); page
+faults and touched memory from /proc when the first response arrives; system calls by
+\`strace -f -c\`; symbols bound by the loader from \`LD_DEBUG=bindings\`. Not counted here: CPUID
+instructions, each a trap to the hypervisor on a virtual machine (8.5 µs on this one), which
+glibc's loader runs for both; what they cost, and what each row costs in time, is in
+[docs/lambda.md](docs/lambda.md#cold-start).
+
+$(cat "$OUT/coldstart.md")
+
 ### Lambda goals
 
 | measure | value | goal | met |
 |---|---:|---|---|
-$(goal 'items / floor, cold start (median)' "$(ratio "$(median cold items)" "$(median cold floor)")" '<=' 1.3 ×)
+$(goal 'items / floor, cold start (median of the rounds)' "$(paired_ratio cold items floor)" '<=' 1.3 ×)
 $(goal "items / fastest peer (${fastest_cold% *}), cold start (median)" "$(ratio "$(median cold items)" "${fastest_cold#* }")" '<' 1 ×)
 $(goal "fastest peer ($peer_name) / items, µs per event in process" "$(ratio "$peer_us" "$(median inprocess items)")" '>=' 20 ×)
-$(goal 'items / floor, warm invocations/s (median of the rounds)' "$(paired_ratio items floor)" '>=' 0.9 ×)
+$(goal 'items / floor, warm invocations/s (median of the rounds)' "$(paired_ratio warm items floor)" '>=' 0.9 ×)
+$(goal 'items / floor, CPU per warm invocation, pinned (median of the rounds)' "$(paired_ratio cpu items floor)" '<=' 1.1 ×)
+$(goal 'items without metrics and X-Ray / floor, CPU per warm invocation, pinned' "$(paired_ratio cpu items-plain floor)" '<=' 1.1 ×)
+$(goal 'items as deployed, instructions per warm invocation, HTTP API (v2) event' "$(median instructions items)" '<' 25000 '')
+$(goal 'items as deployed, instructions per warm invocation, REST API (v1) event' "$(median instructions items-v1)" '<' 25000 '')
 $(goal 'items peak RSS (warm run)' "$(max_of warm items 4 | awk '{ print $1 / 1024 }')" '<' 8 ' MB')
 $(goal 'items as deployed / without metrics and tracing, instructions per invocation' "$(ratio "$(median instructions items)" "$(median instructions items-plain)")" '<' 1.05 ×)
 
@@ -407,21 +450,16 @@ bootstraps' logs: $OUT/.
 EOF
 }
 
-# Replace the Lambda section of BENCHMARKS.md (from its heading to the end), or append it.
+# Replace the Lambda section of BENCHMARKS.md, or append it.
 write_section() {
     section >"$OUT/section.md"
-    if [ -f BENCHMARKS.md ]; then
-        awk '/^## Lambda$/ { exit } { print }' BENCHMARKS.md >"$OUT/benchmarks.md"
-    else
-        printf '# Benchmarks\n\n' >"$OUT/benchmarks.md"
-    fi
-    cat "$OUT/section.md" >>"$OUT/benchmarks.md"
-    mv "$OUT/benchmarks.md" BENCHMARKS.md
+    replace_section '## Lambda' "$OUT/section.md"
     echo "wrote the Lambda section of BENCHMARKS.md"
 }
 
 command -v taskset >/dev/null || { echo "bench: taskset is missing (util-linux)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "bench: valgrind is missing (tools/deps.sh bench installs it)" >&2; exit 1; }
+command -v strace >/dev/null || { echo "bench: strace is missing (tools/deps.sh bench installs it)" >&2; exit 1; }
 for f in "$RUNTIME_BENCH" "$EVENT_BENCH" "$ITEMS" "$FLOOR" "$PYTHON"; do
     [ -x "$f" ] || { echo "bench: $f is missing (make bench builds it)" >&2; exit 1; }
 done
@@ -439,4 +477,6 @@ echo "Lambda: warm invocations"
 run_warm
 echo "Lambda: instructions per warm invocation (callgrind)"
 run_instructions
+echo "Lambda: cold start, part by part"
+run_coldstart
 write_section

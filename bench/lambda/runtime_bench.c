@@ -12,8 +12,10 @@
  *   runtime_bench warm EVENT_FILE COUNT SECONDS -- BOOTSTRAP [ARGS...]
  *       One bootstrap: WARMUP invocations, then COUNT more or SECONDS,
  *       whichever ends first, timed from the warm-up's last response to the
- *       last one. Prints invocations/s and the bootstrap's peak resident
- *       memory (VmHWM, read just before SIGKILL).
+ *       last one. Prints invocations/s, the bootstrap's CPU time per measured
+ *       invocation (user and system, all its threads, from the scheduler's
+ *       nanosecond counts) and its peak resident memory (VmHWM, read just
+ *       before SIGKILL).
  *
  * The bootstrap inherits this environment plus the variables Lambda sets
  * (runtime-api.md §11); its stdout and stderr go to this program's stderr.
@@ -25,6 +27,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -568,6 +571,33 @@ static struct bootstrap spawn_bootstrap(char **argv)
     return b;
 }
 
+/* The nanoseconds the process's threads have run so far, user and system
+ * (the first field of each /proc/PID/task/TID/schedstat), -1 when they
+ * cannot be read. */
+static int64_t cpu_ns(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *tasks = opendir(path);
+    if (!tasks)
+        return -1;
+    int64_t total = 0;
+    for (struct dirent *t; (t = readdir(tasks));) {
+        if (t->d_name[0] == '.')
+            continue;
+        char stat[320];
+        snprintf(stat, sizeof stat, "/proc/%d/task/%s/schedstat", (int)pid, t->d_name);
+        FILE *f = fopen(stat, "r");
+        long long ns = 0;
+        if (f && fscanf(f, "%lld", &ns) == 1)
+            total += ns;
+        if (f)
+            fclose(f);
+    }
+    closedir(tasks);
+    return total;
+}
+
 /* Peak resident memory so far, in kB (0 when it cannot be read). */
 static long vm_hwm_kb(pid_t pid)
 {
@@ -667,9 +697,14 @@ static int run_warm(struct emulator *em, long count, double seconds, char **argv
     int64_t start = now_ns();
     bool warmed = serve_until(em, &b, WARMUP, start + (int64_t)COLD_TIMEOUT_S * 1000000000);
     int64_t t0 = em->last_answer_ns;
+    int64_t cpu0 = cpu_ns(b.pid), cpu1 = -1;
     if (warmed)
         serve_until(em, &b, WARMUP + count, t0 + (int64_t)(seconds * 1e9));
-    long hwm = b.exited ? 0 : vm_hwm_kb(b.pid);
+    long hwm = 0;
+    if (!b.exited) {
+        hwm = vm_hwm_kb(b.pid);
+        cpu1 = cpu_ns(b.pid);
+    }
     stop_bootstrap(&b);
     if (!warmed) {
         if (!b.exited)
@@ -678,8 +713,9 @@ static int run_warm(struct emulator *em, long count, double seconds, char **argv
     }
     long measured = em->answers - WARMUP;
     double span = (double)(em->last_answer_ns - t0) / 1e9;
-    printf("warm invocations %ld seconds %.3f per_second %.0f vmhwm_kb %ld failures %ld\n", measured, span,
-           span > 0 ? (double)measured / span : 0.0, hwm, em->failures);
+    double cpu_us = cpu0 >= 0 && cpu1 >= 0 && measured > 0 ? (double)(cpu1 - cpu0) / 1e3 / (double)measured : 0;
+    printf("warm invocations %ld seconds %.3f per_second %.0f vmhwm_kb %ld failures %ld cpu_us %.2f\n", measured,
+           span, span > 0 ? (double)measured / span : 0.0, hwm, em->failures, cpu_us);
     return em->failures || measured <= 0 ? 1 : 0;
 }
 

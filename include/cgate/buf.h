@@ -22,10 +22,32 @@ struct cg_buf {
 
 void cg_buf_init(struct cg_buf *b, struct cg_arena *arena);
 void cg_buf_free(struct cg_buf *b);
-/* Make room for `extra` more bytes; returns the write position. */
-char *cg_buf_reserve(struct cg_buf *b, size_t extra);
-void cg_buf_append(struct cg_buf *b, const void *data, size_t len);
-void cg_buf_putc(struct cg_buf *b, char c);
+/* cg_buf_reserve's slow path: the buffer grows. */
+char *cg__buf_grow(struct cg_buf *b, size_t extra);
+
+/* Make room for `extra` more bytes; returns the write position. Inline:
+ * the writers of JSON and HTTP call it for every few bytes. */
+static inline char *cg_buf_reserve(struct cg_buf *b, size_t extra)
+{
+    if (b->data && b->cap - b->len >= extra)
+        return b->data + b->len;
+    return cg__buf_grow(b, extra);
+}
+
+static inline void cg_buf_append(struct cg_buf *b, const void *data, size_t len)
+{
+    if (len == 0)
+        return;
+    memcpy(cg_buf_reserve(b, len), data, len);
+    b->len += len;
+}
+
+static inline void cg_buf_putc(struct cg_buf *b, char c)
+{
+    *cg_buf_reserve(b, 1) = c;
+    b->len++;
+}
+
 void cg_buf_puts(struct cg_buf *b, const char *s);
 void cg_buf_printf(struct cg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cg_buf_vprintf(struct cg_buf *b, const char *fmt, va_list ap);

@@ -47,8 +47,15 @@ static inline bool cg_str_eq(cg_str a, cg_str b)
 /* Without leading and trailing spaces and tabs. */
 cg_str cg_str_trim(cg_str s);
 
-/* ASCII case-insensitive comparison (header names, tokens). */
-bool cg_str_ieq(cg_str a, cg_str b);
+/* cg_str_ieq for slices of the same length. */
+bool cg__str_ieq_n(cg_str a, cg_str b);
+
+/* ASCII case-insensitive comparison (header names, tokens). The lengths
+ * are compared inline: most pairs differ there. */
+static inline bool cg_str_ieq(cg_str a, cg_str b)
+{
+    return a.len == b.len && cg__str_ieq_n(a, b);
+}
 
 static inline bool cg_str_eq_c(cg_str a, const char *b)
 {

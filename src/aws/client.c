@@ -1,5 +1,5 @@
 /* cg_aws_call: sign, send on a pooled kept-alive connection, read with the
- * shared llhttp reader, and retry as the SDKs' "standard" mode does
+ * shared HTTP/1.1 reader (net/http1_read.c), and retry as the SDKs' "standard" mode does
  * (botocore's retries/standard.py):
  *
  *   - at most 3 attempts in all (AWS_MAX_ATTEMPTS or the option change it);

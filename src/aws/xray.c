@@ -85,6 +85,7 @@ static bool is_hex(const char *s, size_t n)
 static bool parse_trace_header(cg_str header, struct xray_trace *t)
 {
     char sampled[4];
+    *t = (struct xray_trace){ 0 };
     if (!header_field(header, "Root", t->root, sizeof t->root) ||
         !header_field(header, "Parent", t->parent, sizeof t->parent))
         return false;
@@ -361,7 +362,7 @@ void cg__xray_call_end(struct cg_xray_span *call, const struct cg_aws_request *r
 static void handle(void *state, struct cg_request *req, struct cg_response *res, struct cg_next *next)
 {
     const struct xray *x = state;
-    struct xray_trace t = { 0 };
+    struct xray_trace t; /* filled by parse_trace_header, on the rare sampled request */
     cg_str header = request_trace_header(req);
     if (!says_sampled(header) || !parse_trace_header(header, &t) || !t.sampled) {
         cg_next(next, req, res);

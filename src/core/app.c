@@ -15,6 +15,7 @@
 #include "core/patterns.h"
 #include "core/request_internal.h"
 #include "core/response_internal.h"
+#include "core/route_index.h"
 #include "core/routers.h"
 
 struct cg_app *cg_app_new(const struct cg_app_opts *opts)
@@ -59,6 +60,7 @@ void cg_app_free(struct cg_app *app)
     free_middleware(app);
     free_route_params(app);
     free(app->routes);
+    cg__route_index_free(app->route_index);
     cg__app_free_mounted(app);
     free(app->error_handlers);
     free(app->assets_path);
@@ -324,6 +326,7 @@ static int prepare(struct cg_app *app)
         note_input_size(app, rt->route->body ? rt->route->body->size : 0);
         note_input_size(app, rt->params_size);
     }
+    app->route_index = cg__route_index_build(app->routes, app->nroutes);
     app->prepared = true;
     return 0;
 }
@@ -396,41 +399,6 @@ const struct cg_app_opts *cg_app_options(const struct cg_app *app)
 
 /* ---- dispatch ---- */
 
-struct route_lookup {
-    const struct cg_route_rt *route; /* path and method match */
-    unsigned allowed;                /* methods of routes whose path matched */
-    cg_str values[CG_MAX_SEGMENTS];
-    int nvalues;
-};
-
-/* GET routes answer HEAD too, as in Starlette. */
-static unsigned route_methods(const struct cg_route *route)
-{
-    return route->methods & CG_M_GET ? route->methods | CG_M_HEAD : route->methods;
-}
-
-static bool find_route(const struct cg_app *app, cg_str path, unsigned method, struct route_lookup *out)
-{
-    out->route = NULL;
-    out->allowed = 0;
-    for (size_t i = 0; i < app->nroutes; i++) {
-        const struct cg_route_rt *rt = &app->routes[i];
-        cg_str values[CG_MAX_SEGMENTS];
-        int nvalues;
-        if (!cg__route_match(rt, path, values, &nvalues))
-            continue;
-        unsigned methods = route_methods(rt->route);
-        out->allowed |= methods;
-        if (methods & method) {
-            out->route = rt;
-            memcpy(out->values, values, (size_t)nvalues * sizeof *values);
-            out->nvalues = nvalues;
-            return true;
-        }
-    }
-    return out->allowed != 0;
-}
-
 /* A request's routing, done once however many ask (the server before the
  * body, a middleware, dispatch), and kept in its arena for as long as the
  * method and path are those it was made for: a middleware that rewrites
@@ -440,7 +408,7 @@ struct cg__routing {
     cg_str path;
     unsigned method;
     bool found;                   /* some route's path matched */
-    struct route_lookup lookup;
+    struct cg__route_lookup lookup;
 };
 
 static const struct cg__routing *route_request(const struct cg_app *app, struct cg_request *req)
@@ -453,7 +421,7 @@ static const struct cg__routing *route_request(const struct cg_app *app, struct 
     r->app = app;
     r->path = req->path;
     r->method = req->method_id;
-    r->found = find_route(app, req->path, req->method_id, &r->lookup);
+    r->found = cg__route_find(app, req->path, req->method_id, &r->lookup);
     return r;
 }
 
@@ -485,8 +453,8 @@ static bool redirect_slash(const struct cg_app *app, struct cg_request *req, str
         other = (cg_str){ path.ptr, path.len - 1 };
     else
         other = cg_arena_printf(req->arena, "%.*s/", (int)path.len, path.ptr);
-    struct route_lookup lookup;
-    if (!find_route(app, other, req->method_id, &lookup))
+    struct cg__route_lookup lookup;
+    if (!cg__route_find(app, other, req->method_id, &lookup))
         return false;
     cg_str raw = req->raw_path.len ? req->raw_path : path;
     cg_str target = raw.ptr[raw.len - 1] == '/' ? (cg_str){ raw.ptr, raw.len - 1 }
@@ -561,14 +529,14 @@ void cg_next(struct cg_next *next, struct cg_request *req, struct cg_response *r
 bool cg_app_refuses_head(const struct cg_app *app, struct cg_request *req)
 {
     cg_request_prepare(req);
-    const struct route_lookup *lookup = &route_request(app, req)->lookup;
+    const struct cg__route_lookup *lookup = &route_request(app, req)->lookup;
     return !lookup->route || !cg__route_admits(app, lookup->route, req);
 }
 
 const struct cg_route *cg_app_route_of(const struct cg_app *app, struct cg_request *req)
 {
     cg_request_prepare(req);
-    const struct route_lookup *lookup = &route_request(app, req)->lookup;
+    const struct cg__route_lookup *lookup = &route_request(app, req)->lookup;
     return lookup->route ? lookup->route->route : NULL;
 }
 

@@ -21,6 +21,7 @@ struct cg_app {
     size_t nmiddleware;
     struct cg_route_rt *routes;
     size_t nroutes;
+    struct cg__route_index *route_index; /* built once the routes are checked (route_index.c) */
     char error[512];              /* the first set-up or start-up error; "" when none */
     bool prepared;                /* routes checked, document built */
     bool started;

@@ -19,7 +19,7 @@ void cg_buf_free(struct cg_buf *b)
     cg_buf_init(b, b->arena);
 }
 
-char *cg_buf_reserve(struct cg_buf *b, size_t extra)
+char *cg__buf_grow(struct cg_buf *b, size_t extra)
 {
     if (b->cap - b->len >= extra)
         return b->len ? b->data + b->len : b->data; /* data may be NULL: never NULL + 0 */
@@ -32,20 +32,6 @@ char *cg_buf_reserve(struct cg_buf *b, size_t extra)
         b->data = cg_xrealloc(b->data, cap);
     b->cap = cap;
     return b->data + b->len;
-}
-
-void cg_buf_append(struct cg_buf *b, const void *data, size_t len)
-{
-    if (len == 0)
-        return;
-    memcpy(cg_buf_reserve(b, len), data, len);
-    b->len += len;
-}
-
-void cg_buf_putc(struct cg_buf *b, char c)
-{
-    *cg_buf_reserve(b, 1) = c;
-    b->len++;
 }
 
 void cg_buf_puts(struct cg_buf *b, const char *s)

@@ -29,11 +29,31 @@ static void escape_ascii(struct cg_buf *out, unsigned char c)
     cg_buf_append(out, u, sizeof u);
 }
 
+/* ASCII but controls, '"' and '\\': what goes between quotes as it is
+ * (DEL too, as Python writes it). The scanner's plain bytes. */
+static bool plain_ascii(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* How many of the len bytes at p are plain: short strings (names, keys,
+ * most header values) byte by byte, longer ones by the scanner's blocks,
+ * whose set-up would cost more than a short string. */
+static size_t plain_run(const unsigned char *p, size_t len)
+{
+    if (len >= 16)
+        return cg__json_plain_run(p, len);
+    size_t i = 0;
+    while (i < len && plain_ascii(p[i]))
+        i++;
+    return i;
+}
+
 void cg_json_escape(struct cg_buf *out, cg_str s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
     /* Most strings are plain text: one reservation for them and their quotes. */
-    size_t i = cg__json_plain_run(p, s.len);
+    size_t i = plain_run(p, s.len);
     char *dst = cg_buf_reserve(out, i + 2);
     *dst = '"';
     if (i)
@@ -50,7 +70,7 @@ void cg_json_escape(struct cg_buf *out, cg_str s)
                 cg_buf_append(out, "\xef\xbf\xbd", 3);
             i += (size_t)(n > 0 ? n : -n);
         }
-        size_t run = cg__json_plain_run(p + i, s.len - i);
+        size_t run = plain_run(p + i, s.len - i);
         cg_buf_append(out, p + i, run);
         i += run;
     }
@@ -295,9 +315,25 @@ void cg_json_key_str(struct cg_json *j, cg_str key)
     j->after_key = true;
 }
 
+/* Keys are mostly literals of plain ASCII: one pass finds their end and
+ * that they need no escaping, and one copy writes them. */
 void cg_json_key(struct cg_json *j, const char *key)
 {
-    cg_json_key_str(j, cg_str_c(key));
+    size_t n = 0;
+    while (plain_ascii((unsigned char)key[n])) /* NUL is not plain: it stops the loop */
+        n++;
+    if (key[n] != '\0') {
+        cg_json_key_str(j, cg_str_c(key));
+        return;
+    }
+    start_item(j);
+    char *p = cg_buf_reserve(j->out, n + 3);
+    p[0] = '"';
+    memcpy(p + 1, key, n);
+    p[n + 1] = '"';
+    p[n + 2] = ':';
+    j->out->len += n + 3;
+    j->after_key = true;
 }
 
 void cg_json_str(struct cg_json *j, cg_str s)

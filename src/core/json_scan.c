@@ -6,22 +6,30 @@
  * brackets) until another value is due or the text ends. The nesting stack
  * says whether a comma leads to a key or to a value.
  *
- * Strings are the bulk of most JSON text, and usually plain ASCII: their
- * bytes are skipped sixteen or eight at a time until one that needs a look. */
+ * Strings and indentation are the bulk of most JSON text, and nearly always
+ * plain ASCII: their bytes are skipped a block at a time until one that
+ * needs a look. A block is sixteen bytes compared at once with the vector
+ * extensions of GCC and clang: SSE2 on x86-64, NEON on arm64, plain code
+ * on a target without vectors. Only finding the first marked byte differs:
+ * x86's byte mask, or two 64-bit halves elsewhere, a path tested on x86
+ * too with CG_JSON_PORTABLE (unit.json_scan_portable). The last bytes of
+ * the text, fewer than a block, are read one at a time: no load ever
+ * reaches past the input. */
 #include "cgate/cgate.h"
 #include "core/json_scan.h"
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "cgate/buf.h"
 #include "core/utf8.h"
 
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
+/* The functions on the path of every token: GCC does not inline them on
+ * its own (they are used twice, or are large), and their calls cost a
+ * tenth of the scan. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static const char stopped_by_callback[] = "stopped by a callback";
+
+/* What a skipped container's tokens are reported to. */
+static const struct cg_json_callbacks no_callbacks = { 0 };
 
 enum step {
     NEED_VALUE, /* a value must come next */
@@ -48,86 +56,129 @@ static const unsigned char *bytes(const struct cg_json_scan *s)
     return (const unsigned char *)s->input.ptr;
 }
 
-/* ---- whitespace, strings ---- */
-
-static size_t skip_whitespace(const struct cg_json_scan *s, size_t i)
-{
-    /* One bit per byte value up to ' ': tab, LF, CR and space. */
-    const uint64_t ws = 1ULL << '\t' | 1ULL << '\n' | 1ULL << '\r' | 1ULL << ' ';
-    const unsigned char *in = bytes(s);
-    while (i < s->input.len && in[i] <= ' ' && (ws >> in[i] & 1))
-        i++;
-    return i;
-}
-
-/* Nonzero when one of the eight bytes in x is a control character, '"',
- * '\\' or not ASCII: the top bit of that byte is set. The subtractions
- * borrow upwards, so a byte above a true hit may be flagged too, but never
- * one below: the lowest flag is exact. */
-static uint64_t has_special_byte(uint64_t x)
-{
-    uint64_t quote = x ^ (ONES * '"');
-    uint64_t backslash = x ^ (ONES * '\\');
-    uint64_t control = (x - ONES * 0x20) & ~x;
-    uint64_t is_quote = (quote - ONES) & ~quote;
-    uint64_t is_backslash = (backslash - ONES) & ~backslash;
-    return (control | is_quote | is_backslash | x) & HIGHS;
-}
-
-#ifdef __SSE2__
-/* One bit per byte of the sixteen at p that is a control character, '"',
- * '\\' or not ASCII: compared as signed bytes, those from 0x80 up are
- * negative, so "below 0x20" takes them in too. */
-static unsigned special_bytes16(const unsigned char *p)
-{
-    __m128i x = _mm_loadu_si128((const __m128i *)p);
-    __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
-    __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
-    __m128i low = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low));
-}
-#endif
+/* ---- blocks of bytes ---- */
 
 static bool is_plain(unsigned char c)
 {
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* How many of the len bytes at in are plain ASCII text, before the first
- * one that needs a look: sixteen bytes at a time where SSE2 is (every
- * x86-64), then eight. The JSON writer's escaping stops at the same bytes. */
-size_t cg__json_plain_run(const unsigned char *in, size_t len)
+static bool is_space(unsigned char c)
 {
-    size_t i = 0;
-#ifdef __SSE2__
-    while (len - i >= 16) {
-        unsigned mask = special_bytes16(in + i);
-        if (mask)
-            return i + (size_t)__builtin_ctz(mask);
-        i += 16;
-    }
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+#define BLOCK 16
+
+#if defined(__SSE2__) && !defined(CG_JSON_PORTABLE)
+#define HAVE_MOVEMASK 1
+#include <emmintrin.h>
 #endif
-    while (len - i >= 8) {
-        uint64_t x;
-        memcpy(&x, in + i, 8);
-        uint64_t flags = has_special_byte(x);
+
+typedef signed char block16 __attribute__((vector_size(BLOCK)));
+
+#ifndef HAVE_MOVEMASK
+/* The offset in memory order of the lowest marked byte of a nonzero word
+ * in which each marked byte is all ones. */
+static inline size_t first_marked_byte(uint64_t marks)
+{
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        if (flags) /* the first byte in memory is the lowest */
-            return i + (size_t)__builtin_ctzll(flags) / 8;
+    return (size_t)__builtin_ctzll(marks) / 8;
 #else
-        if (flags)
-            break;
+    return (size_t)__builtin_clzll(marks) / 8;
 #endif
-        i += 8;
+}
+#endif
+
+static inline block16 load16(const unsigned char *p)
+{
+    block16 x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+/* The offset of the first byte of marks that is all ones, or 16: with
+ * x86's one-instruction byte mask where there is one, else from the two
+ * halves as 64-bit words. */
+static inline size_t first_marked16(block16 marks)
+{
+#ifdef HAVE_MOVEMASK
+    unsigned mask = (unsigned)_mm_movemask_epi8((__m128i)marks);
+    return mask ? (size_t)__builtin_ctz(mask) : 16;
+#else
+    uint64_t half[2];
+    memcpy(half, &marks, sizeof half);
+    if (half[0])
+        return first_marked_byte(half[0]);
+    return half[1] ? 8 + first_marked_byte(half[1]) : 16;
+#endif
+}
+
+/* How many of the sixteen bytes at p are plain, before the first that is
+ * not. As signed bytes, those from 0x80 up are negative: "below 0x20"
+ * takes them in with the control characters. */
+static inline size_t plain_block(const unsigned char *p)
+{
+    block16 x = load16(p);
+    return first_marked16((x == '"') | (x == '\\') | (x < 0x20));
+}
+
+static inline size_t space_block(const unsigned char *p)
+{
+    block16 x = load16(p);
+    return first_marked16(~((x == ' ') | (x == '\n') | (x == '\r') | (x == '\t')));
+}
+
+/* The offset of the first byte from i that is not `wanted`, or len: whole
+ * blocks while they last (block() says how many of the bytes at p are
+ * wanted), then byte by byte. */
+static ALWAYS_INLINE size_t skip_bytes(const unsigned char *in, size_t i, size_t len,
+                                       size_t (*block)(const unsigned char *p), bool (*wanted)(unsigned char c))
+{
+    while (len - i >= BLOCK) {
+        size_t n = block(in + i);
+        i += n;
+        if (n < BLOCK)
+            return i;
     }
-    while (i < len && is_plain(in[i]))
+    while (i < len && wanted(in[i]))
         i++;
     return i;
 }
 
-static size_t skip_plain(const struct cg_json_scan *s, size_t i)
+static ALWAYS_INLINE size_t skip_plain(const unsigned char *in, size_t i, size_t len)
 {
-    return i + cg__json_plain_run(bytes(s) + i, s->input.len - i);
+    return skip_bytes(in, i, len, plain_block, is_plain);
+}
+
+/* Whitespace longer than a block: indentation of deep levels. */
+static size_t skip_space_run(const unsigned char *in, size_t i, size_t len)
+{
+    return skip_bytes(in, i, len, space_block, is_space);
+}
+
+/* No whitespace (the usual case in compact text) and a run within a block
+ * (a line break and its indentation) are settled here. */
+static ALWAYS_INLINE size_t skip_whitespace(const struct cg_json_scan *s, size_t i)
+{
+    const unsigned char *in = bytes(s);
+    size_t len = s->input.len;
+    if (i < len && in[i] > ' ')
+        return i;
+    if (len - i >= BLOCK) {
+        size_t n = space_block(in + i);
+        if (n < BLOCK)
+            return i + n;
+    }
+    return skip_space_run(in, i, len);
+}
+
+/* How many of the len bytes at in are plain ASCII text, before the first
+ * one that needs a look. The JSON writer's escaping stops at the same
+ * bytes. */
+size_t cg__json_plain_run(const unsigned char *in, size_t len)
+{
+    return skip_plain(in, 0, len);
 }
 
 /* The value of the four hex digits at in[i], or UINT32_MAX. */
@@ -256,7 +307,7 @@ static bool decode_string(struct cg_json_scan *s, size_t start, size_t i, cg_str
         } else if (!skip_utf8(s, &i)) {
             return false;
         }
-        i = skip_plain(s, i);
+        i = skip_plain(in, i, len);
         if (i == len)
             return fail(s, "unterminated string", s->pos);
         if (in[i] == '"')
@@ -270,14 +321,21 @@ static bool decode_string(struct cg_json_scan *s, size_t start, size_t i, cg_str
     return true;
 }
 
-/* Reads the string whose opening quote is at s->pos into *out: a slice of
- * the input, unless it holds an escape (decode_string). */
-static bool read_string(struct cg_json_scan *s, cg_str *out)
+/* A string without escapes, from start to its closing quote at i. */
+static ALWAYS_INLINE bool string_slice(struct cg_json_scan *s, size_t start, size_t i, cg_str *out)
+{
+    s->end = i + 1;
+    *out = (cg_str){ s->input.ptr + start, i - start };
+    return true;
+}
+
+/* A string from the byte at i on, the first that is not plain ASCII: more
+ * UTF-8, an escape (decode_string) or its end. */
+static bool read_string_rest(struct cg_json_scan *s, size_t start, size_t i, cg_str *out)
 {
     const unsigned char *in = bytes(s);
-    size_t len = s->input.len, start = s->pos + 1, i = start;
+    size_t len = s->input.len;
     for (;;) {
-        i = skip_plain(s, i);
         if (i == len)
             return fail(s, "unterminated string", s->pos);
         if (in[i] == '"')
@@ -286,13 +344,24 @@ static bool read_string(struct cg_json_scan *s, cg_str *out)
             return decode_string(s, start, i, out);
         if (!skip_utf8(s, &i))
             return false;
+        i = skip_plain(in, i, len);
     }
-    s->end = i + 1;
-    *out = (cg_str){ s->input.ptr + start, i - start };
-    return true;
+    return string_slice(s, start, i, out);
 }
 
-static bool scan_string(struct cg_json_scan *s, int (*report)(const struct cg_json_scan *, cg_str))
+/* Reads the string whose opening quote is at s->pos into *out: a slice of
+ * the input, unless it holds an escape. Plain ASCII up to the closing
+ * quote, the usual case, is settled here, short enough to be inlined. */
+static ALWAYS_INLINE bool read_string(struct cg_json_scan *s, cg_str *out)
+{
+    const unsigned char *in = bytes(s);
+    size_t len = s->input.len, start = s->pos + 1, i = skip_plain(in, start, len);
+    if (i == len || in[i] != '"')
+        return read_string_rest(s, start, i, out);
+    return string_slice(s, start, i, out);
+}
+
+static ALWAYS_INLINE bool scan_string(struct cg_json_scan *s, int (*report)(const struct cg_json_scan *, cg_str))
 {
     cg_str text;
     return read_string(s, &text) && (!report || report(s, text) || stop(s));
@@ -349,7 +418,7 @@ static bool scan_number(struct cg_json_scan *s)
         return fail(s, "invalid number", i);
     s->end = i;
     cg_str text = { s->input.ptr + s->pos, i - s->pos };
-    return !s->cb->number || s->cb->number(s, text) || stop(s);
+    return !s->active->number || s->active->number(s, text) || stop(s);
 }
 
 static bool read_literal(struct cg_json_scan *s, cg_str word)
@@ -365,12 +434,12 @@ static bool read_literal(struct cg_json_scan *s, cg_str word)
 static bool scan_boolean(struct cg_json_scan *s, bool value)
 {
     return read_literal(s, value ? CG_STR("true") : CG_STR("false")) &&
-           (!s->cb->boolean || s->cb->boolean(s, value) || stop(s));
+           (!s->active->boolean || s->active->boolean(s, value) || stop(s));
 }
 
 static bool scan_null(struct cg_json_scan *s)
 {
-    return read_literal(s, CG_STR("null")) && (!s->cb->null || s->cb->null(s) || stop(s));
+    return read_literal(s, CG_STR("null")) && (!s->active->null || s->active->null(s) || stop(s));
 }
 
 /* ---- containers ---- */
@@ -398,8 +467,10 @@ static bool in_object(const struct cg_json_scan *s)
     return s->kinds[top / 64] >> (top % 64) & 1;
 }
 
-/* Reads the key at or after i, and the ':' after it. */
-static bool read_key(struct cg_json_scan *s, size_t i)
+/* Reads the key at or after i, the ':' after it, and the one space that
+ * indented text puts after the ':' (any other whitespace is the value's
+ * to skip). */
+static ALWAYS_INLINE bool read_key(struct cg_json_scan *s, size_t i)
 {
     i = skip_whitespace(s, i);
     if (i == s->input.len)
@@ -407,29 +478,35 @@ static bool read_key(struct cg_json_scan *s, size_t i)
     if (s->input.ptr[i] != '"')
         return fail(s, "expected a string key", i);
     s->pos = i;
-    if (!scan_string(s, s->cb->key))
+    if (!scan_string(s, s->active->key))
         return false;
     i = skip_whitespace(s, s->end);
     if (i == s->input.len)
         return fail(s, "unexpected end of input", i);
     if (s->input.ptr[i] != ':')
         return fail(s, "expected ':' after a key", i);
-    s->end = i + 1;
+    s->end = i + 1 < s->input.len && s->input.ptr[i + 1] == ' ' ? i + 2 : i + 1;
     return true;
 }
 
-/* The '}' or ']' at i closes the innermost container. */
-static bool close_container(struct cg_json_scan *s, size_t i)
+/* The '}' or ']' at i closes the innermost container; the end of a
+ * skipped one is reported, and what follows it is again. */
+static bool close_container(struct cg_json_scan *s, size_t i, bool is_object)
 {
-    int (*report)(const struct cg_json_scan *) = in_object(s) ? s->cb->end_object : s->cb->end_array;
+    if (s->depth == s->skip_depth) {
+        s->active = s->cb;
+        s->skip_depth = 0;
+    }
+    int (*report)(const struct cg_json_scan *) = is_object ? s->active->end_object : s->active->end_array;
     s->pos = i;
     s->end = i + 1;
     s->depth--;
     return !report || report(s) || stop(s);
 }
 
-/* The '{' or '[' at s->pos opens a container: an empty one closes at once,
- * else an object's first key is read. */
+/* The '{' or '[' at s->pos opens a container, whose tokens its caller may
+ * choose to skip: an empty one closes at once, else an object's first key
+ * is read. */
 static enum step open_container(struct cg_json_scan *s, bool is_object)
 {
     if (s->depth == s->max_depth) {
@@ -438,14 +515,19 @@ static enum step open_container(struct cg_json_scan *s, bool is_object)
     }
     push(s, is_object);
     s->end = s->pos + 1;
-    int (*report)(const struct cg_json_scan *) = is_object ? s->cb->start_object : s->cb->start_array;
-    if (report && !report(s)) {
+    int (*report)(const struct cg_json_scan *) = is_object ? s->active->start_object : s->active->start_array;
+    int verdict = report ? report(s) : 1;
+    if (!verdict) {
         stop(s);
         return FAILED;
     }
+    if (verdict == CG_JSON_SKIP) {
+        s->active = &no_callbacks;
+        s->skip_depth = s->depth;
+    }
     size_t i = skip_whitespace(s, s->end);
     if (i < s->input.len && s->input.ptr[i] == (is_object ? '}' : ']'))
-        return close_container(s, i) ? HAVE_VALUE : FAILED;
+        return close_container(s, i, is_object) ? HAVE_VALUE : FAILED;
     if (is_object)
         return read_key(s, i) ? NEED_VALUE : FAILED;
     return NEED_VALUE;
@@ -465,7 +547,7 @@ static enum step read_value(struct cg_json_scan *s)
     switch (s->input.ptr[i]) {
     case '{': return open_container(s, true);
     case '[': return open_container(s, false);
-    case '"': ok = scan_string(s, s->cb->string); break;
+    case '"': ok = scan_string(s, s->active->string); break;
     case 't': ok = scan_boolean(s, true); break;
     case 'f': ok = scan_boolean(s, false); break;
     case 'n': ok = scan_null(s); break;
@@ -482,19 +564,22 @@ static enum step read_value(struct cg_json_scan *s)
 static enum step after_value(struct cg_json_scan *s)
 {
     size_t i = skip_whitespace(s, s->end);
-    bool ok;
     if (s->depth == 0)
-        ok = i == s->input.len || fail(s, "trailing data", i);
-    else if (i == s->input.len)
-        ok = fail(s, "unexpected end of input", i);
-    else if (s->input.ptr[i] == ',') {
+        return i == s->input.len || fail(s, "trailing data", i) ? DONE : FAILED;
+    if (i == s->input.len) {
+        fail(s, "unexpected end of input", i);
+        return FAILED;
+    }
+    bool object = in_object(s);
+    char c = s->input.ptr[i];
+    if (c == ',') {
         s->end = i + 1;
-        return !in_object(s) || read_key(s, i + 1) ? NEED_VALUE : FAILED;
-    } else if (s->input.ptr[i] == (in_object(s) ? '}' : ']'))
-        return close_container(s, i) ? HAVE_VALUE : FAILED;
-    else
-        ok = fail(s, in_object(s) ? "expected ',' or '}'" : "expected ',' or ']'", i);
-    return ok ? DONE : FAILED;
+        return !object || read_key(s, i + 1) ? NEED_VALUE : FAILED;
+    }
+    if (c == (object ? '}' : ']'))
+        return close_container(s, i, object) ? HAVE_VALUE : FAILED;
+    fail(s, object ? "expected ',' or '}'" : "expected ',' or ']'", i);
+    return FAILED;
 }
 
 enum cg_json_status cg__json_scan(struct cg_json_scan *s, cg_str json)
@@ -503,6 +588,8 @@ enum cg_json_status cg__json_scan(struct cg_json_scan *s, cg_str json)
     s->pos = s->end = 0;
     s->error = NULL;
     s->error_pos = 0;
+    s->active = s->cb;
+    s->skip_depth = 0;
     s->depth = 0;
     s->kinds = s->kinds_inline;
     s->kinds_cap = 64 * CG_LEN(s->kinds_inline);

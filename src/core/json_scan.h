@@ -18,6 +18,10 @@
  * recursion: its first 256 levels live in the scanner, deeper ones in the
  * arena, so that a caller may allow any depth.
  *
+ * Plain ASCII in strings and runs of whitespace are read sixteen bytes at
+ * a time (json_scan.c: SSE2 on x86-64, NEON on arm64), never past the end
+ * of the input: the input needs no padding.
+ *
  * The tree mode of cgate/json.h (cg_json_parse, json_tree.c) is this
  * scanner with callbacks that keep every token. */
 #ifndef CGATE_JSON_SCAN_H
@@ -32,7 +36,13 @@
 struct cg_json_scan;
 
 /* Each callback returns nonzero to go on, 0 to stop the scan, which then
- * ends with CG_JSON_STOPPED. A NULL callback ignores its tokens. */
+ * ends with CG_JSON_STOPPED. A NULL callback ignores its tokens.
+ * start_object and start_array may also return CG_JSON_SKIP: the container
+ * is then read and checked as strictly as any other, but none of its tokens
+ * are reported, only its end, which gives the caller its extent (from the
+ * start's pos to the end's end) to read again later if it needs to. */
+#define CG_JSON_SKIP 2
+
 struct cg_json_callbacks {
     int (*null)(const struct cg_json_scan *s);
     int (*boolean)(const struct cg_json_scan *s, bool value);
@@ -72,7 +82,11 @@ struct cg_json_scan {
     const char *error;
     size_t error_pos;
 
-    /* Private: the nesting stack, one bit per level (1: object). */
+    /* Private: the callbacks in use (cb, or none inside a skipped
+     * container, which opened at depth skip_depth; 0 when there is none),
+     * and the nesting stack, one bit per level (1: object). */
+    const struct cg_json_callbacks *active;
+    size_t skip_depth;
     size_t depth;
     uint64_t *kinds;
     size_t kinds_cap; /* in bits */

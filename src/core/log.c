@@ -9,12 +9,12 @@
  * else AWS_LAMBDA_LOG_LEVEL. */
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgate/json.h"
@@ -145,15 +145,35 @@ enum cg_log_level cg_log_threshold(void)
     return threshold;
 }
 
-/* "2026-11-24T05:40:26.123Z" (24 bytes and a NUL) */
+/* The Gregorian date of a day counted from 1970-01-01 (days_from_civil,
+ * inverted: eras of 400 years that start on a 1 March). gmtime_r would do,
+ * but glibc's reads the time zone file on its first call, which would add
+ * an open, two reads and a close to every cold start that logs. */
+static void civil_date(int64_t days, int *year, int *month, int *day)
+{
+    days += 719468; /* days from 0000-03-01 to 1970-01-01 */
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t day_of_era = days - era * 146097;
+    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    int64_t month_from_march = (5 * day_of_year + 2) / 153;
+    *day = (int)(day_of_year - (153 * month_from_march + 2) / 5 + 1);
+    *month = (int)(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
+    *year = (int)(year_of_era + era * 400 + (*month <= 2));
+}
+
+/* "2026-11-24T05:40:26.123Z" (24 bytes and a NUL), in UTC */
 static size_t timestamp(char out[32])
 {
     struct timeval tv;
-    struct tm tm;
     gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    return n + (size_t)snprintf(out + n, 32 - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+    int64_t days = tv.tv_sec / 86400, second = tv.tv_sec % 86400;
+    if (second < 0) /* before 1970: round the day down */
+        second += 86400, days--;
+    int year, month, day;
+    civil_date(days, &year, &month, &day);
+    return (size_t)snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day, (int)(second / 3600),
+                            (int)(second / 60 % 60), (int)(second % 60), (int)(tv.tv_usec / 1000));
 }
 
 /* One write per line, so lines from several threads never interleave. */

@@ -3,7 +3,8 @@
  * A template is split into segments once, at start-up. Matching walks the
  * decoded request path segment by segment, with no allocation: parameter
  * values are slices of the path. Routes are tried in declaration order, as
- * Starlette does, so the first route that matches wins. */
+ * Starlette does, so the first route that matches wins (route_index.c
+ * leaves out those that cannot match). */
 #include <stdio.h>
 
 #include "cgate/cgate.h"

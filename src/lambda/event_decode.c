@@ -362,19 +362,40 @@ static uint16_t port_number(cg_str v)
     return (uint16_t)n;
 }
 
+/* The last value of each header set_origin reads (ptr NULL when absent):
+ * one pass over the headers of every event, not one search per name. */
+struct origin_headers {
+    cg_str proto, port, host;
+};
+
+static struct origin_headers origin_headers(const struct cg_request *req)
+{
+    struct origin_headers h = { 0 };
+    for (size_t i = 0; i < req->nheaders; i++) {
+        cg_str name = req->headers[i].name, value = req->headers[i].value;
+        if (name.len == 4 && cg_str_ieq(name, CG_STR("host")))
+            h.host = value;
+        else if (name.len == 16 && cg_str_ieq(name, CG_STR("x-forwarded-port")))
+            h.port = value;
+        else if (name.len == 17 && cg_str_ieq(name, CG_STR("x-forwarded-proto")))
+            h.proto = value;
+    }
+    return h;
+}
+
 /* Scheme and port from X-Forwarded-Proto/-Port (§5.7); a Host header
  * from requestContext.domainName when the event has none (§5.5). */
 static void set_origin(struct decoding *d)
 {
     struct cg_request *req = d->req;
-    cg_str proto = last_header(req, "x-forwarded-proto");
-    req->scheme = proto.len ? proto : d->reply->source == SRC_ALB ? CG_STR("http") : CG_STR("https");
-    uint16_t port = port_number(last_header(req, "x-forwarded-port"));
+    struct origin_headers h = origin_headers(req);
+    req->scheme = h.proto.len ? h.proto : d->reply->source == SRC_ALB ? CG_STR("http") : CG_STR("https");
+    uint16_t port = port_number(h.port);
     req->server_port = port ? port : cg_str_eq_c(req->scheme, "http") ? 80 : 443;
     cg_str domain = d->ev->f[EV_CTX_DOMAIN_NAME];
-    if (!last_header(req, "host").ptr && domain.len)
+    if (!h.host.ptr && domain.len)
         add_header(req, CG_STR("host"), domain);
-    req->domain = domain.len ? domain : last_header(req, "host");
+    req->domain = domain.len ? domain : h.host;
 }
 
 int cg__lambda_event_decode(const struct lambda_event *ev, cg_str base_path, struct cg_request *req,

@@ -1,8 +1,8 @@
 /* Event JSON -> struct lambda_event in one pass of the JSON scanner
  * (core/json_scan.h), which also refuses what is not strict JSON. Only the
- * fields some decoder reads are kept; everything else is skipped as it
- * streams by. Which source the event came from is decided afterwards, from
- * what was found (event_decode.c). */
+ * fields some decoder reads are kept; containers no decoder reads are
+ * checked but not reported (CG_JSON_SKIP). Which source the event came
+ * from is decided afterwards, from what was found (event_decode.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +12,7 @@
 /* What the container being parsed is. */
 enum frame_kind {
     FR_SKIP,      /* of no interest, nor anything inside it */
+    FR_DEFERRED,  /* headers, skipped until multiValueHeaders is known */
     FR_ROOT,      /* the event */
     FR_CONTEXT,   /* requestContext */
     FR_HTTP,      /* requestContext.http */
@@ -111,10 +112,13 @@ struct parser {
     struct cg_arena *arena;
     int depth;            /* containers open; frames[depth - 1] is the innermost */
     struct frame frames[MAX_DEPTH];
+    const struct frame *top; /* frames[depth - 1], or FR_SKIP outside them */
     int key;              /* what the last key of a fixed-shape object names */
     cg_str name;          /* the last key of a map */
     size_t context_start; /* offset of requestContext's '{' */
     size_t authorizer_start; /* offset of requestContext.authorizer's '{' */
+    size_t headers_start; /* offset of a deferred headers' '{' */
+    cg_str deferred_headers; /* headers skipped; ptr NULL when none */
 };
 
 static void kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str value)
@@ -127,10 +131,11 @@ static void kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str
     l->items[l->n++] = (struct cg_kv){ name, value };
 }
 
-static const struct frame *top(const struct parser *p)
+/* Every callback reads the innermost frame: it is kept at hand. */
+static void set_top(struct parser *p)
 {
     static const struct frame skip = { FR_SKIP };
-    return p->depth > 0 && p->depth <= MAX_DEPTH ? &p->frames[p->depth - 1] : &skip;
+    p->top = p->depth > 0 && p->depth <= MAX_DEPTH ? &p->frames[p->depth - 1] : &skip;
 }
 
 static void push(struct parser *p, struct frame f)
@@ -138,6 +143,7 @@ static void push(struct parser *p, struct frame f)
     if (p->depth < MAX_DEPTH)
         p->frames[p->depth] = f;
     p->depth++;
+    set_top(p);
 }
 
 /* The list a container opened under `key` fills, or NULL. */
@@ -153,11 +159,24 @@ static struct kv_list *root_list(struct lambda_event *ev, int key)
     }
 }
 
+/* A payload 1.0 event (REST, ALB) has each header twice: in headers,
+ * and in multiValueHeaders, which comes after it and has every value of
+ * each (§5.1). Its headers are skipped on the way, and read only if
+ * multiValueHeaders turns out empty or absent. */
+static bool defers_headers(const struct parser *p)
+{
+    return p->key == K_HEADERS && !cg_str_eq_c(p->ev->f[EV_VERSION], "2.0");
+}
+
 static struct frame child_of_root(struct parser *p, size_t at, bool is_array)
 {
     if (p->key == K_CONTEXT && !is_array) {
         p->context_start = at;
         return (struct frame){ FR_CONTEXT };
+    }
+    if (defers_headers(p) && !is_array && !p->deferred_headers.ptr) {
+        p->headers_start = at;
+        return (struct frame){ FR_DEFERRED };
     }
     struct kv_list *list = root_list(p->ev, p->key);
     enum frame_kind kind = p->key == K_COOKIES ? FR_LIST
@@ -183,11 +202,13 @@ static struct frame child_of_context(struct parser *p, size_t at)
     }
 }
 
-/* A container starts at s->pos: what is it, given where it is? */
+/* A container starts at s->pos: what is it, given where it is? Only those
+ * some decoder reads have their tokens reported; the authorizer is kept
+ * whole as text. */
 static int on_start(const struct cg_json_scan *s, bool is_array)
 {
     struct parser *p = s->ctx;
-    const struct frame *parent = top(p);
+    const struct frame *parent = p->top;
     struct frame f = { FR_SKIP };
     if (p->depth == 0)
         f = (struct frame){ is_array ? FR_SKIP : FR_ROOT };
@@ -199,7 +220,7 @@ static int on_start(const struct cg_json_scan *s, bool is_array)
         f = (struct frame){ FR_VALUES, parent->list, p->name };
     p->key = K_NONE;
     push(p, f);
-    return 1;
+    return f.kind == FR_SKIP || f.kind == FR_DEFERRED || f.kind == FR_AUTHORIZER ? CG_JSON_SKIP : 1;
 }
 
 static int on_start_object(const struct cg_json_scan *s)
@@ -217,11 +238,14 @@ static int on_end(const struct cg_json_scan *s)
 {
     struct parser *p = s->ctx;
     size_t end = s->end;
-    if (top(p)->kind == FR_CONTEXT)
+    if (p->top->kind == FR_CONTEXT)
         p->ev->context_json = (cg_str){ p->ev->json.ptr + p->context_start, end - p->context_start };
-    else if (top(p)->kind == FR_AUTHORIZER)
+    else if (p->top->kind == FR_AUTHORIZER)
         p->ev->authorizer_json = (cg_str){ p->ev->json.ptr + p->authorizer_start, end - p->authorizer_start };
+    else if (p->top->kind == FR_DEFERRED)
+        p->deferred_headers = (cg_str){ p->ev->json.ptr + p->headers_start, end - p->headers_start };
     p->depth--;
+    set_top(p);
     return 1;
 }
 
@@ -230,7 +254,7 @@ static int on_end(const struct cg_json_scan *s)
 static int on_key(const struct cg_json_scan *s, cg_str name)
 {
     struct parser *p = s->ctx;
-    switch (top(p)->kind) {
+    switch (p->top->kind) {
     case FR_ROOT: p->key = root_key(name); break;
     case FR_CONTEXT: p->key = context_key(name); break;
     case FR_HTTP: p->key = http_key(name); break;
@@ -245,7 +269,7 @@ static int on_key(const struct cg_json_scan *s, cg_str name)
 static int on_string(const struct cg_json_scan *s, cg_str value)
 {
     struct parser *p = s->ctx;
-    const struct frame *f = top(p);
+    const struct frame *f = p->top;
     switch (f->kind) {
     case FR_ROOT:
     case FR_CONTEXT:
@@ -265,7 +289,7 @@ static int on_string(const struct cg_json_scan *s, cg_str value)
 static int on_boolean(const struct cg_json_scan *s, bool value)
 {
     struct parser *p = s->ctx;
-    if (top(p)->kind == FR_ROOT && p->key == K_IS_BASE64)
+    if (p->top->kind == FR_ROOT && p->key == K_IS_BASE64)
         p->ev->is_base64 = value;
     return 1;
 }
@@ -283,6 +307,26 @@ static const struct cg_json_callbacks callbacks = {
     .end_array = on_end,
 };
 
+static enum cg_json_status scan(struct parser *p, cg_str json, struct cg_json_scan *s)
+{
+    *s = (struct cg_json_scan){ .cb = &callbacks, .ctx = p, .arena = p->arena, .max_depth = SIZE_MAX };
+    return cg__json_scan(s, json);
+}
+
+/* The deferred headers object, read as if it stood at the root, now that
+ * multiValueHeaders is known to have none of its values. It was checked
+ * on the first pass: it reads without fault. Should an event hold headers
+ * twice, the pairs of the first then come after the second's. */
+static void read_deferred_headers(struct parser *p)
+{
+    struct cg_json_scan s;
+    p->depth = 1;
+    p->frames[0] = (struct frame){ FR_ROOT };
+    set_top(p);
+    p->key = K_HEADERS; /* not deferred again: deferred_headers is set */
+    scan(p, p->deferred_headers, &s);
+}
+
 /* Events have no depth limit: deep data under a key no decoder reads is
  * skipped, not refused. Frames deeper than MAX_DEPTH are not kept, and the
  * scanner's stack costs one bit per level. */
@@ -291,8 +335,9 @@ int cg__lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event 
     memset(ev, 0, sizeof *ev);
     ev->json = json;
     struct parser p = { .ev = ev, .arena = a, .key = K_NONE };
-    struct cg_json_scan s = { .cb = &callbacks, .ctx = &p, .arena = a, .max_depth = SIZE_MAX };
-    if (cg__json_scan(&s, json) != CG_JSON_OK) {
+    set_top(&p);
+    struct cg_json_scan s;
+    if (scan(&p, json, &s) != CG_JSON_OK) {
         snprintf(err, errlen, "the event is not valid JSON (%s at byte %zu)", s.error, s.error_pos);
         return -1;
     }
@@ -300,5 +345,7 @@ int cg__lambda_event_parse(struct cg_arena *a, cg_str json, struct lambda_event 
         snprintf(err, errlen, "the event is not a JSON object");
         return -1;
     }
+    if (p.deferred_headers.ptr && ev->mv_headers.n == 0)
+        read_deferred_headers(&p);
     return 0;
 }

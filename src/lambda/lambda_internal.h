@@ -5,7 +5,7 @@
  *   response_encode.c  struct cg_response -> the gateway's response JSON
  *   url_escape.c       percent-encoding of decoded paths and query components
  *   invocation.c       one event through decode, app and encode; `APP invoke`
- *   runtime_client.c   blocking HTTP/1.1 client for the Runtime API (llhttp)
+ *   runtime_client.c   blocking HTTP/1.1 client for the Runtime API (net/http1_read.c)
  *   runtime_loop.c     the pollers: /next, /response, /error, /init/error
  *   environment.c      AWS_LAMBDA_* read once, cold start and init duration
  *

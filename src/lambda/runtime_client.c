@@ -1,6 +1,6 @@
 /* A small blocking HTTP/1.1 client for the Lambda Runtime API: plain TCP to
  * a numeric loopback address, one kept-alive connection per poller, and
- * llhttp to read the responses. No libcurl: the bootstrap must stay
+ * net/http1_read.c to read the responses. No libcurl: the bootstrap must stay
  * self-contained (docs/design/bootstrap.md §4).
  *
  * GET /next has no time limit: it blocks until an event comes
@@ -270,19 +270,26 @@ static int64_t leading_digits(cg_str value)
     return v;
 }
 
-/* The invocation's headers (runtime-api.md §2); names compared ignoring case. */
+/* The invocation's headers (runtime-api.md §2); names compared ignoring
+ * case, each only with the one name of its length. */
 static void on_header(void *ud, cg_str name, cg_str value, bool cut)
 {
     struct rapi_response *res = ud;
-    if (name.len < 20 || (name.ptr[0] | 0x20) != 'l')
-        return; /* Date, Content-Type...: shorter, or not a Lambda-Runtime-* header */
-    if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Aws-Request-Id"))) {
-        copy_header(res->request_id, cut ? CG_STR("") : value);
-        res->request_id_too_long = cut;
-    } else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Trace-Id"))) {
-        copy_header(res->trace_id, cut ? CG_STR("") : value);
-    } else if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Deadline-Ms"))) {
-        res->deadline_ms = leading_digits(value);
+    switch (name.len) {
+    case sizeof "Lambda-Runtime-Aws-Request-Id" - 1:
+        if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Aws-Request-Id"))) {
+            copy_header(res->request_id, cut ? CG_STR("") : value);
+            res->request_id_too_long = cut;
+        }
+        break;
+    case sizeof "Lambda-Runtime-Trace-Id" - 1:
+        if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Trace-Id")))
+            copy_header(res->trace_id, cut ? CG_STR("") : value);
+        break;
+    case sizeof "Lambda-Runtime-Deadline-Ms" - 1:
+        if (cg_str_ieq(name, CG_STR("Lambda-Runtime-Deadline-Ms")))
+            res->deadline_ms = leading_digits(value);
+        break;
     }
 }
 

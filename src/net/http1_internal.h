@@ -1,6 +1,23 @@
-/* Reading one HTTP/1.1 response with llhttp, over any byte stream: shared
- * by the Lambda Runtime API client (plain TCP) and the AWS client (TCP or
- * TLS), which each bring their own read function. */
+/* Reading one HTTP/1.1 response, over any byte stream: shared by the Lambda
+ * Runtime API client (plain TCP) and the AWS client (TCP or TLS), which
+ * each bring their own read function. A strict reader (http1_read.c):
+ *
+ * - status line "HTTP/1.1 NNN reason" or "HTTP/1.0 NNN reason", NNN in
+ *   100-599 (the SP before an empty reason may be missing); 101 refused;
+ *   interim 1xx responses skipped, their headers not reported;
+ * - header lines "name: value", the name a token (RFC 9110 §5.6.2), OWS
+ *   around the value dropped; obs-fold, control characters (but HTAB) and
+ *   DEL refused; every line ends with CRLF: a bare LF or CR is refused;
+ * - the heads of one response (interim ones too), CRLFs included, take at
+ *   most HTTP1_MAX_HEAD bytes; so do its trailers;
+ * - body: none for 1xx, 204 and 304; else Transfer-Encoding: chunked
+ *   (extensions skipped, trailers read and dropped; any other coding
+ *   refused, and in HTTP/1.0), or Content-Length (digits only, repeated
+ *   only with the same value, not with Transfer-Encoding), or everything
+ *   until the peer closes;
+ * - keep_alive: HTTP/1.1 unless Connection: close, HTTP/1.0 only with
+ *   Connection: keep-alive; never after a body read until the close.
+ * Bytes after the response are dropped (one request at a time). */
 #ifndef CGATE_HTTP1_INTERNAL_H
 #define CGATE_HTTP1_INTERNAL_H
 
@@ -16,6 +33,8 @@ typedef ssize_t (*http1_read_fn)(void *stream, char *buf, size_t cap);
 
 /* The longest header value passed whole to on_header. */
 #define HTTP1_MAX_VALUE 1023
+/* The most the heads of one response may take, and the most its trailers may. */
+#define HTTP1_MAX_HEAD 16384
 
 struct http1_response {
     int status;
@@ -32,8 +51,9 @@ struct http1_response {
 enum http1_status { HTTP1_OK = 0, HTTP1_READ_ERROR = -1, HTTP1_CLOSED = -2, HTTP1_BAD_RESPONSE = -3 };
 
 /* Read one whole response, filling res (status, keep_alive, received, the
- * body through res->body and the headers through res->on_header). On
- * HTTP1_BAD_RESPONSE, *why names llhttp's complaint. */
+ * body through res->body and the headers through res->on_header). The peer
+ * closing before the response's end is HTTP1_CLOSED; on
+ * HTTP1_BAD_RESPONSE, *why names what was wrong. */
 enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
                                           const char **why);
 

@@ -1,6 +1,7 @@
 """Logging of the real items binary: JSON lines on Lambda (through the Runtime
 API emulator), a readable line locally, coloured only on a terminal, and
 credentials that never reach the log whatever carries them."""
+import datetime
 import json
 import os
 import pty
@@ -57,6 +58,10 @@ def test_lambda_access_line_has_every_field(runtime_api):
     [line] = access_lines(err)
     assert set(line) == ACCESS_KEYS, line
     assert ISO_MS.match(line["timestamp"]), line
+    # cgate computes the UTC date itself (no gmtime_r): it must be today's.
+    logged = datetime.datetime.strptime(line["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    assert abs(logged - now) < datetime.timedelta(seconds=30), line
     assert line["level"] == "INFO" and line["requestId"] == rid
     # The emulator's header is Root=1-5bef4de7-<id>;Parent=...;Sampled=1: the Root part names the trace.
     assert line["traceId"] == f"1-5bef4de7-{rid[:24]}"

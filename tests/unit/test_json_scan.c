@@ -554,6 +554,53 @@ Test(json_scan, a_callback_stops_the_scan)
     cr_expect_eq(cg__json_scan(&s, CG_STR("[1,")), CG_JSON_INVALID);
 }
 
+/* Skips every array it is shown, and records its extent. */
+static size_t skipped_from, skipped_to;
+
+static int skip_array(const struct cg_json_scan *s)
+{
+    skipped_from = s->pos;
+    return CG_JSON_SKIP;
+}
+
+static int end_skipped_array(const struct cg_json_scan *s)
+{
+    skipped_to = s->end;
+    return record("]", CG_STR(""));
+}
+
+Test(json_scan, a_skipped_container_is_checked_but_only_its_end_reported)
+{
+    static const struct cg_json_callbacks cb = {
+        .number = on_number,
+        .string = on_string,
+        .key = on_key,
+        .start_object = on_start_object,
+        .end_object = on_end_object,
+        .start_array = skip_array,
+        .end_array = end_skipped_array,
+    };
+    struct cg_json_scan s = scanner(8);
+    s.cb = &cb;
+    cg_str json = CG_STR("{\"a\": [1, {\"b\": [2]}, \"x\"], \"c\": 3, \"d\": []}");
+    cr_expect_eq(cg__json_scan(&s, json), CG_JSON_OK, "%s at %zu", s.error, s.error_pos);
+    TRACE_IS("{ k:a ] k:c n:3 k:d ] }");
+    cr_expect_eq(skipped_from, 41);
+    cr_expect_eq(skipped_to, 43);
+    /* Inside a skipped container, every check still holds. */
+    static const char *const invalid[] = { "[[01]]", "[{\"a\" 1}]", "[\"\\ud800\"]", "[[1,]]", "[[1]", "[\"\x01\"]" };
+    for (size_t i = 0; i < CG_LEN(invalid); i++) {
+        s = scanner(8);
+        s.cb = &cb;
+        cr_expect_eq(cg__json_scan(&s, cg_str_c(invalid[i])), CG_JSON_INVALID, "%s", invalid[i]);
+    }
+    /* The depth limit too. */
+    s = scanner(2);
+    s.cb = &cb;
+    cr_expect_eq(cg__json_scan(&s, CG_STR("[[[]]]")), CG_JSON_INVALID);
+    cr_expect_str_eq(s.error, "nesting too deep");
+}
+
 Test(json_scan, without_callbacks_it_only_validates)
 {
     static const struct cg_json_callbacks none = { 0 };

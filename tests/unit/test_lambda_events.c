@@ -642,6 +642,26 @@ Test(lambda_events, rest_repeated_headers_come_from_multi_value)
     cr_expect_str_eq(joined(req.cookies, req.ncookies, "; "), "a=1; b=2");
 }
 
+/* headers is skipped for multiValueHeaders, and read after all when that
+ * is empty, absent or null, wherever it comes; strict inside either way. */
+Test(lambda_events, rest_headers_are_read_when_multi_value_has_none)
+{
+    static const char *const multi[] = { "", ",'multiValueHeaders':{}", ",'multiValueHeaders':null" };
+    for (size_t i = 0; i < CG_LEN(multi); i++) {
+        char event[256];
+        snprintf(event, sizeof event,
+                 "{'httpMethod':'GET','path':'/','requestContext':{},'headers':{'X-One':'a','Host':'h'}%s}", multi[i]);
+        cr_assert_eq(decode_event(event, ""), 0, "%s", err);
+        cr_expect_eq(req.nheaders, 2, "%s", event);
+        cr_expect(has_header("X-One: a") && has_header("Host: h"), "%s", event);
+    }
+    cr_expect_eq(decode_event("{'httpMethod':'GET','path':'/','requestContext':{},"
+                              "'headers':{'X-One':'\\ud800'},'multiValueHeaders':{'X-One':['a']}}",
+                              ""),
+                 -1);
+    cr_expect(strstr(err, "surrogate"), "%s", err);
+}
+
 Test(lambda_events, http_api_cookies_become_one_header)
 {
     cr_assert_eq(decode_event("{'version':'2.0','rawPath':'/','cookies':['a=1','b=2'],"

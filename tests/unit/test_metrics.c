@@ -3,6 +3,7 @@
  * (check_document), then for what it says. */
 #define _GNU_SOURCE /* memmem */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 #include "cgate/cgate.h"
 #include "cgate/testing.h"
 
-enum { MAX_LINES = 64 };
+enum { MAX_LINES = 512 };
 
 static struct cg_arena *arena;
 static cg_str lines[MAX_LINES];
@@ -217,6 +218,84 @@ Test(metrics, route_metrics_are_one_document_per_request)
     cr_assert(has(lines[1], "\"Errors4xx\":1,\"Errors5xx\":0"), "%s", lines[1].ptr);
     cr_assert(has(lines[2], "\"Errors4xx\":0,\"Errors5xx\":1"), "%s", lines[2].ptr);
     cr_assert(has(lines[2], "\"Attempted\":1.0"), "a failed request keeps its metrics: %s", lines[2].ptr);
+    done(app);
+}
+
+static bool ends_with(const struct cg_buf *b, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return b->len >= n && memcmp(b->data + b->len - n, suffix, n) == 0;
+}
+
+/* The line with its timestamp and latency as N. */
+static const char *masked(cg_str line)
+{
+    struct cg_buf b;
+    cg_buf_init(&b, arena);
+    for (size_t i = 0; i < line.len; i++) {
+        cg_buf_putc(&b, line.ptr[i]);
+        if (ends_with(&b, "\"Timestamp\":") || ends_with(&b, "\"Latency\":")) {
+            cg_buf_putc(&b, 'N');
+            while (i + 1 < line.len && (line.ptr[i + 1] == '.' || (line.ptr[i + 1] >= '0' && line.ptr[i + 1] <= '9')))
+                i++;
+        }
+    }
+    cg_buf_putc(&b, '\0');
+    return b.data;
+}
+
+/* A request with the route metrics alone is written from its route's
+ * ready line: the same bytes as any other request's document. */
+Test(metrics, route_lines_are_the_documents_any_request_gets)
+{
+    static const char head[] = "{\"_aws\":{\"Timestamp\":N,\"CloudWatchMetrics\":[{\"Namespace\":\"ShopApp\","
+                               "\"Dimensions\":[[\"service\",\"route\"]],\"Metrics\":[{\"Name\":\"Requests\","
+                               "\"Unit\":\"Count\"},{\"Name\":\"Latency\",\"Unit\":\"Milliseconds\"},{\"Name\":"
+                               "\"Errors4xx\",\"Unit\":\"Count\"},{\"Name\":\"Errors5xx\",\"Unit\":\"Count\"}]}]},"
+                               "\"service\":\"Shop\",\"route\":";
+    struct cg_app *app = app_with(true);
+    call(app, "GET", "/hello");
+    call(app, "POST", "/items"); /* the app's metrics: not from a ready line */
+    call(app, "GET", "/hello");
+    call(app, "HEAD", "/hello");
+    call(app, "GET", "/nowhere");
+    cr_assert_eq(nlines, 5);
+    const char *hello = cg_arena_printf(arena, "%s\"GET /hello\",\"Requests\":1,\"Latency\":N,"
+                                               "\"Errors4xx\":0,\"Errors5xx\":0}", head).ptr;
+    cr_assert_str_eq(masked(lines[0]), hello);
+    cr_assert_str_eq(masked(lines[2]), hello);
+    cr_assert_str_eq(masked(lines[3]), cg_arena_printf(arena, "%s\"HEAD /hello\",\"Requests\":1,\"Latency\":N,"
+                                                              "\"Errors4xx\":0,\"Errors5xx\":0}", head).ptr);
+    cr_assert_str_eq(masked(lines[4]), cg_arena_printf(arena, "%s\"GET (no route)\",\"Requests\":1,\"Latency\":N,"
+                                                              "\"Errors4xx\":1,\"Errors5xx\":0}", head).ptr);
+    for (size_t i = 0; i < nlines; i++)
+        check_document(i);
+    done(app);
+}
+
+/* More routes than the ready lines' table holds: the rest are written the
+ * slow way, every one whole. */
+Test(metrics, routes_past_the_ready_lines_are_written_too)
+{
+    enum { N = 400 };
+    static struct cg_route many_routes[N];
+    static char paths[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(paths[i], sizeof paths[i], "/r%d", i);
+        many_routes[i] = (struct cg_route)CG_GET(paths[i], hello);
+    }
+    struct cg_app *app = cg_app_new(&(struct cg_app_opts){ .title = "Shop" });
+    cr_assert_eq(cg_app_routes(app, many_routes, N), 0);
+    cr_assert_eq(cg_app_use_metrics(app, &(struct cg_metrics_opts){ .namespace_ = "ShopApp", .route_metrics = true,
+                                                                      .write = keep_line }),
+                 0);
+    for (int i = 0; i < N; i++)
+        call(app, "GET", paths[i]);
+    cr_assert_eq(nlines, N);
+    for (int i = 0; i < N; i++) {
+        check_document((size_t)i);
+        cr_assert(has(lines[i], cg_arena_printf(arena, "\"route\":\"GET %s\",", paths[i]).ptr), "%s", lines[i].ptr);
+    }
     done(app);
 }
 

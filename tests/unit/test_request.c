@@ -163,3 +163,35 @@ Test(request, arena_realloc_in_place_and_large_blocks)
     cg_arena_reset(arena);
     cr_assert_not_null(cg_arena_alloc(arena, 8));
 }
+
+/* Header names are compared ignoring ASCII case, eight bytes at a time:
+ * against the byte-by-byte rule, for every pair of bytes in every position
+ * of names of 1 to 20 bytes, and for names that differ in length. */
+static unsigned char lower_byte(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+Test(request, case_insensitive_names_match_the_byte_rule)
+{
+    char a[20], b[20];
+    for (size_t len = 1; len <= sizeof a; len++) {
+        memset(a, 'k', len);
+        memcpy(b, a, len);
+        for (size_t pos = 0; pos < len; pos += 7) {
+            for (unsigned x = 0; x < 256; x++) {
+                for (unsigned y = 0; y < 256; y++) {
+                    a[pos] = (char)x;
+                    b[pos] = (char)y;
+                    bool expected = lower_byte((unsigned char)x) == lower_byte((unsigned char)y);
+                    cr_assert_eq(cg_str_ieq((cg_str){ a, len }, (cg_str){ b, len }), expected,
+                                 "len %zu pos %zu: %#x %#x", len, pos, x, y);
+                }
+            }
+            a[pos] = b[pos] = 'k';
+        }
+    }
+    cr_assert(cg_str_ieq(CG_STR("Content-Length"), CG_STR("content-length")));
+    cr_assert(!cg_str_ieq(CG_STR("Content-Length"), CG_STR("content-lengths")));
+    cr_assert(cg_str_ieq(CG_STR(""), CG_STR("")));
+}

@@ -1,11 +1,20 @@
 cg_unit_test(request)
 cg_unit_test(router)
+# The route index against the declaration-order scan it stands for.
+cg_unit_test(route_index)
 cg_unit_test(store ${PROJECT_SOURCE_DIR}/examples/items/store_sqlite.c)
 target_link_libraries(test_store PRIVATE PkgConfig::SQLITE3)
 target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/examples/items)
 cg_unit_test(arena)
 cg_unit_test(json)
 cg_unit_test(json_scan)
+# The scanner's portable block code (arm64's), which x86-64 would not run:
+# its own json_scan.o comes first, so the library's is not linked in.
+add_executable(test_json_scan_portable unit/test_json_scan.c ${PROJECT_SOURCE_DIR}/src/core/json_scan.c)
+target_include_directories(test_json_scan_portable PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_compile_definitions(test_json_scan_portable PRIVATE CG_JSON_PORTABLE)
+target_link_libraries(test_json_scan_portable PRIVATE cgate PkgConfig::CRITERION)
+add_test(NAME unit.json_scan_portable COMMAND test_json_scan_portable --jobs 1)
 cg_unit_test(json_tree)
 cg_unit_test(validate)
 cg_unit_test(body)
@@ -21,6 +30,15 @@ target_compile_definitions(test_lambda_events PRIVATE
                            CG_EVENT_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures/events"
                            CG_SHARED_FIXTURES_DIR="${CG_SHARED_FIXTURES_DIR}")
 cg_unit_test(lambda_response)
+# The HTTP/1.1 response reader the Runtime API and AWS clients share (src/net).
+cg_unit_test(http1_read)
+# Its generic vector path, which arm64 runs (CG_HTTP1_PORTABLE); its
+# http1_read.o comes first, so the library's is not linked in.
+add_executable(test_http1_read_portable unit/test_http1_read.c ${PROJECT_SOURCE_DIR}/src/net/http1_read.c)
+target_include_directories(test_http1_read_portable PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_compile_definitions(test_http1_read_portable PRIVATE CG_HTTP1_PORTABLE)
+target_link_libraries(test_http1_read_portable PRIVATE cgate PkgConfig::CRITERION)
+add_test(NAME unit.http1_read_portable COMMAND test_http1_read_portable --jobs 1)
 cg_unit_test(aws_sigv4)
 target_link_libraries(test_aws_sigv4 PRIVATE cgate_aws)
 cg_unit_test(dynamodb)
