@@ -12,13 +12,14 @@
  * extensions of GCC and clang: SSE2 on x86-64, NEON on arm64, plain code
  * on a target without vectors. Only finding the first marked byte differs:
  * x86's byte mask, or two 64-bit halves elsewhere, a path tested on x86
- * too with CG_JSON_PORTABLE (unit.json_scan_portable). The last bytes of
+ * too with CG_BYTES16_PORTABLE (unit.json_scan_portable). The last bytes of
  * the text, fewer than a block, are read one at a time: no load ever
  * reaches past the input. */
 #include "cgate/cgate.h"
 #include "core/json_scan.h"
 
 #include "cgate/buf.h"
+#include "core/bytes16.h"
 #include "core/utf8.h"
 
 /* The functions on the path of every token: GCC does not inline them on
@@ -70,63 +71,19 @@ static bool is_space(unsigned char c)
 
 #define BLOCK 16
 
-#if defined(__SSE2__) && !defined(CG_JSON_PORTABLE)
-#define HAVE_MOVEMASK 1
-#include <emmintrin.h>
-#endif
-
-typedef signed char block16 __attribute__((vector_size(BLOCK)));
-
-#ifndef HAVE_MOVEMASK
-/* The offset in memory order of the lowest marked byte of a nonzero word
- * in which each marked byte is all ones. */
-static inline size_t first_marked_byte(uint64_t marks)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return (size_t)__builtin_ctzll(marks) / 8;
-#else
-    return (size_t)__builtin_clzll(marks) / 8;
-#endif
-}
-#endif
-
-static inline block16 load16(const unsigned char *p)
-{
-    block16 x;
-    memcpy(&x, p, sizeof x);
-    return x;
-}
-
-/* The offset of the first byte of marks that is all ones, or 16: with
- * x86's one-instruction byte mask where there is one, else from the two
- * halves as 64-bit words. */
-static inline size_t first_marked16(block16 marks)
-{
-#ifdef HAVE_MOVEMASK
-    unsigned mask = (unsigned)_mm_movemask_epi8((__m128i)marks);
-    return mask ? (size_t)__builtin_ctz(mask) : 16;
-#else
-    uint64_t half[2];
-    memcpy(half, &marks, sizeof half);
-    if (half[0])
-        return first_marked_byte(half[0]);
-    return half[1] ? 8 + first_marked_byte(half[1]) : 16;
-#endif
-}
-
 /* How many of the sixteen bytes at p are plain, before the first that is
  * not. As signed bytes, those from 0x80 up are negative: "below 0x20"
  * takes them in with the control characters. */
 static inline size_t plain_block(const unsigned char *p)
 {
-    block16 x = load16(p);
-    return first_marked16((x == '"') | (x == '\\') | (x < 0x20));
+    cg__bytes16 x = cg__load16(p);
+    return cg__first_marked16((x == '"') | (x == '\\') | (x < 0x20));
 }
 
 static inline size_t space_block(const unsigned char *p)
 {
-    block16 x = load16(p);
-    return first_marked16(~((x == ' ') | (x == '\n') | (x == '\r') | (x == '\t')));
+    cg__bytes16 x = cg__load16(p);
+    return cg__first_marked16(~((x == ' ') | (x == '\n') | (x == '\r') | (x == '\t')));
 }
 
 /* The offset of the first byte from i that is not `wanted`, or len: whole

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "core/bytes16.h"
 #include "net/http1_internal.h"
 
 #define PAD 32                /* zeros after the buffered bytes: where scans stop */
@@ -48,39 +49,15 @@ static enum http1_status bad(struct reader *r, const char *why)
 
 typedef uint8_t bytes16 __attribute__((vector_size(16)));
 
-/* The index of the first byte set in a comparison's result, or 16: with
- * SSE2's movemask, else (arm64, or CG_HTTP1_PORTABLE to test it) from the
- * two halves as words. */
-#if defined(__SSE2__) && !defined(CG_HTTP1_PORTABLE)
-#include <emmintrin.h>
-
-static inline size_t first_set(bytes16 hits)
-{
-    unsigned mask = (unsigned)_mm_movemask_epi8((__m128i)hits) | 1u << 16;
-    return (size_t)__builtin_ctz(mask);
-}
-#else
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define FIRST_BYTE_SET(word) ((size_t)__builtin_ctzll(word) / 8)
-#else
-#define FIRST_BYTE_SET(word) ((size_t)__builtin_clzll(word) / 8)
-#endif
-
-static inline size_t first_set(bytes16 hits)
-{
-    uint64_t half[2];
-    memcpy(half, &hits, sizeof half);
-    if (half[0])
-        return FIRST_BYTE_SET(half[0]);
-    return half[1] ? 8 + FIRST_BYTE_SET(half[1]) : 16;
-}
-#endif
-
 static inline bytes16 load16(const char *p)
 {
-    bytes16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
+    return (bytes16)cg__load16(p);
+}
+
+/* The index of the first byte set in a comparison's result, or 16. */
+static inline size_t first_set(bytes16 hits)
+{
+    return cg__first_marked16((cg__bytes16)hits);
 }
 
 /* The offset of the first byte at p that no line of a head may hold, or

@@ -12,7 +12,7 @@ cg_unit_test(json_scan)
 # its own json_scan.o comes first, so the library's is not linked in.
 add_executable(test_json_scan_portable unit/test_json_scan.c ${PROJECT_SOURCE_DIR}/src/core/json_scan.c)
 target_include_directories(test_json_scan_portable PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_compile_definitions(test_json_scan_portable PRIVATE CG_JSON_PORTABLE)
+target_compile_definitions(test_json_scan_portable PRIVATE CG_BYTES16_PORTABLE)
 target_link_libraries(test_json_scan_portable PRIVATE cgate PkgConfig::CRITERION)
 add_test(NAME unit.json_scan_portable COMMAND test_json_scan_portable --jobs 1)
 cg_unit_test(json_tree)
@@ -32,11 +32,11 @@ target_compile_definitions(test_lambda_events PRIVATE
 cg_unit_test(lambda_response)
 # The HTTP/1.1 response reader the Runtime API and AWS clients share (src/net).
 cg_unit_test(http1_read)
-# Its generic vector path, which arm64 runs (CG_HTTP1_PORTABLE); its
+# Its generic vector path, which arm64 runs (CG_BYTES16_PORTABLE); its
 # http1_read.o comes first, so the library's is not linked in.
 add_executable(test_http1_read_portable unit/test_http1_read.c ${PROJECT_SOURCE_DIR}/src/net/http1_read.c)
 target_include_directories(test_http1_read_portable PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_compile_definitions(test_http1_read_portable PRIVATE CG_HTTP1_PORTABLE)
+target_compile_definitions(test_http1_read_portable PRIVATE CG_BYTES16_PORTABLE)
 target_link_libraries(test_http1_read_portable PRIVATE cgate PkgConfig::CRITERION)
 add_test(NAME unit.http1_read_portable COMMAND test_http1_read_portable --jobs 1)
 cg_unit_test(aws_sigv4)

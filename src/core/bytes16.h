@@ -1,0 +1,57 @@
+/* Sixteen bytes at a time, portably: GCC's vector extensions (SSE2 on
+ * x86-64, NEON on arm64) for the comparisons, and x86's one-instruction
+ * byte mask where there is one to find the first hit. Shared by the JSON
+ * scanner (json_scan.c) and the HTTP/1.1 response reader
+ * (src/net/http1_read.c). CG_BYTES16_PORTABLE forces the generic path on
+ * x86 too, so that the unit tests run the code arm64 runs. */
+#ifndef CGATE_BYTES16_H
+#define CGATE_BYTES16_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__SSE2__) && !defined(CG_BYTES16_PORTABLE)
+#define CG_BYTES16_MOVEMASK 1
+#include <emmintrin.h>
+#endif
+
+/* Signed, as comparisons' results are (each byte 0 or all ones). */
+typedef signed char cg__bytes16 __attribute__((vector_size(16)));
+
+static inline cg__bytes16 cg__load16(const void *p)
+{
+    cg__bytes16 x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+#ifndef CG_BYTES16_MOVEMASK
+/* The offset in memory order of the lowest marked byte of a nonzero word
+ * in which each marked byte is all ones. */
+static inline size_t cg__first_marked_byte(uint64_t marks)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(marks) / 8;
+#else
+    return (size_t)__builtin_clzll(marks) / 8;
+#endif
+}
+#endif
+
+/* The offset of the first byte of marks that is all ones, or 16. */
+static inline size_t cg__first_marked16(cg__bytes16 marks)
+{
+#ifdef CG_BYTES16_MOVEMASK
+    unsigned mask = (unsigned)_mm_movemask_epi8((__m128i)marks);
+    return mask ? (size_t)__builtin_ctz(mask) : 16;
+#else
+    uint64_t half[2];
+    memcpy(half, &marks, sizeof half);
+    if (half[0])
+        return cg__first_marked_byte(half[0]);
+    return half[1] ? 8 + cg__first_marked_byte(half[1]) : 16;
+#endif
+}
+
+#endif
