@@ -13,7 +13,10 @@
  * and no body when 204 or 304; every header reported has a token for a
  * name and a NUL-terminated value of at most HTTP1_MAX_VALUE bytes, without
  * control characters (but HTAB) or surrounding whitespace; a refusal says
- * why. */
+ * why. Then the stream is read again as pipelined responses through one
+ * kept buffer (as the Runtime API client reads them), whole and one byte
+ * per read: the first response reads as above, and both readings agree on
+ * every response that follows. */
 #include <stdlib.h>
 
 #include "fuzz.h"
@@ -126,6 +129,46 @@ static void reading_free(struct reading *r)
     cg_buf_free(&r->body);
 }
 
+#define MAX_PIPELINED 4
+
+/* Responses read one after another through one kept buffer, until one is
+ * not read whole, the stream and the buffer are used up, or MAX_PIPELINED
+ * of them: how many were read into r. */
+static size_t read_pipelined(struct stream *s, struct reading r[MAX_PIPELINED])
+{
+    static struct http1_buffer kept;
+    kept.pos = kept.end = 0;
+    size_t n = 0;
+    do {
+        cg_buf_init(&r[n].headers, NULL);
+        cg_buf_init(&r[n].body, NULL);
+        struct http1_response res = { .body = &r[n].body, .on_header = on_header, .ud = &r[n].headers,
+                                      .buffer = &kept };
+        r[n].why = NULL;
+        r[n].st = cg__http1_read_response(stream_read, s, &res, &r[n].why);
+        r[n].status = res.status;
+        r[n].keep_alive = res.keep_alive;
+        FUZZ_CHECK(kept.pos <= kept.end && kept.end <= HTTP1_MAX_HEAD, "kept bytes %zu..%zu", kept.pos, kept.end);
+        FUZZ_CHECK(r[n].st == HTTP1_OK || kept.pos == kept.end, "bytes kept after a failed read");
+    } while (r[n++].st == HTTP1_OK && n < MAX_PIPELINED && (kept.pos < kept.end || s->pos < s->data.len));
+    return n;
+}
+
+static void check_pipelined(cg_str wire, const struct reading *alone)
+{
+    struct stream whole = { wire, 0, wire.len ? wire.len : 1, 0 };
+    struct stream bytes = { wire, 0, 1, 0 };
+    struct reading a[MAX_PIPELINED], b[MAX_PIPELINED];
+    size_t na = read_pipelined(&whole, a), nb = read_pipelined(&bytes, b);
+    check_same(alone, &a[0], "the first pipelined response");
+    FUZZ_CHECK(na == nb, "%zu pipelined responses read whole, %zu one byte per read", na, nb);
+    for (size_t i = 0; i < na; i++) {
+        check_same(&a[i], &b[i], "pipelined, one byte per read");
+        reading_free(&a[i]);
+        reading_free(&b[i]);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_input in = { (const char *)data, size };
@@ -140,6 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_stream(&pieces, &c);
     check_same(&a, &b, "one byte per read");
     check_same(&a, &c, "random pieces");
+    check_pipelined(wire, &a);
     reading_free(&a);
     reading_free(&b);
     reading_free(&c);

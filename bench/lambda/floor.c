@@ -3,6 +3,8 @@
  * $AWS_LAMBDA_RUNTIME_API (a numeric IPv4 address and port): GET /next,
  * read the event whole, POST a fixed HTTP API response, read the 202, and
  * again. No JSON is parsed: whatever the event, the answer is the same.
+ * With --pipelined, each GET /next leaves in the same send as the POST
+ * before it, as cgate's runtime sends them (runtime-api.md §15).
  * Exits 1 with a message on any error. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -129,24 +131,27 @@ static void read_response(int fd, struct response *res, size_t *consumed)
     *consumed = head + res->body_len;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    bool pipelined = argc > 1 && strcmp(argv[1], "--pipelined") == 0;
     int fd = connect_runtime_api();
     char request[512];
     struct response res;
     size_t consumed = 0;
+    send_all(fd, next_request, sizeof next_request - 1);
     for (;;) {
-        send_all(fd, next_request, sizeof next_request - 1);
         read_response(fd, &res, &consumed);
         if (res.status != 200 || !res.request_id[0])
             die("GET /next", 0);
         int n = snprintf(request, sizeof request,
                          "POST " API "/invocation/%s/response HTTP/1.1\r\nHost: runtime\r\n"
-                         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                         res.request_id, sizeof answer - 1, answer);
+                         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s%s",
+                         res.request_id, sizeof answer - 1, answer, pipelined ? next_request : "");
         send_all(fd, request, (size_t)n);
         read_response(fd, &res, &consumed);
         if (res.status != 202)
             die("POST /response", 0);
+        if (!pipelined)
+            send_all(fd, next_request, sizeof next_request - 1);
     }
 }

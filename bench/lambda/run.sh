@@ -82,6 +82,7 @@ bootstrap() {
     case $1 in
     items | items-log | items-plain) echo "$ITEMS" ;;
     floor) echo "$FLOOR" ;;
+    floor-pipelined) echo "$FLOOR --pipelined" ;;
     axum) echo "$RUST_PEERS/lambda" ;;
     axum-ct) echo "$RUST_PEERS/lambda_current_thread" ;;
     go) echo "$GO_PEER lambda" ;;
@@ -92,7 +93,7 @@ PEERS="mangum fastify express" # with an in-process mode
 COMPILED_PEERS=""              # the Rust and Go ones that are built
 [ -n "$RUST_SKIPPED" ] || COMPILED_PEERS="axum axum-ct"
 [ -n "$GO_SKIPPED" ] || COMPILED_PEERS="$COMPILED_PEERS go"
-BOOTSTRAPS="items items-plain items-log floor $PEERS $COMPILED_PEERS"
+BOOTSTRAPS="items items-plain items-log floor floor-pipelined $PEERS $COMPILED_PEERS"
 
 # What a bootstrap's name adds to its environment: items-log is items with
 # its access lines on, as CG_ACCESS_LOG=on turns them on in a deployment;
@@ -353,7 +354,9 @@ ones they would pick for speed, in one run (bench/lambda/run.sh, part of \`make 
 - bootstraps: items: \`$ITEMS\` (lambda preset: -O2 and LTO, gc-sections, stripped, glibc dynamic, its
   other libraries static, no brotli, no SQLite), on DynamoDB (\`ITEMS_TABLE=bench-items\`, which
   \`/api/health\` does not read), its access lines off as on Lambda by default, and on in the
-  second items row; floor: \`$FLOOR\`, the same preset and flags;
+  second items row; floor: \`$FLOOR\`, the same preset and flags, the goals' reference; items sends
+  each \`GET /next\` in the same system call as the \`POST\` before it (docs/design/runtime-api.md §15),
+  which the floor does too in the \`floor --pipelined\` row, shown for comparison;
   FastAPI $(python_version_of fastapi) + Mangum $(python_version_of mangum) (\`lifespan="off"\`) on Python $(python_version);
   fastify $(node_version_of fastify) + @fastify/aws-lambda $(node_version_of @fastify/aws-lambda) and
   express $(node_version_of express) + serverless-http $(node_version_of serverless-http) on Node.js $(node --version),
@@ -382,6 +385,7 @@ $(row items 'items (cgate), as deployed: EMF metrics and X-Ray on')
 $(row items-plain 'items without metrics and X-Ray (ITEMS_METRICS=off ITEMS_TRACING=off)')
 $(row items-log 'items with access lines (CG_ACCESS_LOG=on)')
 $(row floor 'floor (C, fixed response)')
+$(row floor-pipelined 'floor --pipelined: its GET /next sent with its POST /response, as items sends them')
 $(row mangum 'FastAPI + Mangum')
 $(row fastify 'fastify + @fastify/aws-lambda')
 $(row express 'express + serverless-http')
@@ -440,6 +444,7 @@ $(goal "fastest peer ($peer_name) / items, µs per event in process" "$(ratio "$
 $(goal 'items / floor, warm invocations/s (median of the rounds)' "$(paired_ratio warm items floor)" '>=' 0.9 ×)
 $(goal 'items / floor, CPU per warm invocation, pinned (median of the rounds)' "$(paired_ratio cpu items floor)" '<=' 1.1 ×)
 $(goal 'items without metrics and X-Ray / floor, CPU per warm invocation, pinned' "$(paired_ratio cpu items-plain floor)" '<=' 1.1 ×)
+| items / floor --pipelined, CPU per warm invocation, pinned (median of the rounds) | $(fmt %.2f "$(paired_ratio cpu items floor-pipelined)")× | (none: the floor doing what items does) | |
 $(goal 'items as deployed, instructions per warm invocation, HTTP API (v2) event' "$(median instructions items)" '<' 25000 '')
 $(goal 'items as deployed, instructions per warm invocation, REST API (v1) event' "$(median instructions items-v1)" '<' 25000 '')
 $(goal 'items peak RSS (warm run)' "$(max_of warm items 4 | awk '{ print $1 / 1024 }')" '<' 8 ' MB')

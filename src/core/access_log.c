@@ -63,9 +63,14 @@ static void access_json(const struct cg_request *req, cg_str path, int status, s
     cg__log_json_end(&b);
 }
 
+bool cg__access_log_writes(void)
+{
+    return cg__log_wants_access_lines() && cg_log_threshold() <= CG_LOG_INFO;
+}
+
 void cg_access_log(const struct cg_request *req, int status, size_t bytes, double duration_ms)
 {
-    if (!cg__log_wants_access_lines() || cg_log_threshold() > CG_LOG_INFO)
+    if (!cg__access_log_writes())
         return;
     cg_str path = req->raw_path.len ? req->raw_path : req->path;
     if (cg__log_is_json()) {

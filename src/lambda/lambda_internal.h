@@ -150,6 +150,11 @@ struct rapi_client {
      * ms, at which it is given up (0: never). */
     const char *path;
     int64_t give_up_at;
+    /* A GET /invocation/next went with the last request, pipelined: its
+     * answer is cg__rapi_next's to read, from what the last read left in
+     * `in`, then the socket. */
+    bool next_sent;
+    struct http1_buffer in;
 };
 
 struct rapi_response {
@@ -182,9 +187,13 @@ void cg__rapi_close(struct rapi_client *c);
  * is given up RAPI_MARGIN_MS after it, or after RAPI_MARGIN_MS once it has
  * passed, and its connection closed. 0 waits as long as it takes, as
  * GET /next must (it blocks until an event comes, runtime-api.md §2).
+ * With then_next, a GET /invocation/next leaves in the same send, after the
+ * request (pipelined, runtime-api.md §15), for cg__rapi_next to read.
  * Returns 0 when a response arrived, -1 with a message. */
 int cg__rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
-                  int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen);
+                  int64_t deadline_ms, bool then_next, struct rapi_response *res, char *err, size_t errlen);
+/* GET /invocation/next, or only its answer when the last call sent it. */
+int cg__rapi_next(struct rapi_client *c, struct rapi_response *res, char *err, size_t errlen);
 
 /* A streamed request: the head (with Transfer-Encoding: chunked), then any
  * number of chunks, then the last chunk with optional trailer lines (each

@@ -18,6 +18,7 @@
  * recv again every SLICE_MS, which a frozen sandbox never notices. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@
 
 int cg__rapi_init(struct rapi_client *c, const char *endpoint, char *err, size_t errlen)
 {
-    memset(c, 0, sizeof *c);
+    memset(c, 0, offsetof(struct rapi_client, in.data)); /* not its 16 KB buffer, pages no cold start needs */
     c->fd = -1;
     snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint ? endpoint : "");
     const char *colon = endpoint ? strrchr(endpoint, ':') : NULL;
@@ -70,6 +71,8 @@ void cg__rapi_close(struct rapi_client *c)
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
+    c->next_sent = false;
+    c->in.pos = c->in.end = 0;
 }
 
 int64_t cg__lambda_epoch_ms(void)
@@ -210,22 +213,32 @@ static void head_put_size(struct head *h, size_t v)
     head_put(h, digits + sizeof digits - n, n);
 }
 
-static int send_request(struct rapi_client *c, const char *method, const char *path, const char *headers,
-                        cg_str body, char *err, size_t errlen)
+static void put_head(struct head *h, const struct rapi_client *c, const char *method, const char *path,
+                     const char *headers, size_t body_len)
 {
-    struct head h;
-    h.len = 0; /* not h's 4 KB, which an initializer would zero at every request */
-    h.overflow = false;
-    head_puts(&h, method);
-    head_put(&h, " ", 1);
-    head_puts(&h, path);
-    head_puts(&h, " HTTP/1.1\r\nHost: ");
-    head_puts(&h, c->endpoint);
-    head_puts(&h, "\r\nUser-Agent: cgate\r\n");
-    head_puts(&h, headers ? headers : "");
-    head_puts(&h, "Content-Length: ");
-    head_put_size(&h, body.len);
-    head_puts(&h, "\r\n\r\n");
+    head_puts(h, method);
+    head_put(h, " ", 1);
+    head_puts(h, path);
+    head_puts(h, " HTTP/1.1\r\nHost: ");
+    head_puts(h, c->endpoint);
+    head_puts(h, "\r\nUser-Agent: cgate\r\n");
+    head_puts(h, headers ? headers : "");
+    head_puts(h, "Content-Length: ");
+    head_put_size(h, body_len);
+    head_puts(h, "\r\n\r\n");
+}
+
+#define NEXT_PATH "/2018-06-01/runtime/invocation/next"
+
+/* The request, then with then_next a GET /next: in one send when both fit
+ * the head's buffer, the usual case. */
+static int send_request(struct rapi_client *c, const char *method, const char *path, const char *headers,
+                        cg_str body, bool then_next, char *err, size_t errlen)
+{
+    struct head h, next;
+    h.len = next.len = 0; /* not their 4 KB, which an initializer would zero at every request */
+    h.overflow = next.overflow = false;
+    put_head(&h, c, method, path, headers, body.len);
     if (h.overflow) {
         snprintf(err, errlen, "request head for %s too long", path);
         return -1;
@@ -234,8 +247,21 @@ static int send_request(struct rapi_client *c, const char *method, const char *p
         head_put(&h, body.ptr, body.len);
         body.len = 0;
     }
-    struct iovec iov[2] = { { h.data, h.len }, { (void *)body.ptr, body.len } };
-    if (send_all(c, iov, body.len ? 2 : 1) != 0) {
+    size_t alone = h.len;
+    if (then_next && !body.len)
+        put_head(&h, c, "GET", NEXT_PATH, NULL, 0);
+    if (then_next && (body.len || h.overflow)) { /* it goes apart */
+        h.len = alone;
+        h.overflow = false;
+        put_head(&next, c, "GET", NEXT_PATH, NULL, 0);
+    }
+    struct iovec iov[3] = { { h.data, h.len } };
+    int n = 1;
+    if (body.len)
+        iov[n++] = (struct iovec){ (void *)body.ptr, body.len };
+    if (next.len)
+        iov[n++] = (struct iovec){ next.data, next.len };
+    if (send_all(c, iov, n) != 0) {
         snprintf(err, errlen, "cannot send %s %s to the Runtime API: %s", method, path, strerror(errno));
         return -1;
     }
@@ -300,7 +326,7 @@ static int read_response(struct rapi_client *c, struct rapi_response *res, bool 
     res->request_id[0] = res->trace_id[0] = '\0';
     res->request_id_too_long = false;
     res->deadline_ms = 0;
-    struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res };
+    struct http1_response r = { .body = &res->body, .on_header = on_header, .ud = res, .buffer = &c->in };
     const char *why = "";
     enum http1_status st = cg__http1_read_response(read_socket, c, &r, &why);
     *received = r.received;
@@ -314,20 +340,26 @@ static int read_response(struct rapi_client *c, struct rapi_response *res, bool 
     return st == HTTP1_OK ? 0 : -1;
 }
 
-int cg__rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
-                  int64_t deadline_ms, struct rapi_response *res, char *err, size_t errlen)
+/* One request and its answer, unless `sent` says that the request already
+ * went (pipelined after the last one): then only its answer is read. */
+static int exchange(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
+                    int64_t deadline_ms, bool sent, bool then_next, struct rapi_response *res, char *err,
+                    size_t errlen)
 {
     begin_request(c, path, deadline_ms);
-    for (int attempt = 0; attempt < 2; attempt++) {
+    c->next_sent = false;
+    for (int attempt = 0; attempt < 2; attempt++, sent = false) {
         bool reused = c->fd >= 0;
         if (!reused && connect_to(c, err, errlen) != 0)
             return -1;
         size_t received = 0;
         bool keep_alive = false;
-        if (send_request(c, method, path, headers, body, err, errlen) == 0 &&
+        if ((sent || send_request(c, method, path, headers, body, then_next, err, errlen) == 0) &&
             read_response(c, res, &keep_alive, &received, err, errlen) == 0) {
             if (!keep_alive)
-                cg__rapi_close(c);
+                cg__rapi_close(c); /* a pipelined GET on it is lost: the next call sends it again */
+            else
+                c->next_sent = then_next;
             return 0;
         }
         cg__rapi_close(c); /* a late answer may still come on it: never reused */
@@ -336,11 +368,27 @@ int cg__rapi_call(struct rapi_client *c, const char *method, const char *path, c
             return -1;
         }
         /* The server may close a kept-alive connection while it is idle:
-         * that fails before any answer, and a new connection is safe. */
+         * that fails before any answer, and a new connection is safe. So
+         * it is for a pipelined GET /next whose answer never began. */
         if (!reused || received > 0)
             return -1;
     }
     return -1;
+}
+
+int cg__rapi_call(struct rapi_client *c, const char *method, const char *path, const char *headers, cg_str body,
+                  int64_t deadline_ms, bool then_next, struct rapi_response *res, char *err, size_t errlen)
+{
+    if (c->next_sent) { /* its answer would be taken for this request's */
+        snprintf(err, errlen, "%s %s while the answer to a pipelined GET /next is due", method, path);
+        return -1;
+    }
+    return exchange(c, method, path, headers, body, deadline_ms, false, then_next, res, err, errlen);
+}
+
+int cg__rapi_next(struct rapi_client *c, struct rapi_response *res, char *err, size_t errlen)
+{
+    return exchange(c, "GET", NEXT_PATH, NULL, CG_STR(""), 0, c->next_sent, false, res, err, errlen);
 }
 
 /* ---- streamed responses (runtime-api.md §8) ---- */

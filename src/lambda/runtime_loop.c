@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/log_internal.h"
 #include "lambda/lambda_internal.h"
 
 #define API "/2018-06-01/runtime"
@@ -36,7 +37,7 @@ static bool valid_request_id(const char *id)
 static int next_invocation(struct rapi_client *client, struct rapi_response *next)
 {
     char err[256];
-    if (cg__rapi_call(client, "GET", API "/invocation/next", NULL, CG_STR(""), 0, next, err, sizeof err) != 0) {
+    if (cg__rapi_next(client, next, err, sizeof err) != 0) {
         cg_error("%s", err);
         return -1;
     }
@@ -65,12 +66,12 @@ static int next_invocation(struct rapi_client *client, struct rapi_response *nex
 /* POST a JSON body with its headers (JSON_TYPE first), waiting for the
  * answer until the deadline and a margin (cg__rapi_call); anything but 202
  * Accepted is logged, and the loop goes on: the next /next tells whether the
- * Runtime API is still there. */
+ * Runtime API is still there. With then_next, the next /next goes with it. */
 static void post_json(struct rapi_client *client, const char *path, const char *headers, cg_str body,
-                      int64_t deadline_ms, struct rapi_response *ack)
+                      int64_t deadline_ms, bool then_next, struct rapi_response *ack)
 {
     char err[512];
-    if (cg__rapi_call(client, "POST", path, headers, body, deadline_ms, ack, err, sizeof err) != 0)
+    if (cg__rapi_call(client, "POST", path, headers, body, deadline_ms, then_next, ack, err, sizeof err) != 0)
         cg_error("%s", err);
     else if (ack->status != 202)
         cg_error("the Runtime API answered %d to %s (%zu bytes): %.*s", ack->status, path, body.len,
@@ -81,7 +82,7 @@ static void post_json(struct rapi_client *client, const char *path, const char *
  * Lambda-Runtime-Function-Error-Type (runtime-api.md §4); the type must read
  * "Runtime.Xxx" or Lambda replaces it. */
 static void post_error(struct rapi_client *client, const char *path, const char *type, const char *message,
-                       int64_t deadline_ms, struct cg_arena *a, struct rapi_response *ack)
+                       int64_t deadline_ms, bool then_next, struct cg_arena *a, struct rapi_response *ack)
 {
     struct cg_buf body;
     cg_buf_init(&body, a);
@@ -98,7 +99,7 @@ static void post_error(struct rapi_client *client, const char *path, const char 
     cg_json_obj_end(&j);
     char headers[160];
     snprintf(headers, sizeof headers, JSON_TYPE "Lambda-Runtime-Function-Error-Type: %s\r\n", type);
-    post_json(client, path, headers, cg_buf_str(&body), deadline_ms, ack);
+    post_json(client, path, headers, cg_buf_str(&body), deadline_ms, then_next, ack);
 }
 
 /* X-Ray reads the trace header from the environment (runtime-api.md §7).
@@ -141,8 +142,15 @@ static double ms_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-/* From the event's arrival to its response posted, then the access log
- * line and the request's deferred work, before the next /next. */
+/* Whether the next /next may leave with the response: only when nothing
+ * is left to do after it, for Lambda may freeze the sandbox as soon as
+ * /next is asked and no event waits (runtime-api.md §15): no access line,
+ * no deferred work. */
+static bool done_with_response(const struct lambda_exchange *x)
+{
+    return !x->req.deferred && !cg__access_log_writes();
+}
+
 /* The app's answer, streamed when the mode and the event's source allow
  * (runtime_stream.c), else as the gateway's JSON. */
 static void post_response(struct rapi_client *client, const char *path, struct lambda_exchange *x,
@@ -152,7 +160,7 @@ static void post_response(struct rapi_client *client, const char *path, struct l
         struct cg_buf out;
         cg_buf_init(&out, x->req.arena);
         cg__lambda_exchange_encode(x, &out);
-        post_json(client, path, JSON_TYPE, cg_buf_str(&out), x->req.deadline_ms, ack);
+        post_json(client, path, JSON_TYPE, cg_buf_str(&out), x->req.deadline_ms, done_with_response(x), ack);
         return;
     }
     char err[512];
@@ -162,6 +170,8 @@ static void post_response(struct rapi_client *client, const char *path, struct l
         cg_error("the Runtime API answered %d to the streamed %s", ack->status, path);
 }
 
+/* From the event's arrival to its response posted, then the access log
+ * line and the request's deferred work, before the next /next. */
 static void answer(struct poller *p, struct rapi_client *client, struct cg_arena *a, const struct rapi_response *next,
                    struct rapi_response *ack)
 {
@@ -186,7 +196,7 @@ static void answer(struct poller *p, struct rapi_client *client, struct cg_arena
      * runtime carries on with the next one. */
     cg_error("cannot handle this event: %s", err);
     invocation_path(path, next->request_id, "/error");
-    post_error(client, path, "Runtime.InvalidEvent", err, next->deadline_ms, a, ack);
+    post_error(client, path, "Runtime.InvalidEvent", err, next->deadline_ms, true, a, ack);
 }
 
 static int poll_forever(struct poller *p)
@@ -288,7 +298,7 @@ void cg_lambda_init_error(const char *message)
     struct cg_arena *arena = cg_arena_new();
     /* No invocation, no deadline: the margin alone bounds the wait, and
      * the runtime exits after it whatever the answer. */
-    post_error(&client, API "/init/error", "Runtime.InitError", message, cg__lambda_epoch_ms(), arena, &ack);
+    post_error(&client, API "/init/error", "Runtime.InitError", message, cg__lambda_epoch_ms(), false, arena, &ack);
     cg_arena_free(arena);
     cg_buf_free(&ack.body);
     cg__rapi_close(&client);

@@ -17,7 +17,8 @@
  *   until the peer closes;
  * - keep_alive: HTTP/1.1 unless Connection: close, HTTP/1.0 only with
  *   Connection: keep-alive; never after a body read until the close.
- * Bytes after the response are dropped (one request at a time). */
+ * Bytes read past the response's end are dropped, or kept for the next read
+ * when requests were pipelined (res->buffer). */
 #ifndef CGATE_HTTP1_INTERNAL_H
 #define CGATE_HTTP1_INTERNAL_H
 
@@ -36,16 +37,32 @@ typedef ssize_t (*http1_read_fn)(void *stream, char *buf, size_t cap);
 /* The most the heads of one response may take, and the most its trailers may. */
 #define HTTP1_MAX_HEAD 16384
 
+/* The zeros kept after a reader's buffered bytes, where its scans stop. */
+#define HTTP1_PAD 32
+
+/* A reader's buffer, kept from one response to the next by a caller that
+ * pipelines requests: what was read past a response is the next one's
+ * start. */
+struct http1_buffer {
+    size_t pos, end; /* the bytes not yet taken: data[pos..end) */
+    char data[HTTP1_MAX_HEAD + HTTP1_PAD];
+};
+
 struct http1_response {
     int status;
     bool keep_alive;
-    size_t received;      /* bytes read, even when reading failed */
+    size_t received;      /* bytes of it seen (those buffered before included), even when reading failed */
     struct cg_buf *body;  /* the body is appended here */
     /* Called once per header, names as sent, the value followed by a NUL.
      * A value over HTTP1_MAX_VALUE bytes comes cut to that length, with
      * `cut` set. May be NULL. */
     void (*on_header)(void *ud, cg_str name, cg_str value, bool cut);
     void *ud;
+    /* NULL: the reader buffers on its own, and drops the bytes after the
+     * response. Else (pos = end = 0 to begin) its bytes are read before the
+     * stream, and it is left holding those after the response (none once
+     * reading failed). */
+    struct http1_buffer *buffer;
 };
 
 enum http1_status { HTTP1_OK = 0, HTTP1_READ_ERROR = -1, HTTP1_CLOSED = -2, HTTP1_BAD_RESPONSE = -3 };

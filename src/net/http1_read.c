@@ -14,7 +14,6 @@
 #include "core/bytes16.h"
 #include "net/http1_internal.h"
 
-#define PAD 32                /* zeros after the buffered bytes: where scans stop */
 #define BODY_STEP (1u << 20)  /* the most reserved at once for a body whose length is only claimed */
 #define CLOSE_STEP 16384      /* reserved per read of a body read until the peer closes */
 
@@ -23,9 +22,9 @@ struct reader {
     void *stream;
     struct http1_response *res;
     const char **why;
-    size_t pos, end;        /* the bytes buffered and not yet taken: buf[pos..end) */
+    struct http1_buffer *b; /* res->buffer, or own */
     size_t head_left;       /* how many more bytes the heads (or the trailers) may take */
-    char buf[HTTP1_MAX_HEAD + PAD];
+    struct http1_buffer own;
 };
 
 /* What a head says about its response. */
@@ -73,7 +72,7 @@ static inline size_t stop_in_32(const char *p)
 
 /* The number of bytes at p before the first one that no line of a head may
  * hold. Reads 32 bytes at a time, and relies on zeros up to 31 bytes past
- * the data (the reader's PAD), which end every scan. */
+ * the data (HTTP1_PAD), which end every scan. */
 static inline size_t printable_run(const char *p)
 {
     for (size_t i = 0;;) {
@@ -97,7 +96,7 @@ static const bool tchar[256] = {
 
 /* The number of tchars at p. Letters, digits and '-', all that names
  * usually hold, are taken 16 at a time; the table settles the rest. A
- * line's CR (or the PAD) ends the scan. */
+ * line's CR (or the pad) ends the scan. */
 static inline size_t token_run(const char *p)
 {
     size_t i = 0;
@@ -141,16 +140,16 @@ static ssize_t read_some(struct reader *r, char *dst, size_t cap)
 /* Buffer more bytes, the untaken ones first moved to the front. */
 static enum http1_status fill(struct reader *r)
 {
-    if (r->pos > 0) {
-        memmove(r->buf, r->buf + r->pos, r->end - r->pos);
-        r->end -= r->pos;
-        r->pos = 0;
+    if (r->b->pos > 0) {
+        memmove(r->b->data, r->b->data + r->b->pos, r->b->end - r->b->pos);
+        r->b->end -= r->b->pos;
+        r->b->pos = 0;
     }
-    ssize_t n = read_some(r, r->buf + r->end, HTTP1_MAX_HEAD - r->end);
+    ssize_t n = read_some(r, r->b->data + r->b->end, HTTP1_MAX_HEAD - r->b->end);
     if (n <= 0)
         return n == 0 ? HTTP1_CLOSED : HTTP1_READ_ERROR;
-    r->end += (size_t)n;
-    memset(r->buf + r->end, 0, PAD);
+    r->b->end += (size_t)n;
+    memset(r->b->data + r->b->end, 0, HTTP1_PAD);
     return HTTP1_OK;
 }
 
@@ -163,8 +162,8 @@ static inline __attribute__((always_inline)) enum http1_status read_line(struct 
                                                                          const char *too_long)
 {
     for (;;) {
-        const char *p = r->buf + r->pos;
-        size_t buffered = r->end - r->pos;
+        const char *p = r->b->data + r->b->pos;
+        size_t buffered = r->b->end - r->b->pos;
         size_t n = printable_run(p); /* at most `buffered`: the pad stops it */
         if (n + 2 > limit)
             return bad(r, too_long);
@@ -175,7 +174,7 @@ static inline __attribute__((always_inline)) enum http1_status read_line(struct 
             if (p[n + 1] != '\n')
                 return bad(r, "CR not followed by LF");
             *line = (cg_str){ p, n };
-            r->pos += n + 2;
+            r->b->pos += n + 2;
             return HTTP1_OK;
         }
         enum http1_status st = fill(r);
@@ -332,11 +331,11 @@ static enum http1_status read_head(struct reader *r, struct head *h)
 static enum http1_status read_exact(struct reader *r, size_t n)
 {
     struct cg_buf *body = r->res->body;
-    size_t buffered = r->end - r->pos;
+    size_t buffered = r->b->end - r->b->pos;
     size_t taken = n < buffered ? n : buffered;
     cg_buf_reserve(body, n < BODY_STEP ? n : BODY_STEP); /* a claimed length is not yet memory to take */
-    cg_buf_append(body, r->buf + r->pos, taken);
-    r->pos += taken;
+    cg_buf_append(body, r->b->data + r->b->pos, taken);
+    r->b->pos += taken;
     n -= taken;
     while (n > 0) {
         size_t want = n < BODY_STEP ? n : BODY_STEP;
@@ -352,8 +351,8 @@ static enum http1_status read_exact(struct reader *r, size_t n)
 static enum http1_status read_to_close(struct reader *r)
 {
     struct cg_buf *body = r->res->body;
-    cg_buf_append(body, r->buf + r->pos, r->end - r->pos);
-    r->pos = r->end;
+    cg_buf_append(body, r->b->data + r->b->pos, r->b->end - r->b->pos);
+    r->b->pos = r->b->end;
     for (;;) {
         char *tail = cg_buf_reserve(body, CLOSE_STEP);
         ssize_t got = read_some(r, tail, body->cap - body->len);
@@ -443,12 +442,14 @@ enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, stru
     r.stream = stream;
     r.res = res;
     r.why = why;
-    r.pos = r.end = 0;
+    r.b = res->buffer ? res->buffer : &r.own;
+    if (!res->buffer)
+        r.own.pos = r.own.end = 0;
     r.head_left = HTTP1_MAX_HEAD;
-    memset(r.buf, 0, PAD);
+    memset(r.b->data + r.b->end, 0, HTTP1_PAD);
     res->status = 0;
     res->keep_alive = false;
-    res->received = 0;
+    res->received = r.b->end - r.b->pos;
     res->body->len = 0;
     struct head h;
     enum http1_status st;
@@ -457,8 +458,10 @@ enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, stru
     while (st == HTTP1_OK && h.status < 200);
     if (st == HTTP1_OK)
         st = read_body(&r, &h);
-    if (st != HTTP1_OK)
+    if (st != HTTP1_OK) {
+        r.b->pos = r.b->end = 0;
         return st;
+    }
     res->status = h.status;
     res->keep_alive = h.http10 ? h.keep_alive && !h.close : !h.close;
     return HTTP1_OK;

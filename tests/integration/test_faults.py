@@ -209,6 +209,78 @@ def test_a_refused_error_post_is_logged_and_the_loop_goes_on(faulty_api):
     assert f"answered 500 to {API}/invocation/{api.request_ids[0]}/error" in err, err
 
 
+# ---- the next /next asked with the response (HTTP/1.1 pipelining) ----
+
+
+def read_request(conn, data):
+    """One request from conn, data being bytes already read: (head, rest)."""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        assert chunk, "the runtime closed the connection"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(rest) < length:
+        rest += conn.recv(65536)
+    return head, rest[length:]
+
+
+def next_with_response(command, event, env):
+    """Hands one event to the bootstrap on a raw socket, reads its POST
+    /response, then waits 0.5 s without answering: returns whether the GET
+    /next had come by then (it can only have come with the POST)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    body = json.dumps(event).encode()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
+    full_env.update(env, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % listener.getsockname()[1], ITEMS_DB=":memory:")
+    proc = subprocess.Popen([command], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        conn, _ = listener.accept()
+        with conn:
+            head, rest = read_request(conn, b"")
+            assert head.startswith(b"GET " + API.encode() + b"/invocation/next "), head
+            conn.sendall(b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: req-1\r\n"
+                         b"Lambda-Runtime-Deadline-Ms: %d\r\nContent-Length: %d\r\n\r\n%s"
+                         % (int(time.time() * 1000) + 30000, len(body), body))
+            head, rest = read_request(conn, rest)
+            assert head.startswith(b"POST " + API.encode() + b"/invocation/req-1/response "), head
+            time.sleep(0.5)
+            conn.setblocking(False)
+            try:
+                rest += conn.recv(65536)
+            except BlockingIOError:
+                pass
+            conn.setblocking(True)
+            came = rest.startswith(b"GET " + API.encode() + b"/invocation/next ")
+            conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
+            head, _ = read_request(conn, rest)
+            assert head.startswith(b"GET " + API.encode() + b"/invocation/next "), head
+            conn.sendall(b"HTTP/1.1 410 Gone\r\nContent-Length: 2\r\n\r\n{}")
+        _, err = proc.communicate(timeout=30)
+        assert_clean(err.decode())
+        return came
+    finally:
+        proc.kill()
+        listener.close()
+
+
+def test_the_next_event_is_asked_with_the_response():
+    """One send carries the POST /response and the GET /next: a system call
+    and a round trip fewer per invocation (runtime-api.md §15)."""
+    assert next_with_response(ITEMS, v2_event(), {"CG_ACCESS_LOG": "off"})
+
+
+@pytest.mark.parametrize("command,path,access_log", [
+    (ITEMS, "/api/health", "on"),
+    (os.path.join(BIN_DIR, "mirror"), "/after/200", "off"),
+], ids=["access-line-after-the-response", "deferred-work"])
+def test_the_next_event_waits_for_work_after_the_response(command, path, access_log):
+    """Lambda may freeze the sandbox once /next is asked: what runs after
+    the response (an access line, cg_after_response work) comes first."""
+    assert not next_with_response(command, v2_event(path=path), {"CG_ACCESS_LOG": access_log})
+
+
 # ---- SQLite locked by another process ----
 
 BUSY_TIMEOUT_S = 5.0  # store_sqlite.c: BUSY_TIMEOUT_MS

@@ -526,3 +526,63 @@ Test(http1_read, without_a_header_callback)
     cr_assert(cg_str_eq(cg_buf_str(&body), CG_STR("ok")));
     cg_buf_free(&body);
 }
+
+/* ---- pipelined responses: a buffer kept from one read to the next ---- */
+
+static const char pipelined[] = "HTTP/1.1 202 Accepted\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}"
+                                "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r-2\r\nContent-Length: 5\r\n\r\nhello"
+                                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+
+/* Reads the three responses of `pipelined` through one kept buffer, the
+ * stream giving `piece` bytes per read (0: random pieces). */
+static void read_pipelined(size_t piece, unsigned seed)
+{
+    struct feed f = { .data = pipelined, .len = sizeof pipelined - 1, .piece = piece, .seed = seed };
+    static struct http1_buffer kept;
+    kept.pos = kept.end = 0;
+    const struct { int status; const char *headers, *body; } want[] = {
+        { 202, "Content-Length=15;", "{\"status\":\"OK\"}" },
+        { 200, "Lambda-Runtime-Aws-Request-Id=r-2;Content-Length=5;", "hello" },
+        { 200, "Transfer-Encoding=chunked;", "abc" },
+    };
+    for (size_t i = 0; i < CG_LEN(want); i++) {
+        struct result r;
+        cg_buf_init(&r.headers, NULL);
+        cg_buf_init(&r.body, NULL);
+        struct http1_response res = { .body = &r.body, .on_header = on_header, .ud = &r.headers, .buffer = &kept };
+        const char *why = "";
+        cr_assert_eq(cg__http1_read_response(feed_read, &f, &res, &why), HTTP1_OK, "response %zu: %s", i, why);
+        cr_assert_eq(res.status, want[i].status);
+        cr_assert(res.keep_alive);
+        cr_assert(cg_str_eq(cg_buf_str(&r.headers), cg_str_c(want[i].headers)), "headers %.*s", (int)r.headers.len,
+                  r.headers.data);
+        cr_assert(cg_str_eq(cg_buf_str(&r.body), cg_str_c(want[i].body)), "body %.*s", (int)r.body.len, r.body.data);
+        result_free(&r);
+    }
+    cr_assert_eq(kept.pos, kept.end, "bytes left after the last response");
+    cr_assert_eq(f.pos, f.len);
+}
+
+Test(http1_read, pipelined_responses_through_a_kept_buffer)
+{
+    read_pipelined(sizeof pipelined - 1, 0); /* all three in one read */
+    read_pipelined(1, 0);
+    read_pipelined(7, 0);
+    for (unsigned seed = 1; seed <= SPLITS; seed++)
+        read_pipelined(0, seed);
+}
+
+Test(http1_read, a_failed_read_empties_the_kept_buffer)
+{
+    const char *wire = "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    struct feed f = { .data = wire, .len = strlen(wire), .piece = strlen(wire) };
+    static struct http1_buffer kept;
+    struct cg_buf body;
+    cg_buf_init(&body, NULL);
+    struct http1_response res = { .body = &body, .buffer = &kept };
+    const char *why = "";
+    cr_assert_eq(cg__http1_read_response(feed_read, &f, &res, &why), HTTP1_BAD_RESPONSE);
+    cr_assert_eq(kept.pos, 0);
+    cr_assert_eq(kept.end, 0);
+    cg_buf_free(&body);
+}
