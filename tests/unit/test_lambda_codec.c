@@ -60,6 +60,39 @@ Test(lambda_codec, base64_decode_padding_optional_garbage_refused)
     cr_expect_not(cg_base64_decode(arena, CG_STR("Zg==Zg=="), &out));
 }
 
+/* Every byte, at every place of a quad and of a tail: taken exactly when
+ * it belongs to the alphabet. */
+Test(lambda_codec, base64_decode_takes_exactly_its_alphabet)
+{
+    static const char standard[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int c = 0; c < 256; c++) {
+        const char *in_standard = c ? strchr(standard, c) : NULL, *in_url = c ? strchr(url, c) : NULL;
+        for (size_t at = 0; at < 7; at++) {
+            char text[] = "QUJDQUA"; /* a quad, then a tail of three */
+            text[at] = (char)c;
+            /* A trailing '=' is padding to the standard decoder; the
+             * tail's last character leaves two bits that base64url wants
+             * clear (values that are multiples of 4). */
+            bool standard_ok = in_standard || (c == '=' && at == 6);
+            bool url_ok = in_url && (at != 6 || (in_url - url) % 4 == 0);
+            cg_str out;
+            cr_expect_eq(cg_base64_decode(arena, (cg_str){ text, 7 }, &out), standard_ok, "%#x at %zu", c, at);
+            cr_expect_eq(cg_base64url_decode(arena, (cg_str){ text, 7 }, &out), url_ok, "%#x at %zu (url)", c, at);
+        }
+    }
+}
+
+Test(lambda_codec, base64url_refuses_set_bits_a_tail_cannot_carry)
+{
+    cg_str out;
+    cr_expect(cg_base64url_decode(arena, CG_STR("QQ"), &out) && cg_str_eq_c(out, "A"));
+    cr_expect_not(cg_base64url_decode(arena, CG_STR("QR"), &out));
+    cr_expect(cg_base64_decode(arena, CG_STR("QR"), &out) && cg_str_eq_c(out, "A")); /* not strict */
+    cr_expect(cg_base64url_decode(arena, CG_STR("QUI"), &out) && cg_str_eq_c(out, "AB"));
+    cr_expect_not(cg_base64url_decode(arena, CG_STR("QUJ"), &out));
+}
+
 Test(lambda_codec, utf8_validation)
 {
     cr_expect(cg_utf8_valid(CG_STR("plain ascii")));
