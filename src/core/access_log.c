@@ -7,6 +7,7 @@
 #include "cgate/json.h"
 #include "cgate/request.h"
 #include "core/log_internal.h"
+#include "core/transport.h"
 
 /* Green 2xx, cyan 3xx, yellow 4xx, red 5xx (and anything else). */
 static const char *status_colour(int status)

@@ -10,11 +10,8 @@
  * terminal without NO_COLOR. */
 bool cg__log_is_json(void);
 bool cg__log_has_colour(void);
-/* Whether access lines are on (CG_ACCESS_LOG; log.c), and whether
- * cg_access_log writes anything: they are on, and the threshold lets INFO
- * through (access_log.c). */
+/* Whether cg_access_log writes anything (CG_ACCESS_LOG; log.c). */
 bool cg__log_wants_access_lines(void);
-bool cg__access_log_writes(void);
 
 /* While `into` is set (NULL stops it), the first error this thread logs is
  * also copied there: cg_app_start keeps the cause of a failed start-up with

@@ -26,4 +26,9 @@
 /* The entry point frees the compiled patterns when the app has stopped. */
 #include "core/patterns.h"
 
+/* Whether cg_access_log writes a line (CG_ACCESS_LOG on, and the threshold
+ * lets INFO through; access_log.c): the Lambda runtime asks for the next
+ * event with the response only when nothing is left to do after it. */
+bool cg__access_log_writes(void);
+
 #endif

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "core/log_internal.h"
 #include "lambda/lambda_internal.h"
 
 #define API "/2018-06-01/runtime"
