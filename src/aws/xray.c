@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,13 +38,13 @@ struct xray_trace {
 
 struct xray {
     const struct cg_app *app;
-    int fd;
+    atomic_int fd; /* -1 until the first subsegment is sent (daemon_socket) */
     struct sockaddr_in daemon;
 };
 
 /* One daemon per process: the AWS clients, shared by apps and threads,
  * send through it. */
-static const struct xray *daemon_of_process;
+static struct xray *daemon_of_process;
 static _Thread_local struct xray_trace *active;
 
 /* ---- the trace header ---- */
@@ -236,10 +237,31 @@ static void write_details(struct cg_json *j, const struct cg_xray_span *s, const
         write_http_status(j, d);
 }
 
+/* The UDP socket, opened when the first subsegment is sent rather than at
+ * start-up: most invocations are not sampled, and a cold start that sends
+ * nothing is spared the system call. Threads that race here each open one;
+ * the first kept is everyone's, the others are closed. -1 on failure. */
+static int daemon_socket(struct xray *x)
+{
+    int fd = atomic_load(&x->fd);
+    if (fd >= 0)
+        return fd;
+    int mine = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (mine < 0) {
+        cg_debug("x-ray: cannot open a UDP socket: %s", strerror(errno));
+        return -1;
+    }
+    if (atomic_compare_exchange_strong(&x->fd, &fd, mine))
+        return mine;
+    close(mine);
+    return fd;
+}
+
 static void send_span(const struct cg_xray_span *s, const struct span_details *d)
 {
-    const struct xray *x = daemon_of_process;
-    if (!x)
+    struct xray *x = daemon_of_process;
+    int fd = x ? daemon_socket(x) : -1;
+    if (fd < 0)
         return;
     struct cg_buf doc;
     cg_buf_init(&doc, NULL);
@@ -263,7 +285,7 @@ static void send_span(const struct cg_xray_span *s, const struct span_details *d
     put_time(&j, epoch_us());
     write_details(&j, s, d);
     cg_json_obj_end(&j);
-    ssize_t n = sendto(x->fd, doc.data, doc.len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&x->daemon,
+    ssize_t n = sendto(fd, doc.data, doc.len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&x->daemon,
                        sizeof x->daemon);
     if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
         cg_debug("x-ray: the subsegment %s was not sent: %s", s->name, strerror(errno));
@@ -388,23 +410,42 @@ static void free_xray(void *state)
     struct xray *x = state;
     if (daemon_of_process == x)
         daemon_of_process = NULL;
-    close(x->fd);
+    if (x->fd >= 0)
+        close(x->fd);
     free(x);
 }
 
-/* "127.0.0.1:2000", or "udp:127.0.0.1:2000 tcp:..." (the SDKs' form). */
+/* The length of the run of characters at s that are in `set`. (strspn's
+ * lazy binding and sscanf's parse would cost a cold start more than the
+ * loops do: the address is read at every start-up.) */
+static size_t run_of(const char *s, const char *set)
+{
+    size_t n = 0;
+    while (s[n] && strchr(set, s[n]))
+        n++;
+    return n;
+}
+
+/* "127.0.0.1:2000", or "udp:127.0.0.1:2000 tcp:..." (the SDKs' form): up
+ * to 63 digits and dots, ':', a port of 1 to 5 digits, then the end or a
+ * blank. */
 static bool parse_daemon_address(const char *text, struct sockaddr_in *out)
 {
     const char *udp = strstr(text, "udp:");
     const char *addr = udp ? udp + 4 : text;
     char host[64];
-    unsigned port;
-    int used = 0;
-    if (sscanf(addr, "%63[0-9.]:%5u%n", host, &port, &used) != 2 || port == 0 || port > 65535)
+    size_t host_len = run_of(addr, "0123456789."), port_len = 0;
+    if (host_len == 0 || host_len >= sizeof host || addr[host_len] != ':')
         return false;
-    char after = addr[used];
-    if (after != '\0' && after != ' ')
+    const char *digits = addr + host_len + 1;
+    unsigned port = 0;
+    for (; port_len < 5 && digits[port_len] >= '0' && digits[port_len] <= '9'; port_len++)
+        port = port * 10 + (unsigned)(digits[port_len] - '0');
+    char after = digits[port_len];
+    if (port_len == 0 || port == 0 || port > 65535 || (after != '\0' && after != ' '))
         return false;
+    memcpy(host, addr, host_len);
+    host[host_len] = '\0';
     *out = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
     return inet_pton(AF_INET, host, &out->sin_addr) == 1;
 }
@@ -417,15 +458,11 @@ int cg_app_use_xray(struct cg_app *app, const struct cg_xray_opts *opts)
     if (!x)
         cg_oom();
     x->app = app;
+    x->fd = -1;
     if (!parse_daemon_address(address, &x->daemon)) {
         free(x);
         return cg_app_fail(app, "x-ray: AWS_XRAY_DAEMON_ADDRESS=%s is not an IPv4 address and port "
                                 "(\"127.0.0.1:2000\" or \"udp:127.0.0.1:2000 tcp:127.0.0.1:2000\")", address);
-    }
-    x->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (x->fd < 0) {
-        free(x);
-        return cg_app_fail(app, "x-ray: cannot open a UDP socket: %s", strerror(errno));
     }
     if (cg_app_use(app, &(struct cg_middleware){ "x-ray", handle, x, free_xray }) != 0) {
         free_xray(x);

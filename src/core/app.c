@@ -92,7 +92,9 @@ int cg_app_routes(struct cg_app *app, const struct cg_route *routes, size_t n)
 {
     if (app->prepared)
         return cg_app_fail(app, "cg_app_routes: the app has started; add routes before cg_app_start");
-    app->routes = cg_xrealloc(app->routes, (app->nroutes + n) * sizeof *app->routes);
+    /* Room for the built-in routes as well, which prepare() puts in front:
+     * the array is then not copied again (routes are large). */
+    app->routes = cg_xrealloc(app->routes, (app->nroutes + n + CG_BUILTIN_ROUTES) * sizeof *app->routes);
     for (size_t i = 0; i < n; i++) {
         char err[256];
         if (cg__route_compile(&app->routes[app->nroutes], &routes[i], err, sizeof err) != 0)
@@ -202,10 +204,12 @@ static int prepare_params(struct cg_route_rt *rt)
     const struct cg_route *route = rt->route;
     rt->nparams = count_params(route->params);
     rt->params_size = route->params ? route->params[rt->nparams].struct_size : 0;
-    rt->defaults = calloc(rt->nparams ? rt->nparams : 1, sizeof *rt->defaults);
-    rt->wire_names = calloc(rt->nparams ? rt->nparams : 1, sizeof *rt->wire_names);
-    if (!rt->defaults || !rt->wire_names)
-        cg_oom();
+    if (rt->nparams) { /* most routes have none: two allocations fewer per route at each start */
+        rt->defaults = calloc(rt->nparams, sizeof *rt->defaults);
+        rt->wire_names = calloc(rt->nparams, sizeof *rt->wire_names);
+        if (!rt->defaults || !rt->wire_names)
+            cg_oom();
+    }
     int npath = 0;
     for (size_t i = 0; i < rt->nparams; i++) {
         const struct cg_param *p = &route->params[i];
@@ -326,7 +330,7 @@ static int prepare(struct cg_app *app)
         note_input_size(app, rt->route->body ? rt->route->body->size : 0);
         note_input_size(app, rt->params_size);
     }
-    app->route_index = cg__route_index_build(app->routes, app->nroutes);
+    app->route_index = cg__route_index_new(app->routes, app->nroutes);
     app->prepared = true;
     return 0;
 }

@@ -3,12 +3,16 @@
  * Routing's rule is Starlette's: the first route in declaration order whose
  * path matches and whose methods include the request's wins (router.c's
  * cg__route_match decides what matches). Trying each route in turn costs a
- * request time in proportion to the table, so the table is indexed once, at
- * start-up, by a trie of template segments, and the index serves as a filter:
- * a lookup walks the path through the trie, collects the routes that may
- * match, and tries only those, in declaration order, with cg__route_match.
- * A route left out is one that cannot match, so the answer is the one the
- * full scan would give; the index can make routing faster, never different.
+ * request time in proportion to the table, so the table is indexed once by
+ * a trie of template segments, and the index serves as a filter: a lookup
+ * walks the path through the trie, collects the routes that may match, and
+ * tries only those, in declaration order, with cg__route_match. A route
+ * left out is one that cannot match, so the answer is the one the full scan
+ * would give; the index can make routing faster, never different.
+ *
+ * The trie is built by the second lookup, not at start-up: the first scans
+ * the table instead, which costs less than building the trie, and on Lambda
+ * the first lookup is part of the cold start.
  *
  * The trie, in the terms of cg__route_match: a path "/a/b" is the pieces
  * "a" and "b" (every '/' ends one; "/" is one empty piece, "/a/" is "a" and
@@ -23,6 +27,7 @@
  * node is reached from its parent only, so a lookup visits each node at
  * most once: never more work than the trie's size, the sum of the routes'
  * segments, however the templates overlap. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,9 +55,16 @@ struct node {
     struct id_list rests;  /* routes whose {name:path} takes what follows it */
 };
 
-struct cg__route_index {
+struct trie {
     struct node *nodes; /* nodes[ROOT] first */
     uint32_t nnodes;
+};
+
+struct cg__route_index {
+    const struct cg_route_rt *routes;
+    size_t nroutes;
+    atomic_bool looked_up;       /* by a first lookup, which scans the table */
+    _Atomic(struct trie *) trie; /* built by a lookup after it */
 };
 
 /* Capacity doubles at each power of two, so an array needs no count of
@@ -102,61 +114,82 @@ static uint32_t literal_child(const struct node *at, cg_str text)
 
 /* The nodes are allocated at once for the most a table can need, so that
  * a pointer to one stays valid while others are added. */
-static uint32_t new_node(struct cg__route_index *index)
+static uint32_t new_node(struct trie *trie)
 {
-    return index->nnodes++;
+    return trie->nnodes++;
 }
 
-static uint32_t add_literal(struct cg__route_index *index, uint32_t node, cg_str text)
+static uint32_t add_literal(struct trie *trie, uint32_t node, cg_str text)
 {
-    struct node *at = &index->nodes[node];
+    struct node *at = &trie->nodes[node];
     uint32_t i = literal_position(at, text);
     if (i < at->nliterals && text_order(at->literals[i].text, text) == 0)
         return at->literals[i].child;
     at->literals = grow(at->literals, at->nliterals, sizeof *at->literals);
     memmove(&at->literals[i + 1], &at->literals[i], (at->nliterals - i) * sizeof *at->literals);
-    at->literals[i] = (struct edge){ text, new_node(index) };
+    at->literals[i] = (struct edge){ text, new_node(trie) };
     at->nliterals++;
     return at->literals[i].child;
 }
 
-static uint32_t add_param(struct cg__route_index *index, uint32_t node)
+static uint32_t add_param(struct trie *trie, uint32_t node)
 {
-    struct node *at = &index->nodes[node];
+    struct node *at = &trie->nodes[node];
     if (at->param == NONE)
-        at->param = new_node(index);
+        at->param = new_node(trie);
     return at->param;
 }
 
-static void add_route(struct cg__route_index *index, const struct cg_route_rt *rt, uint32_t id)
+static void add_route(struct trie *trie, const struct cg_route_rt *rt, uint32_t id)
 {
     uint32_t node = ROOT;
     for (int i = 0; i < rt->nsegments; i++) {
         const struct cg_segment *seg = &rt->segments[i];
         if (seg->is_path) {
-            append_id(&index->nodes[node].rests, id); /* a trailing '/' after it changes nothing */
+            append_id(&trie->nodes[node].rests, id); /* a trailing '/' after it changes nothing */
             return;
         }
-        node = seg->is_param ? add_param(index, node) : add_literal(index, node, seg->text);
+        node = seg->is_param ? add_param(trie, node) : add_literal(trie, node, seg->text);
     }
     if (rt->trailing_slash || rt->nsegments == 0)
-        node = add_literal(index, node, CG_STR(""));
-    append_id(&index->nodes[node].ends, id);
+        node = add_literal(trie, node, CG_STR(""));
+    append_id(&trie->nodes[node].ends, id);
 }
 
-struct cg__route_index *cg__route_index_build(const struct cg_route_rt *routes, size_t nroutes)
+static struct trie *build_trie(const struct cg_route_rt *routes, size_t nroutes)
 {
     size_t most = 1; /* the root, and per route a node per segment and one for a trailing '/' */
     for (size_t i = 0; i < nroutes; i++)
         most += (size_t)routes[i].nsegments + 1;
-    struct cg__route_index *index = cg_xmalloc(sizeof *index);
-    index->nodes = calloc(most, sizeof *index->nodes);
-    if (!index->nodes)
+    struct trie *trie = cg_xmalloc(sizeof *trie);
+    trie->nodes = calloc(most, sizeof *trie->nodes);
+    if (!trie->nodes)
         cg_oom();
-    index->nnodes = 1;
+    trie->nnodes = 1;
     for (size_t i = 0; i < nroutes; i++)
-        add_route(index, &routes[i], (uint32_t)i);
-    index->nodes = cg_xrealloc(index->nodes, index->nnodes * sizeof *index->nodes);
+        add_route(trie, &routes[i], (uint32_t)i);
+    trie->nodes = cg_xrealloc(trie->nodes, trie->nnodes * sizeof *trie->nodes);
+    return trie;
+}
+
+static void free_trie(struct trie *trie)
+{
+    for (uint32_t i = 0; i < trie->nnodes; i++) {
+        free(trie->nodes[i].literals);
+        free(trie->nodes[i].ends.ids);
+        free(trie->nodes[i].rests.ids);
+    }
+    free(trie->nodes);
+    free(trie);
+}
+
+struct cg__route_index *cg__route_index_new(const struct cg_route_rt *routes, size_t nroutes)
+{
+    struct cg__route_index *index = cg_xmalloc(sizeof *index);
+    index->routes = routes;
+    index->nroutes = nroutes;
+    atomic_init(&index->looked_up, false);
+    atomic_init(&index->trie, NULL);
     return index;
 }
 
@@ -164,19 +197,30 @@ void cg__route_index_free(struct cg__route_index *index)
 {
     if (!index)
         return;
-    for (uint32_t i = 0; i < index->nnodes; i++) {
-        free(index->nodes[i].literals);
-        free(index->nodes[i].ends.ids);
-        free(index->nodes[i].rests.ids);
-    }
-    free(index->nodes);
+    struct trie *trie = atomic_load(&index->trie);
+    if (trie)
+        free_trie(trie);
     free(index);
+}
+
+/* The trie, built by the first caller to need it. Threads that race here
+ * each build one; the first stored is everyone's, the others are freed. */
+static const struct trie *trie_of(struct cg__route_index *index)
+{
+    struct trie *trie = atomic_load(&index->trie);
+    if (trie)
+        return trie;
+    struct trie *built = build_trie(index->routes, index->nroutes);
+    if (atomic_compare_exchange_strong(&index->trie, &trie, built))
+        return built;
+    free_trie(built);
+    return trie;
 }
 
 /* ---- lookup ---- */
 
 struct walk {
-    const struct cg__route_index *index;
+    const struct trie *trie;
     cg_str path;
     uint32_t *ids; /* the candidates so far, ascending */
     size_t n;      /* CG__ROUTE_CANDIDATES_ALL once there are too many */
@@ -205,7 +249,7 @@ static void follow(struct walk *w, uint32_t child, size_t end)
     if (child == NONE)
         return;
     if (end == w->path.len)
-        add_candidates(w, &w->index->nodes[child].ends);
+        add_candidates(w, &w->trie->nodes[child].ends);
     else
         walk(w, child, end + 1);
 }
@@ -215,7 +259,7 @@ static void walk(struct walk *w, uint32_t node, size_t pos)
 {
     if (w->n == CG__ROUTE_CANDIDATES_ALL)
         return;
-    const struct node *at = &w->index->nodes[node];
+    const struct node *at = &w->trie->nodes[node];
     add_candidates(w, &at->rests);
     const char *slash = memchr(w->path.ptr + pos, '/', w->path.len - pos);
     size_t end = slash ? (size_t)(slash - w->path.ptr) : w->path.len;
@@ -225,12 +269,11 @@ static void walk(struct walk *w, uint32_t node, size_t pos)
         follow(w, at->param, end);
 }
 
-size_t cg__route_candidates(const struct cg__route_index *index, cg_str path,
-                            uint32_t ids[CG__ROUTE_CANDIDATES_MAX])
+size_t cg__route_candidates(struct cg__route_index *index, cg_str path, uint32_t ids[CG__ROUTE_CANDIDATES_MAX])
 {
     if (!index)
         return CG__ROUTE_CANDIDATES_ALL;
-    struct walk w = { index, path, ids, 0 };
+    struct walk w = { trie_of(index), path, ids, 0 };
     if (path.len && path.ptr[0] == '/')
         walk(&w, ROOT, 1);
     return w.n;
@@ -259,12 +302,20 @@ static bool try_route(const struct cg_route_rt *rt, cg_str path, unsigned method
     return true;
 }
 
+/* True for the index's first lookup only; the test before the exchange
+ * keeps later lookups from writing to a line every thread reads. */
+static bool first_lookup(struct cg__route_index *index)
+{
+    return !atomic_load_explicit(&index->looked_up, memory_order_relaxed) && !atomic_exchange(&index->looked_up, true);
+}
+
 bool cg__route_find(const struct cg_app *app, cg_str path, unsigned method, struct cg__route_lookup *out)
 {
     out->route = NULL;
     out->allowed = 0;
     uint32_t ids[CG__ROUTE_CANDIDATES_MAX];
-    size_t n = cg__route_candidates(app->route_index, path, ids);
+    struct cg__route_index *index = app->route_index;
+    size_t n = index && first_lookup(index) ? CG__ROUTE_CANDIDATES_ALL : cg__route_candidates(index, path, ids);
     bool all = n == CG__ROUTE_CANDIDATES_ALL;
     for (size_t k = 0, count = all ? app->nroutes : n; k < count; k++)
         if (try_route(&app->routes[all ? k : ids[k]], path, method, out))

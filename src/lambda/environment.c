@@ -15,39 +15,89 @@
 
 /* ---- the environment, read once ---- */
 
+extern char **environ;
+
 static struct cg_lambda_env env;
 static bool on_lambda;
-static char machine[sizeof(((struct utsname *)0)->machine)];
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
-static const char *nonempty_env(const char *name)
+/* What read_env takes from the environment. */
+struct lambda_vars {
+    const char *function_name, *runtime_api, *function_version, *region, *default_region, *log_group,
+        *log_stream, *memory;
+};
+
+/* One pass over the environment rather than a getenv per variable: glibc's
+ * getenv scans the whole environment (25 variables on Lambda) at each call.
+ * As with getenv, the first of a name counts. */
+static void read_lambda_vars(struct lambda_vars *v)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
+#define WANTED(name, field) { name, sizeof name - 1, &v->field }
+    const struct {
+        const char *name;
+        size_t len;
+        const char **value;
+    } wanted[] = {
+        WANTED("AWS_LAMBDA_FUNCTION_NAME", function_name),
+        WANTED("AWS_LAMBDA_RUNTIME_API", runtime_api),
+        WANTED("AWS_LAMBDA_FUNCTION_VERSION", function_version),
+        WANTED("AWS_REGION", region),
+        WANTED("AWS_DEFAULT_REGION", default_region),
+        WANTED("AWS_LAMBDA_LOG_GROUP_NAME", log_group),
+        WANTED("AWS_LAMBDA_LOG_STREAM_NAME", log_stream),
+        WANTED("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory),
+    };
+#undef WANTED
+    for (char **e = environ; e && *e; e++) {
+        const char *entry = *e, *eq;
+        if (entry[0] != 'A' || strncmp(entry, "AWS_", 4) != 0 || !(eq = strchr(entry, '=')))
+            continue; /* every wanted name starts with AWS_ */
+        size_t len = (size_t)(eq - entry);
+        for (size_t i = 0; i < CG_LEN(wanted); i++) {
+            if (!*wanted[i].value && wanted[i].len == len && memcmp(entry, wanted[i].name, len) == 0) {
+                *wanted[i].value = eq + 1;
+                break;
+            }
+        }
+    }
 }
 
-/* uname's name for the CPU, as Lambda names it ("aarch64" is "arm64"). */
+/* An empty variable counts as unset. */
+static const char *nonempty(const char *value)
+{
+    return value && *value ? value : NULL;
+}
+
+/* Lambda's name for the CPU: that of the build, which is the one a
+ * bootstrap runs on, known without uname's system call. */
 static const char *architecture(void)
 {
+#if defined(__aarch64__)
+    return "arm64";
+#elif defined(__x86_64__)
+    return "x86_64";
+#else
+    static char machine[sizeof(((struct utsname *)0)->machine)];
     struct utsname u;
     if (uname(&u) != 0)
         return NULL;
     memcpy(machine, u.machine, sizeof machine);
-    return strcmp(machine, "aarch64") == 0 ? "arm64" : machine;
+    return machine;
+#endif
 }
 
 static void read_env(void)
 {
-    on_lambda = nonempty_env("AWS_LAMBDA_FUNCTION_NAME") || nonempty_env("AWS_LAMBDA_RUNTIME_API");
-    env.function_name = nonempty_env("AWS_LAMBDA_FUNCTION_NAME");
-    env.function_version = nonempty_env("AWS_LAMBDA_FUNCTION_VERSION");
-    env.region = nonempty_env("AWS_REGION");
-    if (!env.region)
-        env.region = nonempty_env("AWS_DEFAULT_REGION");
-    env.log_group = nonempty_env("AWS_LAMBDA_LOG_GROUP_NAME");
-    env.log_stream = nonempty_env("AWS_LAMBDA_LOG_STREAM_NAME");
+    struct lambda_vars v = { 0 };
+    read_lambda_vars(&v);
+    env.function_name = nonempty(v.function_name);
+    on_lambda = env.function_name || nonempty(v.runtime_api);
+    env.function_version = nonempty(v.function_version);
+    env.region = nonempty(v.region) ? nonempty(v.region) : nonempty(v.default_region);
+    env.log_group = nonempty(v.log_group);
+    env.log_stream = nonempty(v.log_stream);
     env.architecture = architecture();
-    const char *memory = nonempty_env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+    const char *memory = nonempty(v.memory);
     char *end = NULL;
     long long mb = memory ? strtoll(memory, &end, 10) : 0;
     env.memory_mb = memory && *end == '\0' && mb > 0 ? mb : 0;

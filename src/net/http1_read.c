@@ -22,9 +22,8 @@ struct reader {
     void *stream;
     struct http1_response *res;
     const char **why;
-    struct http1_buffer *b; /* res->buffer, or own */
+    struct http1_buffer *b; /* res->buffer, or one of read_alone's */
     size_t head_left;       /* how many more bytes the heads (or the trailers) may take */
-    struct http1_buffer own;
 };
 
 /* What a head says about its response. */
@@ -434,22 +433,14 @@ static enum http1_status read_body(struct reader *r, struct head *h)
     return read_to_close(r);
 }
 
-enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
-                                          const char **why)
+static enum http1_status read_response(http1_read_fn read, void *stream, struct http1_response *res,
+                                       struct http1_buffer *b, const char **why)
 {
-    struct reader r; /* fields set one by one: an initializer would zero its buffer too */
-    r.read = read;
-    r.stream = stream;
-    r.res = res;
-    r.why = why;
-    r.b = res->buffer ? res->buffer : &r.own;
-    if (!res->buffer)
-        r.own.pos = r.own.end = 0;
-    r.head_left = HTTP1_MAX_HEAD;
-    memset(r.b->data + r.b->end, 0, HTTP1_PAD);
+    struct reader r = { .read = read, .stream = stream, .res = res, .why = why, .b = b, .head_left = HTTP1_MAX_HEAD };
+    memset(b->data + b->end, 0, HTTP1_PAD);
     res->status = 0;
     res->keep_alive = false;
-    res->received = r.b->end - r.b->pos;
+    res->received = b->end - b->pos;
     res->body->len = 0;
     struct head h;
     enum http1_status st;
@@ -459,10 +450,29 @@ enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, stru
     if (st == HTTP1_OK)
         st = read_body(&r, &h);
     if (st != HTTP1_OK) {
-        r.b->pos = r.b->end = 0;
+        b->pos = b->end = 0;
         return st;
     }
     res->status = h.status;
     res->keep_alive = h.http10 ? h.keep_alive && !h.close : !h.close;
     return HTTP1_OK;
+}
+
+/* A buffer for this response alone, in a frame of its own: a caller that
+ * keeps its buffer does not push its stack 16 KB deeper (pages a cold start
+ * would touch). */
+static __attribute__((noinline)) enum http1_status read_alone(http1_read_fn read, void *stream,
+                                                              struct http1_response *res, const char **why)
+{
+    struct http1_buffer b; /* not initialized whole: that would zero its 16 KB */
+    b.pos = b.end = 0;
+    return read_response(read, stream, res, &b, why);
+}
+
+enum http1_status cg__http1_read_response(http1_read_fn read, void *stream, struct http1_response *res,
+                                          const char **why)
+{
+    if (!res->buffer)
+        return read_alone(read, stream, res, why);
+    return read_response(read, stream, res, res->buffer, why);
 }

@@ -133,11 +133,22 @@ Test(xray, without_the_middleware_spans_are_null)
 Test(xray, a_daemon_address_that_is_not_one_is_a_start_up_error)
 {
     const char *const bad[] = { "localhost:2000", "127.0.0.1", "127.0.0.1:99999", "tcp:127.0.0.1:2000",
-                                "127.0.0.1:2000x" };
+                                "127.0.0.1:2000x", "127.0.0.1:", ":2000", "127.0.0.1:0", "1.2.3:2000" };
     for (size_t i = 0; i < CG_LEN(bad); i++) {
         struct cg_app *app = cg_app_new(NULL);
         cr_assert_eq(cg_app_use_xray(app, &(struct cg_xray_opts){ .daemon_address = bad[i] }), -1, "%s", bad[i]);
         cr_assert(strstr(cg_app_error(app), "AWS_XRAY_DAEMON_ADDRESS"), "%s", cg_app_error(app));
+        cg_app_free(app);
+    }
+}
+
+Test(xray, both_forms_of_a_daemon_address_are_taken)
+{
+    const char *const good[] = { "127.0.0.1:2000", "udp:169.254.79.129:2000 tcp:169.254.79.129:2000",
+                                 "10.0.0.1:65535 " };
+    for (size_t i = 0; i < CG_LEN(good); i++) {
+        struct cg_app *app = cg_app_new(NULL);
+        cr_assert_eq(cg_app_use_xray(app, &(struct cg_xray_opts){ .daemon_address = good[i] }), 0, "%s", good[i]);
         cg_app_free(app);
     }
 }
