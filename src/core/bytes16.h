@@ -54,4 +54,21 @@ static inline size_t cg__first_marked16(cg__bytes16 marks)
 #endif
 }
 
+/* How many of the eight bytes at p equal c, in memory order, before the
+ * first that does not; 8 when all do. A word at once, for runs too short
+ * for a block to pay (the JSON scanner's indentation). */
+static inline size_t cg__run8(const void *p, unsigned char c)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+    x ^= 0x0101010101010101ULL * c;
+    if (!x)
+        return 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(x) / 8;
+#else
+    return (size_t)__builtin_clzll(x) / 8;
+#endif
+}
+
 #endif

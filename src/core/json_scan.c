@@ -3,8 +3,9 @@
  * The grammar is walked by a loop of two steps instead of recursion: read a
  * value (a scalar, or the opening of a container with its first key), then
  * read what may follow a value (a comma and the next key, or closing
- * brackets) until another value is due or the text ends. The nesting stack
- * says whether a comma leads to a key or to a value.
+ * brackets) until another value is due or the text ends. The innermost
+ * container's closer, from the nesting stack, says whether a comma leads to
+ * a key or to a value.
  *
  * Strings and indentation are the bulk of most JSON text, and nearly always
  * plain ASCII: their bytes are skipped a block at a time until one that
@@ -14,7 +15,11 @@
  * x86's byte mask, or two 64-bit halves elsewhere, a path tested on x86
  * too with CG_BYTES16_PORTABLE (unit.json_scan_portable). The last bytes of
  * the text, fewer than a block, are read one at a time: no load ever
- * reaches past the input. */
+ * reaches past the input.
+ *
+ * The functions on the path of every token are inlined in cg__json_scan's
+ * loop and share its cursor, a local: where the scan is stays in
+ * registers, written to *s only for a callback to read. */
 #include "cgate/cgate.h"
 #include "core/json_scan.h"
 
@@ -22,9 +27,8 @@
 #include "core/bytes16.h"
 #include "core/utf8.h"
 
-/* The functions on the path of every token: GCC does not inline them on
- * its own (they are used twice, or are large), and their calls cost a
- * tenth of the scan. */
+/* For the functions on the path of every token, which GCC would not all
+ * inline (they are used more than once, or are large). */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static const char stopped_by_callback[] = "stopped by a callback";
@@ -39,6 +43,20 @@ enum step {
     FAILED,     /* s->error says why */
 };
 
+/* Where the scan is (see the top of this file). */
+struct cursor {
+    const unsigned char *in;
+    size_t len;
+    size_t i;                           /* the next byte to read */
+    const struct cg_json_callbacks *cb; /* s->cb, or none in a skipped container */
+    size_t skip_depth;                  /* the depth the skipped one opened at, or 0 */
+    /* What may follow a value: a comma, and the closer of the innermost
+     * container; NO_BYTE for both at the root, where neither may. */
+    int comma, closer;
+};
+
+enum { NO_BYTE = -1 }; /* equal to no byte of the input */
+
 static bool fail(struct cg_json_scan *s, const char *reason, size_t at)
 {
     s->error = reason;
@@ -46,10 +64,27 @@ static bool fail(struct cg_json_scan *s, const char *reason, size_t at)
     return false;
 }
 
+/* fail() for the readers of tokens, which return the offset just past the
+ * token they read, and 0, where none can end, when they fail. */
+static size_t failed(struct cg_json_scan *s, const char *reason, size_t at)
+{
+    fail(s, reason, at);
+    return 0;
+}
+
 /* What a callback returning 0 leads to. */
 static bool stop(struct cg_json_scan *s)
 {
     return fail(s, stopped_by_callback, s->pos);
+}
+
+/* Sets the offsets of the token about to be reported, for its callback to
+ * read (json_scan.h); true, to be chained before the call. */
+static ALWAYS_INLINE bool mark(struct cg_json_scan *s, size_t pos, size_t end)
+{
+    s->pos = pos;
+    s->end = end;
+    return true;
 }
 
 static const unsigned char *bytes(const struct cg_json_scan *s)
@@ -72,12 +107,14 @@ static bool is_space(unsigned char c)
 #define BLOCK 16
 
 /* How many of the sixteen bytes at p are plain, before the first that is
- * not. As signed bytes, those from 0x80 up are negative: "below 0x20"
- * takes them in with the control characters. */
+ * not. One comparison finds three kinds: flipping bit 1 turns '"' (0x22)
+ * into 0x20 and no other byte from 0x20 to 0x7f into one below 0x21, nor
+ * any below 0x20 into one above; and as signed bytes, those from 0x80 up
+ * are negative. */
 static inline size_t plain_block(const unsigned char *p)
 {
     cg__bytes16 x = cg__load16(p);
-    return cg__first_marked16((x == '"') | (x == '\\') | (x < 0x20));
+    return cg__first_marked16(((x ^ 2) < 0x21) | (x == '\\'));
 }
 
 static inline size_t space_block(const unsigned char *p)
@@ -86,18 +123,28 @@ static inline size_t space_block(const unsigned char *p)
     return cg__first_marked16(~((x == ' ') | (x == '\n') | (x == '\r') | (x == '\t')));
 }
 
+/* Moves *i past the wanted bytes of the block there (block() counts
+ * them); false if one is not, at which *i then is. */
+static ALWAYS_INLINE bool skip_block(const unsigned char *in, size_t *i, size_t (*block)(const unsigned char *p))
+{
+    size_t n = block(in + *i);
+    *i += n;
+    return n == BLOCK;
+}
+
 /* The offset of the first byte from i that is not `wanted`, or len: whole
- * blocks while they last (block() says how many of the bytes at p are
- * wanted), then byte by byte. */
+ * blocks while they last, then byte by byte. Most runs end in their first
+ * block, which is read apart: a loop costs a setup (its constants loaded
+ * into registers) that they need not pay. */
 static ALWAYS_INLINE size_t skip_bytes(const unsigned char *in, size_t i, size_t len,
                                        size_t (*block)(const unsigned char *p), bool (*wanted)(unsigned char c))
 {
-    while (len - i >= BLOCK) {
-        size_t n = block(in + i);
-        i += n;
-        if (n < BLOCK)
+    /* No overflow in i + BLOCK: len < SIZE_MAX / 2. */
+    if (i + BLOCK <= len && !skip_block(in, &i, block))
+        return i;
+    while (i + BLOCK <= len)
+        if (!skip_block(in, &i, block))
             return i;
-    }
     while (i < len && wanted(in[i]))
         i++;
     return i;
@@ -108,24 +155,24 @@ static ALWAYS_INLINE size_t skip_plain(const unsigned char *in, size_t i, size_t
     return skip_bytes(in, i, len, plain_block, is_plain);
 }
 
-/* Whitespace longer than a block: indentation of deep levels. */
+/* Whitespace of any other kind: indentation of deep levels, tabs, CR LF. */
 static size_t skip_space_run(const unsigned char *in, size_t i, size_t len)
 {
     return skip_bytes(in, i, len, space_block, is_space);
 }
 
-/* No whitespace (the usual case in compact text) and a run within a block
- * (a line break and its indentation) are settled here. */
-static ALWAYS_INLINE size_t skip_whitespace(const struct cg_json_scan *s, size_t i)
+/* No whitespace (the usual case in compact text) and a line break with up
+ * to eight spaces (indentation of the first levels) are settled here. */
+static ALWAYS_INLINE size_t skip_whitespace(const struct cursor *c, size_t i)
 {
-    const unsigned char *in = bytes(s);
-    size_t len = s->input.len;
+    const unsigned char *in = c->in;
+    size_t len = c->len;
     if (i < len && in[i] > ' ')
         return i;
-    if (len - i >= BLOCK) {
-        size_t n = space_block(in + i);
-        if (n < BLOCK)
-            return i + n;
+    if (i + 10 <= len && in[i] == '\n') {
+        i += 1 + cg__run8(in + i + 1, ' ');
+        if (in[i] > ' ')
+            return i;
     }
     return skip_space_run(in, i, len);
 }
@@ -156,30 +203,17 @@ static uint32_t hex4(const struct cg_json_scan *s, size_t i)
     return v;
 }
 
+/* Appends cp as UTF-8: continuation bytes of six bits each, from the
+ * last, then the lead byte with what is left. */
 static void put_utf8(struct cg_buf *b, uint32_t cp)
 {
+    static const unsigned char lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
     char *p = cg_buf_reserve(b, 4);
-    size_t n;
-    if (cp < 0x80) {
-        p[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        p[0] = (char)(0xc0 | cp >> 6);
-        p[1] = (char)(0x80 | (cp & 0x3f));
-        n = 2;
-    } else if (cp < 0x10000) {
-        p[0] = (char)(0xe0 | cp >> 12);
-        p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-        p[2] = (char)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        p[0] = (char)(0xf0 | cp >> 18);
-        p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-        p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-        p[3] = (char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    b->len += n;
+    int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    for (int k = n - 1; k > 0; k--, cp >>= 6)
+        p[k] = (char)(0x80 | (cp & 0x3f));
+    p[0] = (char)(lead[n] | cp);
+    b->len += (size_t)n;
 }
 
 static char unescaped(unsigned char c)
@@ -249,7 +283,7 @@ static bool skip_utf8(struct cg_json_scan *s, size_t *i)
 
 /* The rest of a string that holds an escape, from the first one at i:
  * decoded into the arena, after the input from start to i. */
-static bool decode_string(struct cg_json_scan *s, size_t start, size_t i, cg_str *out)
+static size_t decode_string(struct cg_json_scan *s, size_t start, size_t i, cg_str *out)
 {
     const unsigned char *in = bytes(s);
     size_t len = s->input.len, copied = start; /* input before copied is in b */
@@ -259,69 +293,66 @@ static bool decode_string(struct cg_json_scan *s, size_t start, size_t i, cg_str
         if (in[i] == '\\') {
             cg_buf_append(&b, in + copied, i - copied);
             if (!unescape(s, &b, &i))
-                return false;
+                return 0;
             copied = i;
         } else if (!skip_utf8(s, &i)) {
-            return false;
+            return 0;
         }
         i = skip_plain(in, i, len);
         if (i == len)
-            return fail(s, "unterminated string", s->pos);
+            return failed(s, "unterminated string", s->pos);
         if (in[i] == '"')
             break;
     }
-    s->end = i + 1;
     cg_buf_append(&b, in + copied, i - copied);
     /* The buffer grew by doubling: give the arena back what it did not use
      * (in place, as it is the arena's latest block). */
     *out = (cg_str){ cg_arena_realloc(s->arena, b.data, b.len, b.len), b.len };
-    return true;
+    return i + 1;
 }
 
-/* A string without escapes, from start to its closing quote at i. */
-static ALWAYS_INLINE bool string_slice(struct cg_json_scan *s, size_t start, size_t i, cg_str *out)
+/* Whether to go on after the string from quote to end, whose value is text. */
+static ALWAYS_INLINE bool report_string(struct cg_json_scan *s, int (*report)(const struct cg_json_scan *, cg_str),
+                                        size_t quote, size_t end, cg_str text)
 {
-    s->end = i + 1;
-    *out = (cg_str){ s->input.ptr + start, i - start };
-    return true;
+    return !report || (mark(s, quote, end) && report(s, text)) || stop(s);
 }
 
 /* A string from the byte at i on, the first that is not plain ASCII: more
- * UTF-8, an escape (decode_string) or its end. */
-static bool read_string_rest(struct cg_json_scan *s, size_t start, size_t i, cg_str *out)
+ * UTF-8, an escape (decode_string) or its end. Out of line, so that the
+ * usual case below keeps its slice in registers. Returns the offset past
+ * the string, or 0. */
+static size_t scan_string_rest(struct cg_json_scan *s, size_t quote, size_t i,
+                               int (*report)(const struct cg_json_scan *, cg_str))
 {
     const unsigned char *in = bytes(s);
-    size_t len = s->input.len;
-    for (;;) {
-        if (i == len)
-            return fail(s, "unterminated string", s->pos);
-        if (in[i] == '"')
-            break;
-        if (in[i] == '\\')
-            return decode_string(s, start, i, out);
+    size_t len = s->input.len, start = quote + 1;
+    s->pos = quote; /* where the errors below point */
+    while (i < len && in[i] != '"' && in[i] != '\\') {
         if (!skip_utf8(s, &i))
-            return false;
+            return 0;
         i = skip_plain(in, i, len);
     }
-    return string_slice(s, start, i, out);
+    if (i == len)
+        return failed(s, "unterminated string", quote);
+    cg_str text = { s->input.ptr + start, i - start };
+    size_t end = in[i] == '\\' ? decode_string(s, start, i, &text) : i + 1;
+    return end && report_string(s, report, quote, end, text) ? end : 0;
 }
 
-/* Reads the string whose opening quote is at s->pos into *out: a slice of
- * the input, unless it holds an escape. Plain ASCII up to the closing
+/* Reads and reports the string whose opening quote is at `quote`: a slice
+ * of the input, unless it holds an escape. Plain ASCII up to the closing
  * quote, the usual case, is settled here, short enough to be inlined. */
-static ALWAYS_INLINE bool read_string(struct cg_json_scan *s, cg_str *out)
+static ALWAYS_INLINE bool scan_string(struct cg_json_scan *s, struct cursor *c, size_t quote,
+                                      int (*report)(const struct cg_json_scan *, cg_str))
 {
-    const unsigned char *in = bytes(s);
-    size_t len = s->input.len, start = s->pos + 1, i = skip_plain(in, start, len);
-    if (i == len || in[i] != '"')
-        return read_string_rest(s, start, i, out);
-    return string_slice(s, start, i, out);
-}
-
-static ALWAYS_INLINE bool scan_string(struct cg_json_scan *s, int (*report)(const struct cg_json_scan *, cg_str))
-{
-    cg_str text;
-    return read_string(s, &text) && (!report || report(s, text) || stop(s));
+    size_t start = quote + 1, i = skip_plain(c->in, start, c->len);
+    if (i == c->len || c->in[i] != '"') {
+        c->i = scan_string_rest(s, quote, i, report);
+        return c->i != 0;
+    }
+    c->i = i + 1;
+    return report_string(s, report, quote, i + 1, (cg_str){ (const char *)c->in + start, i - start });
 }
 
 /* ---- numbers, literals ---- */
@@ -346,11 +377,12 @@ static size_t skip_digits(const struct cg_json_scan *s, size_t i)
     return i;
 }
 
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? from s->pos. */
-static bool scan_number(struct cg_json_scan *s)
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? from start, reported:
+ * returns the offset past it, or 0. */
+static size_t scan_number(struct cg_json_scan *s, size_t start, int (*report)(const struct cg_json_scan *, cg_str))
 {
     const unsigned char *in = bytes(s);
-    size_t len = s->input.len, i = s->pos;
+    size_t len = s->input.len, i = start;
     if (in[i] == '-')
         i++;
     if (i < len && in[i] == '0')
@@ -358,184 +390,188 @@ static bool scan_number(struct cg_json_scan *s)
     else if (i < len && is_digit(in[i]))
         i = skip_digits(s, i);
     else
-        return fail(s, "invalid number", i);
+        return failed(s, "invalid number", i);
     if (i < len && in[i] == '.') {
         if (++i == len || !is_digit(in[i]))
-            return fail(s, "invalid number", i);
+            return failed(s, "invalid number", i);
         i = skip_digits(s, i + 1);
     }
     if (i < len && (in[i] == 'e' || in[i] == 'E')) {
         if (++i < len && (in[i] == '+' || in[i] == '-'))
             i++;
         if (i == len || !is_digit(in[i]))
-            return fail(s, "invalid number", i);
+            return failed(s, "invalid number", i);
         i = skip_digits(s, i + 1);
     }
     if (i < len && (is_word_byte(in[i]) || in[i] == '.' || in[i] == '+' || in[i] == '-'))
-        return fail(s, "invalid number", i);
-    s->end = i;
-    cg_str text = { s->input.ptr + s->pos, i - s->pos };
-    return !s->active->number || s->active->number(s, text) || stop(s);
+        return failed(s, "invalid number", i);
+    cg_str text = { s->input.ptr + start, i - start };
+    return !report || (mark(s, start, i) && report(s, text)) || stop(s) ? i : 0;
 }
 
-static bool read_literal(struct cg_json_scan *s, cg_str word)
+/* Reads the literal `word` (a constant once inlined) at i. */
+static ALWAYS_INLINE bool read_literal(struct cg_json_scan *s, struct cursor *c, size_t i, cg_str word)
 {
-    size_t end = s->pos + word.len;
-    if (s->input.len < end || memcmp(s->input.ptr + s->pos, word.ptr, word.len) != 0 ||
-        (end < s->input.len && is_word_byte(bytes(s)[end])))
-        return fail(s, "invalid literal", s->pos);
-    s->end = end;
+    size_t end = i + word.len;
+    if (c->len < end || memcmp(c->in + i, word.ptr, word.len) != 0 || (end < c->len && is_word_byte(c->in[end])))
+        return fail(s, "invalid literal", i);
+    c->i = end;
     return true;
 }
 
-static bool scan_boolean(struct cg_json_scan *s, bool value)
+static ALWAYS_INLINE bool scan_boolean(struct cg_json_scan *s, struct cursor *c, size_t i, bool value)
 {
-    return read_literal(s, value ? CG_STR("true") : CG_STR("false")) &&
-           (!s->active->boolean || s->active->boolean(s, value) || stop(s));
+    int (*report)(const struct cg_json_scan *, bool) = c->cb->boolean;
+    return read_literal(s, c, i, value ? CG_STR("true") : CG_STR("false")) &&
+           (!report || (mark(s, i, c->i) && report(s, value)) || stop(s));
 }
 
-static bool scan_null(struct cg_json_scan *s)
+static ALWAYS_INLINE bool scan_null(struct cg_json_scan *s, struct cursor *c, size_t i)
 {
-    return read_literal(s, CG_STR("null")) && (!s->active->null || s->active->null(s) || stop(s));
+    int (*report)(const struct cg_json_scan *) = c->cb->null;
+    return read_literal(s, c, i, CG_STR("null")) && (!report || (mark(s, i, c->i) && report(s)) || stop(s));
 }
 
 /* ---- containers ---- */
 
-static void push(struct cg_json_scan *s, bool is_object)
+static ALWAYS_INLINE void push(struct cg_json_scan *s, bool is_object)
 {
-    if (s->depth == s->kinds_cap) {
+    if (s->depth == s->kinds_cap) { /* full: doubled */
         size_t words = s->kinds_cap / 64;
         uint64_t *kinds = cg_arena_alloc(s->arena, 2 * words * sizeof *kinds);
         memcpy(kinds, s->kinds, words * sizeof *kinds);
         s->kinds = kinds;
         s->kinds_cap *= 2;
     }
-    uint64_t bit = 1ULL << (s->depth % 64);
-    if (is_object)
-        s->kinds[s->depth / 64] |= bit;
-    else
-        s->kinds[s->depth / 64] &= ~bit;
+    uint64_t *word = &s->kinds[s->depth / 64], bit = 1ULL << (s->depth % 64);
+    *word = is_object ? *word | bit : *word & ~bit;
     s->depth++;
 }
 
-static bool in_object(const struct cg_json_scan *s)
+/* Moves *i to the next byte that is not whitespace, which must be `want`:
+ * else fails with `reason`, or at the end of the text. */
+static ALWAYS_INLINE bool expect(struct cg_json_scan *s, const struct cursor *c, size_t *i, unsigned char want,
+                                 const char *reason)
 {
-    size_t top = s->depth - 1;
-    return s->kinds[top / 64] >> (top % 64) & 1;
+    *i = skip_whitespace(c, *i);
+    if (*i < c->len && c->in[*i] == want)
+        return true;
+    return fail(s, *i == c->len ? "unexpected end of input" : reason, *i);
 }
 
-/* Reads the key at or after i, the ':' after it, and the one space that
- * indented text puts after the ':' (any other whitespace is the value's
- * to skip). */
-static ALWAYS_INLINE bool read_key(struct cg_json_scan *s, size_t i)
+/* Reads the key at or after i, the ':' after it, and the space that
+ * indented text puts after the ':', if it is there (any other whitespace
+ * is the value's to skip). */
+static ALWAYS_INLINE bool read_key(struct cg_json_scan *s, struct cursor *c, size_t i)
 {
-    i = skip_whitespace(s, i);
-    if (i == s->input.len)
-        return fail(s, "unexpected end of input", i);
-    if (s->input.ptr[i] != '"')
-        return fail(s, "expected a string key", i);
-    s->pos = i;
-    if (!scan_string(s, s->active->key))
+    if (!expect(s, c, &i, '"', "expected a string key") || !scan_string(s, c, i, c->cb->key))
         return false;
-    i = skip_whitespace(s, s->end);
-    if (i == s->input.len)
-        return fail(s, "unexpected end of input", i);
-    if (s->input.ptr[i] != ':')
-        return fail(s, "expected ':' after a key", i);
-    s->end = i + 1 < s->input.len && s->input.ptr[i + 1] == ' ' ? i + 2 : i + 1;
+    i = c->i;
+    if (i + 2 <= c->len && memcmp(c->in + i, ": ", 2) == 0) {
+        c->i = i + 2;
+        return true;
+    }
+    if (!expect(s, c, &i, ':', "expected ':' after a key"))
+        return false;
+    c->i = i + 1;
     return true;
 }
 
 /* The '}' or ']' at i closes the innermost container; the end of a
  * skipped one is reported, and what follows it is again. */
-static bool close_container(struct cg_json_scan *s, size_t i, bool is_object)
+static ALWAYS_INLINE bool close_container(struct cg_json_scan *s, struct cursor *c, size_t i)
 {
-    if (s->depth == s->skip_depth) {
-        s->active = s->cb;
-        s->skip_depth = 0;
+    if (s->depth == c->skip_depth) {
+        c->cb = s->cb;
+        c->skip_depth = 0;
     }
-    int (*report)(const struct cg_json_scan *) = is_object ? s->active->end_object : s->active->end_array;
-    s->pos = i;
-    s->end = i + 1;
+    int (*report)(const struct cg_json_scan *) = c->closer == '}' ? c->cb->end_object : c->cb->end_array;
     s->depth--;
-    return !report || report(s) || stop(s);
+    if (report && !(mark(s, i, i + 1) && report(s)))
+        return stop(s);
+    size_t top = s->depth - 1; /* what may follow is the outer container's */
+    c->comma = s->depth ? ',' : NO_BYTE;
+    c->closer = !s->depth ? NO_BYTE : s->kinds[top / 64] >> (top % 64) & 1 ? '}' : ']';
+    c->i = i + 1;
+    return true;
 }
 
-/* The '{' or '[' at s->pos opens a container, whose tokens its caller may
- * choose to skip: an empty one closes at once, else an object's first key
- * is read. */
-static enum step open_container(struct cg_json_scan *s, bool is_object)
+/* The '{' or '[' at i opens a container, whose tokens its caller may
+ * choose to skip. */
+static ALWAYS_INLINE bool enter(struct cg_json_scan *s, struct cursor *c, size_t i, bool is_object)
 {
-    if (s->depth == s->max_depth) {
-        fail(s, "nesting too deep", s->pos);
-        return FAILED;
-    }
+    if (s->depth == s->max_depth)
+        return fail(s, "nesting too deep", i);
     push(s, is_object);
-    s->end = s->pos + 1;
-    int (*report)(const struct cg_json_scan *) = is_object ? s->active->start_object : s->active->start_array;
-    int verdict = report ? report(s) : 1;
-    if (!verdict) {
-        stop(s);
-        return FAILED;
-    }
+    c->comma = ',';
+    c->closer = is_object ? '}' : ']';
+    int (*report)(const struct cg_json_scan *) = is_object ? c->cb->start_object : c->cb->start_array;
+    int verdict = report && mark(s, i, i + 1) ? report(s) : 1;
+    if (!verdict)
+        return stop(s);
     if (verdict == CG_JSON_SKIP) {
-        s->active = &no_callbacks;
-        s->skip_depth = s->depth;
+        c->cb = &no_callbacks;
+        c->skip_depth = s->depth;
     }
-    size_t i = skip_whitespace(s, s->end);
-    if (i < s->input.len && s->input.ptr[i] == (is_object ? '}' : ']'))
-        return close_container(s, i, is_object) ? HAVE_VALUE : FAILED;
+    return true;
+}
+
+/* An empty container closes at once, else an object's first key is read. */
+static ALWAYS_INLINE enum step open_container(struct cg_json_scan *s, struct cursor *c, size_t i, bool is_object)
+{
+    if (!enter(s, c, i, is_object))
+        return FAILED;
+    i = skip_whitespace(c, i + 1);
+    if (i < c->len && c->in[i] == c->closer)
+        return close_container(s, c, i) ? HAVE_VALUE : FAILED;
     if (is_object)
-        return read_key(s, i) ? NEED_VALUE : FAILED;
+        return read_key(s, c, i) ? NEED_VALUE : FAILED;
+    c->i = i;
     return NEED_VALUE;
 }
 
 /* ---- the two steps ---- */
 
-static enum step read_value(struct cg_json_scan *s)
+static ALWAYS_INLINE enum step read_value(struct cg_json_scan *s, struct cursor *c)
 {
-    size_t i = skip_whitespace(s, s->end);
-    if (i == s->input.len) {
+    size_t i = skip_whitespace(c, c->i);
+    if (i == c->len) {
         fail(s, "unexpected end of input", i);
         return FAILED;
     }
-    s->pos = i;
+    if (c->in[i] == '"') /* the most common value, ahead of the switch */
+        return scan_string(s, c, i, c->cb->string) ? HAVE_VALUE : FAILED;
     bool ok;
-    switch (s->input.ptr[i]) {
-    case '{': return open_container(s, true);
-    case '[': return open_container(s, false);
-    case '"': ok = scan_string(s, s->active->string); break;
-    case 't': ok = scan_boolean(s, true); break;
-    case 'f': ok = scan_boolean(s, false); break;
-    case 'n': ok = scan_null(s); break;
+    switch (c->in[i]) {
+    case '{': return open_container(s, c, i, true);
+    case '[': return open_container(s, c, i, false);
+    case 't': ok = scan_boolean(s, c, i, true); break;
+    case 'f': ok = scan_boolean(s, c, i, false); break;
+    case 'n': ok = scan_null(s, c, i); break;
     case '-':
     case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9': ok = scan_number(s); break;
+    case '5': case '6': case '7': case '8': case '9': ok = (c->i = scan_number(s, i, c->cb->number)) != 0; break;
     default: ok = fail(s, "expected a value", i); break;
     }
     return ok ? HAVE_VALUE : FAILED;
 }
 
-/* After a value: the end of the text, or a comma and the next value (with
- * its key in an object), or the closing of the container it ends. */
-static enum step after_value(struct cg_json_scan *s)
+/* After a value: a comma and the next value (with its key in an object),
+ * or the closing of the container it ends, or at the root the end of the
+ * text. */
+static ALWAYS_INLINE enum step after_value(struct cg_json_scan *s, struct cursor *c)
 {
-    size_t i = skip_whitespace(s, s->end);
+    size_t i = skip_whitespace(c, c->i);
+    if (i < c->len && c->in[i] == c->comma) {
+        c->i = i + 1;
+        return c->closer != '}' || read_key(s, c, i + 1) ? NEED_VALUE : FAILED;
+    }
+    if (i < c->len && c->in[i] == c->closer)
+        return close_container(s, c, i) ? HAVE_VALUE : FAILED;
     if (s->depth == 0)
-        return i == s->input.len || fail(s, "trailing data", i) ? DONE : FAILED;
-    if (i == s->input.len) {
-        fail(s, "unexpected end of input", i);
-        return FAILED;
-    }
-    bool object = in_object(s);
-    char c = s->input.ptr[i];
-    if (c == ',') {
-        s->end = i + 1;
-        return !object || read_key(s, i + 1) ? NEED_VALUE : FAILED;
-    }
-    if (c == (object ? '}' : ']'))
-        return close_container(s, i, object) ? HAVE_VALUE : FAILED;
-    fail(s, object ? "expected ',' or '}'" : "expected ',' or ']'", i);
+        return i == c->len || fail(s, "trailing data", i) ? DONE : FAILED;
+    fail(s, i == c->len ? "unexpected end of input" : c->closer == '}' ? "expected ',' or '}'" : "expected ',' or ']'",
+         i);
     return FAILED;
 }
 
@@ -545,16 +581,15 @@ enum cg_json_status cg__json_scan(struct cg_json_scan *s, cg_str json)
     s->pos = s->end = 0;
     s->error = NULL;
     s->error_pos = 0;
-    s->active = s->cb;
-    s->skip_depth = 0;
     s->depth = 0;
     s->kinds = s->kinds_inline;
     s->kinds_cap = 64 * CG_LEN(s->kinds_inline);
+    struct cursor c = { .in = bytes(s), .len = json.len, .cb = s->cb, .comma = NO_BYTE, .closer = NO_BYTE };
     enum step step = NEED_VALUE;
     while (step == NEED_VALUE) {
-        step = read_value(s);
+        step = read_value(s, &c);
         while (step == HAVE_VALUE)
-            step = after_value(s);
+            step = after_value(s, &c);
     }
     if (step == DONE)
         return CG_JSON_OK;

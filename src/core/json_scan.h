@@ -82,11 +82,7 @@ struct cg_json_scan {
     const char *error;
     size_t error_pos;
 
-    /* Private: the callbacks in use (cb, or none inside a skipped
-     * container, which opened at depth skip_depth; 0 when there is none),
-     * and the nesting stack, one bit per level (1: object). */
-    const struct cg_json_callbacks *active;
-    size_t skip_depth;
+    /* Private: the nesting stack, one bit per level (1: object). */
     size_t depth;
     uint64_t *kinds;
     size_t kinds_cap; /* in bits */

@@ -104,7 +104,6 @@ static int identity_key(cg_str k)
 struct frame {
     enum frame_kind kind;
     struct kv_list *list; /* FR_MAP, FR_MULTI_MAP, FR_VALUES, FR_LIST */
-    cg_str name;          /* FR_VALUES: the map key they belong to */
 };
 
 struct parser {
@@ -114,21 +113,32 @@ struct parser {
     struct frame frames[MAX_DEPTH];
     const struct frame *top; /* frames[depth - 1], or FR_SKIP outside them */
     int key;              /* what the last key of a fixed-shape object names */
-    cg_str name;          /* the last key of a map */
+    cg_str name;          /* the last key of a map: FR_VALUES' too, as
+                             their array holds no key that is reported */
     size_t context_start; /* offset of requestContext's '{' */
     size_t authorizer_start; /* offset of requestContext.authorizer's '{' */
     size_t headers_start; /* offset of a deferred headers' '{' */
     cg_str deferred_headers; /* headers skipped; ptr NULL when none */
 };
 
-static void kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str value)
+/* Makes room for more pairs: once a list opens (child_of_root), and once
+ * it is full. Returns 1, a callback's "go on". Never inlined: see below. */
+__attribute__((noinline)) static int kv_grow(struct cg_arena *a, struct kv_list *l)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        l->items = cg_arena_realloc(a, l->items, l->cap * sizeof *l->items, cap * sizeof *l->items);
-        l->cap = cap;
-    }
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    l->items = cg_arena_realloc(a, l->items, l->cap * sizeof *l->items, cap * sizeof *l->items);
+    l->cap = cap;
+    return 1;
+}
+
+/* On the path of every value kept, and the last step of its callback:
+ * growing after the pair is in, by a tail call, leaves nothing to keep in
+ * registers across a call, whose saving and restoring every value would
+ * pay. Returns 1, as the callback does. */
+static inline int kv_append(struct cg_arena *a, struct kv_list *l, cg_str name, cg_str value)
+{
     l->items[l->n++] = (struct cg_kv){ name, value };
+    return l->n < l->cap ? 1 : kv_grow(a, l);
 }
 
 /* Every callback reads the innermost frame: it is kept at hand. */
@@ -186,6 +196,8 @@ static struct frame child_of_root(struct parser *p, size_t at, bool is_array)
     if (!list || is_array != (kind == FR_LIST))
         return (struct frame){ FR_SKIP };
     list->present = true;
+    if (!list->cap)
+        kv_grow(p->arena, list);
     return (struct frame){ kind, list };
 }
 
@@ -202,22 +214,29 @@ static struct frame child_of_context(struct parser *p, size_t at)
     }
 }
 
-/* A container starts at s->pos: what is it, given where it is? Only those
- * some decoder reads have their tokens reported; the authorizer is kept
- * whole as text. */
+/* What a container that is not a map's array of values is, given where it
+ * is: only those some decoder reads have their tokens reported; the
+ * authorizer is kept whole as text. */
+static struct frame child_of(struct parser *p, size_t at, bool is_array)
+{
+    if (p->depth == 0)
+        return (struct frame){ is_array ? FR_SKIP : FR_ROOT };
+    if (p->top->kind == FR_ROOT)
+        return child_of_root(p, at, is_array);
+    if (p->top->kind == FR_CONTEXT && !is_array)
+        return child_of_context(p, at);
+    return (struct frame){ FR_SKIP };
+}
+
+/* A container starts at s->pos. The arrays of values in maps, the most
+ * common, are settled here, apart from child_of(), whose calls would make
+ * every container pay for registers saved and restored. */
 static int on_start(const struct cg_json_scan *s, bool is_array)
 {
     struct parser *p = s->ctx;
     const struct frame *parent = p->top;
-    struct frame f = { FR_SKIP };
-    if (p->depth == 0)
-        f = (struct frame){ is_array ? FR_SKIP : FR_ROOT };
-    else if (parent->kind == FR_ROOT)
-        f = child_of_root(p, s->pos, is_array);
-    else if (parent->kind == FR_CONTEXT && !is_array)
-        f = child_of_context(p, s->pos);
-    else if ((parent->kind == FR_MULTI_MAP || parent->kind == FR_MAP) && is_array)
-        f = (struct frame){ FR_VALUES, parent->list, p->name };
+    bool in_map = parent->kind == FR_MULTI_MAP || parent->kind == FR_MAP;
+    struct frame f = in_map && is_array ? (struct frame){ FR_VALUES, parent->list } : child_of(p, s->pos, is_array);
     p->key = K_NONE;
     push(p, f);
     return f.kind == FR_SKIP || f.kind == FR_DEFERRED || f.kind == FR_AUTHORIZER ? CG_JSON_SKIP : 1;
@@ -278,9 +297,9 @@ static int on_string(const struct cg_json_scan *s, cg_str value)
         if (p->key < EV_NFIELDS)
             p->ev->f[p->key] = value;
         break;
-    case FR_MAP: kv_append(p->arena, f->list, p->name, value); break;
-    case FR_VALUES: kv_append(p->arena, f->list, f->name, value); break;
-    case FR_LIST: kv_append(p->arena, f->list, CG_STR(""), value); break;
+    case FR_MAP:
+    case FR_VALUES: return kv_append(p->arena, f->list, p->name, value);
+    case FR_LIST: return kv_append(p->arena, f->list, CG_STR(""), value);
     default: break;
     }
     return 1;

@@ -1,7 +1,9 @@
 /* The JSON scanner: what it accepts (y_) and refuses (n_), in the spirit of
  * JSONTestSuite, with the reason and offset of each refusal; string decoding
  * and zero-copy slices; UTF-8 and surrogate checks; the depth limit; the
- * offsets callbacks see; a callback stopping the scan; large inputs. */
+ * offsets callbacks see; a callback stopping the scan; large inputs; the
+ * edges of the fast paths (whitespace, strings around block edges, the
+ * ": " after a key, the root). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,4 +611,107 @@ Test(json_scan, without_callbacks_it_only_validates)
     cr_expect_eq(cg__json_scan(&s, CG_STR("{\"a\":[1,true,null,\"\\ud800\"]}")), CG_JSON_INVALID);
     cr_expect_eq(cg__json_scan(&s, (cg_str){ NULL, 0 }), CG_JSON_INVALID);
     cr_expect_str_eq(s.error, "unexpected end of input");
+}
+
+/* ---- the fast paths' edges ---- */
+
+/* Whitespace between tokens, of each shape the scanner reads its own way
+ * (none, a line break and up to eight spaces, longer or other runs), and
+ * close to the end of the text, where fewer bytes than a word or a block
+ * are left. */
+Test(json_scan, whitespace_of_every_shape_between_tokens)
+{
+    static const char *const breaks[] = { "\n", "\r\n", "\n\t", " ", "\t\n" };
+    for (size_t b = 0; b < CG_LEN(breaks); b++) {
+        for (int indent = 0; indent <= 20; indent++) {
+            char ws[32];
+            snprintf(ws, sizeof ws, "%s%*s", breaks[b], indent, "");
+            char json[512];
+            snprintf(json, sizeof json, "%s{%s\"a\":%s[%s1%s,%s\"b\"%s]%s,%s\"c\":%snull%s}%s", ws, ws, ws, ws, ws, ws,
+                     ws, ws, ws, ws, ws, ws);
+            expect_accepted(cg_str_c(json), "{ k:a [ n:1 s:b ] k:c null }");
+            snprintf(json, sizeof json, "[1,%s2]", ws);
+            expect_accepted(cg_str_c(json), "[ n:1 n:2 ]");
+            snprintf(json, sizeof json, "[1,%s\v2]", ws);
+            expect_refused(cg_str_c(json), "expected a value", 3 + strlen(ws));
+            snprintf(json, sizeof json, "[1,%s", ws);
+            expect_refused(cg_str_c(json), "unexpected end of input", strlen(json));
+        }
+    }
+}
+
+/* Every byte in a string, just before and after each edge of the first
+ * blocks and in the last bytes, read one at a time: plain ASCII is kept,
+ * and every other byte stops the block for its own check. */
+Test(json_scan, every_byte_in_a_string_around_block_edges)
+{
+    static const size_t offsets[] = { 0, 1, 14, 15, 16, 17, 30, 31, 32, 33, 47, 48 };
+    for (size_t o = 0; o < CG_LEN(offsets); o++) {
+        for (int tail = 1; tail <= 20; tail += 19) {
+            for (unsigned byte = 0; byte < 256; byte++) {
+                size_t at = offsets[o];
+                char json[96];
+                json[0] = '"';
+                memset(json + 1, 'a', at);
+                json[1 + at] = (char)byte;
+                memset(json + 2 + at, 'x', (size_t)tail);
+                json[2 + at + tail] = '"';
+                cg_str text = { json, 3 + at + (size_t)tail };
+                if (byte == '"')
+                    expect_refused(text, "trailing data", 2 + at);
+                else if (byte == '\\')
+                    expect_refused(text, "invalid escape", 1 + at);
+                else if (byte < 0x20)
+                    expect_refused(text, "control character in a string", 1 + at);
+                else if (byte >= 0x80)
+                    expect_refused(text, "invalid UTF-8", 1 + at);
+                else {
+                    struct cg_json_scan s = scanner(1);
+                    cr_expect_eq(cg__json_scan(&s, text), CG_JSON_OK, "byte 0x%02x at %zu: %s", byte, at, s.error);
+                }
+            }
+        }
+    }
+}
+
+/* A string, as a value and as a key, of every length across two blocks,
+ * closed or cut short by the end of the text. */
+Test(json_scan, strings_end_at_every_offset_around_block_edges)
+{
+    for (size_t n = 0; n <= 40; n++) {
+        char name[48], json[128], want[128];
+        memset(name, 'k', n);
+        name[n] = '\0';
+        snprintf(json, sizeof json, "{\"%s\": \"%s\"}", name, name);
+        snprintf(want, sizeof want, "{ k:%s s:%s }", name, name);
+        expect_accepted(cg_str_c(json), want);
+        snprintf(json, sizeof json, "\"%s", name);
+        expect_refused(cg_str_c(json), "unterminated string", 0);
+        snprintf(json, sizeof json, "{\"%s", name);
+        expect_refused(cg_str_c(json), "unterminated string", 1);
+    }
+}
+
+Test(json_scan, the_colon_and_the_space_after_a_key)
+{
+    expect_accepted(CG_STR("{\"a\" :1}"), "{ k:a n:1 }");
+    expect_accepted(CG_STR("{\"a\":  1}"), "{ k:a n:1 }");
+    expect_accepted(CG_STR("{\"a\": \n1}"), "{ k:a n:1 }");
+    expect_accepted(CG_STR("{\"a\"\n:\n1}"), "{ k:a n:1 }");
+    expect_refused(CG_STR("{\"a\": "), "unexpected end of input", 6);
+    expect_refused(CG_STR("{\"a\" "), "unexpected end of input", 5);
+    expect_refused(CG_STR("{\"a\": }"), "expected a value", 6);
+    expect_refused(CG_STR("{\"a\";1}"), "expected ':' after a key", 4);
+    expect_refused(CG_STR("{\"a\" ; 1}"), "expected ':' after a key", 5);
+}
+
+/* At the root, neither a comma nor a closer may follow the value. */
+Test(json_scan, nothing_follows_the_root_value)
+{
+    expect_refused(CG_STR("1,2"), "trailing data", 1);
+    expect_refused(CG_STR("\"a\" ,"), "trailing data", 4);
+    expect_refused(CG_STR("[1],[2]"), "trailing data", 3);
+    expect_refused(CG_STR("{}}"), "trailing data", 2);
+    expect_refused(CG_STR("null]"), "trailing data", 4);
+    expect_refused(CG_STR("[[1],\n  ]"), "expected a value", 8);
 }
