@@ -36,6 +36,10 @@ void cg_json_arr_begin(struct cg_json *j);
 void cg_json_arr_end(struct cg_json *j);
 void cg_json_key(struct cg_json *j, const char *key);
 void cg_json_key_str(struct cg_json *j, cg_str key);
+/* A key that needs no escaping, copied as is with no check: for the
+ * literals of a fixed shape written per request, cg_json_key_raw(j,
+ * CG_STR("statusCode")). */
+void cg_json_key_raw(struct cg_json *j, cg_str key);
 void cg_json_str(struct cg_json *j, cg_str s);
 void cg_json_cstr(struct cg_json *j, const char *s);
 void cg_json_int(struct cg_json *j, int64_t v);

@@ -277,10 +277,12 @@ void cg__route_run(const struct cg_app *app, const struct cg_route_rt *rt, const
         fail_internal(&c, "routed to a handler after cg_app_refuses_head refused it (a middleware rerouted it)");
         return;
     }
-    c.values = cg_arena_zalloc(req->arena, (rt->nparams ? rt->nparams : 1) * sizeof *c.values);
     struct cg_verrors errs;
     cg__verrors_init(&errs, req->arena);
-    bind_params(&c, path_values, &errs);
+    if (rt->nparams) { /* many routes (health checks, listings) have none */
+        c.values = cg_arena_zalloc(req->arena, rt->nparams * sizeof *c.values);
+        bind_params(&c, path_values, &errs);
+    }
     bind_body(&c, &errs);
     if (errs.n) {
         send_validation_errors(res, &errs);

@@ -14,21 +14,6 @@
 
 /* ---- strings ---- */
 
-/* '"', '\\' or a control character. */
-static void escape_ascii(struct cg_buf *out, unsigned char c)
-{
-    static const char hex[] = "0123456789abcdef";
-    static const char short_form[] = { ['"'] = '"', ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
-                                       ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
-    if (c < sizeof short_form && short_form[c]) {
-        char e[2] = { '\\', short_form[c] };
-        cg_buf_append(out, e, sizeof e);
-        return;
-    }
-    char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-    cg_buf_append(out, u, sizeof u);
-}
-
 /* ASCII but controls, '"' and '\\': what goes between quotes as it is
  * (DEL too, as Python writes it). The scanner's plain bytes. */
 static bool plain_ascii(unsigned char c)
@@ -36,16 +21,111 @@ static bool plain_ascii(unsigned char c)
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* How many of the len bytes at p are plain: short strings (names, keys,
- * most header values) byte by byte, longer ones by the scanner's blocks,
- * whose set-up would cost more than a short string. */
+/* How many of the eight bytes at p are plain, on one 64-bit word: the
+ * subtractions set the top bit of each byte below 0x20, or equal to '"'
+ * or '\\' (zero after the xor), and bytes from 0x80 have it already. A
+ * borrow may flag the byte after a flagged one, never one before: the
+ * lowest flag is exact. */
+static size_t plain8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, tops = 0x8080808080808080u;
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w); /* the first byte in the lowest bits */
+#endif
+    uint64_t flags = (w | (w - ones * 0x20) | ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones)) & tops;
+    return flags ? (size_t)__builtin_ctzll(flags) / 8 : 8;
+}
+
+/* How many of the len bytes at p are plain: from 32 bytes by the scanner's
+ * blocks, whose set-up costs more than a few words; from 8 (header names
+ * and values, keys, short bodies) a word at a time, the last one
+ * overlapping the word before; shorter ones byte by byte. */
 static size_t plain_run(const unsigned char *p, size_t len)
 {
-    if (len >= 16)
+    if (len >= 32)
         return cg__json_plain_run(p, len);
     size_t i = 0;
+    if (len >= 8) {
+        for (; len - i > 8; i += 8) {
+            size_t n = plain8(p + i);
+            if (n < 8)
+                return i + n;
+        }
+        return len - 8 + plain8(p + len - 8);
+    }
     while (i < len && plain_ascii(p[i]))
         i++;
+    return i;
+}
+
+/* '"', '\\' or a control character, escaped at d; returns the end. */
+static char *put_escaped_ascii(char *d, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    static const char short_form[] = { ['"'] = '"', ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+                                       ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
+    d[0] = '\\';
+    if (c < sizeof short_form && short_form[c]) {
+        d[1] = short_form[c];
+        return d + 2;
+    }
+    memcpy(d + 1, "u00", 3);
+    d[4] = hex[c >> 4];
+    d[5] = hex[c & 15];
+    return d + 6;
+}
+
+/* A byte that is not plain, at p[*i]: escaped if ASCII, else its UTF-8
+ * sequence as it is, or U+FFFD for an invalid one. Returns the end of
+ * what it wrote at d. */
+static char *put_special(char *d, const unsigned char *p, size_t *i, size_t len)
+{
+    if (p[*i] < 0x80)
+        return put_escaped_ascii(d, p[(*i)++]);
+    int n = cg__utf8_seq(p + *i, len - *i);
+    if (n < 0) {
+        *i += (size_t)-n;
+        memcpy(d, "\xef\xbf\xbd", 3);
+        return d + 3;
+    }
+    memcpy(d, p + *i, (size_t)n);
+    *i += (size_t)n;
+    return d + n;
+}
+
+/* No byte takes more than six in the output (a control as \u00XX). */
+#define ESCAPED_MAX 6
+/* Input escaped per reservation of the output: bounds what is reserved. */
+#define ESCAPE_CHUNK 128
+
+/* Escapes the text from p[i] on, up to ESCAPE_CHUNK bytes of it; returns
+ * where it stopped. Text that needs escaping is mostly JSON, with a quote
+ * every few bytes: plain bytes are found and copied a word at a time,
+ * straight into a reservation with room for the worst case, and whole
+ * words are copied even when only the front of one is plain (what follows
+ * the run is written over next). */
+static size_t escape_chunk(struct cg_buf *out, const unsigned char *p, size_t i, size_t len)
+{
+    size_t end = len - i > ESCAPE_CHUNK ? i + ESCAPE_CHUNK : len;
+    /* + 8: a word copied whole where fewer than eight bytes are left to write */
+    char *start = cg_buf_reserve(out, (end - i) * ESCAPED_MAX + 8), *d = start;
+    while (i < end) {
+        if (end - i >= 8) {
+            memcpy(d, p + i, 8);
+            size_t run = plain8(p + i);
+            d += run;
+            i += run;
+            if (run == 8)
+                continue;
+        } else if (plain_ascii(p[i])) {
+            *d++ = (char)p[i++];
+            continue;
+        }
+        d = put_special(d, p, &i, len); /* a UTF-8 sequence may end past the chunk */
+    }
+    out->len += (size_t)(d - start);
     return i;
 }
 
@@ -59,21 +139,8 @@ void cg_json_escape(struct cg_buf *out, cg_str s)
     if (i)
         memcpy(dst + 1, p, i);
     out->len += i + 1;
-    while (i < s.len) {
-        if (p[i] < 0x80) {
-            escape_ascii(out, p[i++]);
-        } else {
-            int n = cg__utf8_seq(p + i, s.len - i);
-            if (n > 0)
-                cg_buf_append(out, p + i, (size_t)n);
-            else
-                cg_buf_append(out, "\xef\xbf\xbd", 3);
-            i += (size_t)(n > 0 ? n : -n);
-        }
-        size_t run = plain_run(p + i, s.len - i);
-        cg_buf_append(out, p + i, run);
-        i += run;
-    }
+    while (i < s.len)
+        i = escape_chunk(out, p, i, s.len);
     cg_buf_putc(out, '"');
 }
 
@@ -253,7 +320,7 @@ bool cg_json_failed(const struct cg_json *j)
 
 /* Every value and key starts here: the comma that separates it from the
  * previous one, unless it is the value of a key. */
-static void start_item(struct cg_json *j)
+static inline void start_item(struct cg_json *j)
 {
     if (j->after_key) {
         j->after_key = false;
@@ -315,6 +382,18 @@ void cg_json_key_str(struct cg_json *j, cg_str key)
     j->after_key = true;
 }
 
+void cg_json_key_raw(struct cg_json *j, cg_str key)
+{
+    start_item(j);
+    char *p = cg_buf_reserve(j->out, key.len + 3);
+    p[0] = '"';
+    memcpy(p + 1, key.ptr, key.len);
+    p[key.len + 1] = '"';
+    p[key.len + 2] = ':';
+    j->out->len += key.len + 3;
+    j->after_key = true;
+}
+
 /* Keys are mostly literals of plain ASCII: one pass finds their end and
  * that they need no escaping, and one copy writes them. */
 void cg_json_key(struct cg_json *j, const char *key)
@@ -322,18 +401,10 @@ void cg_json_key(struct cg_json *j, const char *key)
     size_t n = 0;
     while (plain_ascii((unsigned char)key[n])) /* NUL is not plain: it stops the loop */
         n++;
-    if (key[n] != '\0') {
+    if (key[n] != '\0')
         cg_json_key_str(j, cg_str_c(key));
-        return;
-    }
-    start_item(j);
-    char *p = cg_buf_reserve(j->out, n + 3);
-    p[0] = '"';
-    memcpy(p + 1, key, n);
-    p[n + 1] = '"';
-    p[n + 2] = ':';
-    j->out->len += n + 3;
-    j->after_key = true;
+    else
+        cg_json_key_raw(j, (cg_str){ key, n });
 }
 
 void cg_json_str(struct cg_json *j, cg_str s)

@@ -37,10 +37,14 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
+/* needle (not empty) in s: memchr finds the places its first byte is. */
 static bool contains(cg_str s, cg_str needle)
 {
-    for (size_t i = 0; i + needle.len <= s.len; i++)
-        if (memcmp(s.ptr + i, needle.ptr, needle.len) == 0)
+    if (s.len < needle.len)
+        return false;
+    const char *p = s.ptr, *last = s.ptr + s.len - needle.len; /* the last place it fits */
+    for (; (p = memchr(p, needle.ptr[0], (size_t)(last - p) + 1)) != NULL; p++)
+        if (memcmp(p, needle.ptr, needle.len) == 0)
             return true;
     return false;
 }
@@ -190,11 +194,19 @@ static cg_str join_query(struct decoding *d, const struct kv_list *pairs, bool e
  * headers are dropped when cookies[] replaces them. */
 static void copy_headers(struct decoding *d, const struct kv_list *list, bool drop_cookie)
 {
-    struct cg_request *req = d->req;
-    req->headers = cg_arena_alloc(d->arena, (list->n + 2) * sizeof *req->headers);
-    for (size_t i = 0; i < list->n; i++)
-        if (!(drop_cookie && cg_str_ieq(list->items[i].name, CG_STR("cookie"))))
-            req->headers[req->nheaders++] = list->items[i];
+    struct cg_kv *headers = cg_arena_alloc(d->arena, (list->n + 2) * sizeof *headers);
+    size_t n = 0;
+    if (!drop_cookie) { /* the usual case: the list in one copy */
+        if (list->n)
+            memcpy(headers, list->items, list->n * sizeof *headers);
+        n = list->n;
+    } else {
+        for (size_t i = 0; i < list->n; i++)
+            if (!cg_str_ieq(list->items[i].name, CG_STR("cookie")))
+                headers[n++] = list->items[i];
+    }
+    d->req->headers = headers;
+    d->req->nheaders = n;
 }
 
 static void add_header(struct cg_request *req, cg_str name, cg_str value)

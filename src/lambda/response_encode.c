@@ -42,8 +42,8 @@ static bool named_earlier(const struct cg_response *res, size_t i)
 
 static size_t count_named(const struct cg_response *res, size_t i)
 {
-    size_t n = 0;
-    for (size_t k = i; k < res->nheaders; k++)
+    size_t n = 1; /* itself */
+    for (size_t k = i + 1; k < res->nheaders; k++)
         n += cg_str_ieq(res->headers[k].name, res->headers[i].name);
     return n;
 }
@@ -113,10 +113,10 @@ static void write_headers(struct cg_json *j, const struct cg_response *res, enum
             continue;
         }
         cg_json_key_str(j, name);
-        if (shape == SHAPE_SINGLES)
-            cg_json_str(j, res->headers[i].value);
-        else if (shape == SHAPE_REPEATS || shape == SHAPE_ARRAYS)
+        if (shape == SHAPE_REPEATS || shape == SHAPE_ARRAYS)
             write_values_array(j, res, i);
+        else if (count == 1) /* all of SHAPE_SINGLES: nothing to join */
+            cg_json_str(j, res->headers[i].value);
         else
             write_values_joined(j, res, i);
     }
@@ -166,14 +166,26 @@ bool cg__lambda_is_text_type(cg_str content_type)
     return ends_with(t, "+json") || ends_with(t, "+xml") || ends_with(t, "+yaml");
 }
 
+/* The first Content-Type and Content-Encoding, in one pass over the headers. */
+static void find_body_headers(const struct cg_response *res, cg_str *type, cg_str *encoding)
+{
+    for (size_t i = 0; i < res->nheaders; i++) {
+        const struct cg_kv *h = &res->headers[i];
+        if (!type->ptr && cg_str_ieq(h->name, CG_STR("content-type")))
+            *type = h->value;
+        else if (!encoding->ptr && cg_str_ieq(h->name, CG_STR("content-encoding")))
+            *encoding = h->value;
+    }
+}
+
 static bool is_binary(const struct cg_response *res)
 {
     if (res->body_encoding != CG_BODY_AUTO)
         return res->body_encoding == CG_BODY_BINARY;
-    cg_str encoding = cg_response_header(res, "content-encoding");
+    cg_str type = { NULL, 0 }, encoding = { NULL, 0 };
+    find_body_headers(res, &type, &encoding);
     if (encoding.ptr && !cg_str_ieq(encoding, CG_STR("identity")))
         return true; /* gzip and friends are bytes, whatever the type */
-    cg_str type = cg_response_header(res, "content-type");
     if (type.ptr && !cg__lambda_is_text_type(type))
         return true;
     return !cg_utf8_valid(cg_buf_str(&res->body));
@@ -187,16 +199,16 @@ static void write_body(struct cg_json *j, const struct lambda_reply *reply, cons
         body = CG_STR("");
     } else if ((binary = is_binary(res))) {
         /* base64 needs no escaping: straight into the output */
-        cg_json_key(j, "body");
+        cg_json_key_raw(j, CG_STR("body"));
         cg_json_raw(j, CG_STR("\""));
         cg_base64_encode(j->out, body);
         cg_buf_putc(j->out, '"');
     }
     if (!binary) {
-        cg_json_key(j, "body");
+        cg_json_key_raw(j, CG_STR("body"));
         cg_json_str(j, body);
     }
-    cg_json_key(j, "isBase64Encoded");
+    cg_json_key_raw(j, CG_STR("isBase64Encoded"));
     cg_json_bool(j, binary);
 }
 
@@ -205,28 +217,28 @@ static void write_body(struct cg_json *j, const struct lambda_reply *reply, cons
 /* Everything but the body: statusCode and the headers in the source's shape. */
 static void write_head(struct cg_json *j, const struct lambda_reply *reply, const struct cg_response *res)
 {
-    cg_json_key(j, "statusCode");
+    cg_json_key_raw(j, CG_STR("statusCode"));
     cg_json_int(j, res->status);
     switch (reply->source) {
     case SRC_APIGW_REST:
-        cg_json_key(j, "headers");
+        cg_json_key_raw(j, CG_STR("headers"));
         write_headers(j, res, SHAPE_SINGLES);
-        cg_json_key(j, "multiValueHeaders");
+        cg_json_key_raw(j, CG_STR("multiValueHeaders"));
         write_headers(j, res, SHAPE_REPEATS);
         break;
     case SRC_APIGW_HTTP:
     case SRC_FUNCTION_URL:
-        cg_json_key(j, "headers");
+        cg_json_key_raw(j, CG_STR("headers"));
         write_headers(j, res, SHAPE_JOINED);
-        cg_json_key(j, "cookies");
+        cg_json_key_raw(j, CG_STR("cookies"));
         write_cookies(j, res);
         break;
     case SRC_ALB:
     case SRC_LATTICE_V1:
     case SRC_LATTICE_V2:
-        cg_json_key(j, "statusDescription");
+        cg_json_key_raw(j, CG_STR("statusDescription"));
         cg_json_str(j, cg_arena_printf(res->arena, "%d %s", res->status, cg_status_phrase(res->status)));
-        cg_json_key(j, reply->multi_value ? "multiValueHeaders" : "headers");
+        cg_json_key_raw(j, reply->multi_value ? CG_STR("multiValueHeaders") : CG_STR("headers"));
         write_headers(j, res, reply->multi_value ? SHAPE_ARRAYS : SHAPE_PERMUTED);
         break;
     }

@@ -152,7 +152,8 @@ static size_t format_latency(char *out, uint64_t us)
 }
 
 /* Milliseconds since the epoch. The seconds' digits change once a second:
- * each thread keeps them, and formats the milliseconds alone. */
+ * each thread keeps them, and writes the milliseconds alone, always three
+ * digits. */
 static size_t format_timestamp(char *out, uint64_t ms)
 {
     static _Thread_local uint64_t seconds = UINT64_MAX;
@@ -163,7 +164,11 @@ static size_t format_timestamp(char *out, uint64_t ms)
         len = format_uint(digits, seconds, 1);
     }
     memcpy(out, digits, len);
-    return len + format_uint(out + len, ms % 1000, 3);
+    unsigned millis = (unsigned)(ms % 1000);
+    out[len] = (char)('0' + millis / 100);
+    out[len + 1] = (char)('0' + millis / 10 % 10);
+    out[len + 2] = (char)('0' + millis % 10);
+    return len + 3;
 }
 
 enum { MAX_NUMBER = 24 }; /* the longest format_uint or format_latency text */

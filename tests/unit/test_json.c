@@ -77,6 +77,84 @@ Test(json, invalid_utf8_becomes_replacement_characters)
     assert_out("\"" FFFD FFFD FFFD "\"");
 }
 
+/* Byte by byte, as the writer did before it went a word at a time: the
+ * reference for ASCII text. */
+static void escaped_reference(struct cg_buf *b, cg_str s)
+{
+    cg_buf_putc(b, '"');
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c == '"' || c == '\\')
+            cg_buf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            cg_buf_puts(b, "\\n");
+        else if (c < 0x20)
+            cg_buf_printf(b, "\\u%04x", c);
+        else
+            cg_buf_putc(b, (char)c);
+    }
+    cg_buf_putc(b, '"');
+}
+
+/* Every length up to past two chunks of the escaper, with the bytes that
+ * need escaping, and the plain ones next to them, at every distance from
+ * the words' edges. */
+Test(json, escapes_at_every_position)
+{
+    static const char specials[] = { '"', '\\', '\n', '\x01', '\x1f', ' ', '\x7f' }; /* the last two are plain */
+    char text[300];
+    struct cg_buf want;
+    cg_buf_init(&want, arena);
+    for (size_t len = 1; len < sizeof text; len++) {
+        for (size_t at = 0; at < len; at += len > 40 ? 7 : 1) {
+            memset(text, 'a', len);
+            text[at] = specials[(len + at) % sizeof specials];
+            if (at + 9 < len)
+                text[at + 9] = '"'; /* a second one, a word further */
+            cg_str s = { text, len };
+            escaped(s);
+            want.len = 0;
+            escaped_reference(&want, s);
+            cr_assert(cg_str_eq(cg_buf_str(&out), cg_buf_str(&want)), "len %zu, at %zu: got '%.*s'", len, at,
+                      (int)out.len, out.data);
+        }
+    }
+}
+
+/* Quotes around a UTF-8 sequence, escaped: '"' then n1 \" then the
+ * sequence then n2 \" then '"'. */
+static void quotes_around(struct cg_buf *b, size_t n1, const char *seq, size_t n2)
+{
+    b->len = 0;
+    cg_buf_putc(b, '"');
+    for (size_t i = 0; i < n1; i++)
+        cg_buf_puts(b, "\\\"");
+    cg_buf_puts(b, seq);
+    for (size_t i = 0; i < n2; i++)
+        cg_buf_puts(b, "\\\"");
+    cg_buf_putc(b, '"');
+}
+
+/* The escaper takes its input 128 bytes at a time: sequences across the
+ * end of the first chunk. */
+Test(json, utf8_across_the_escapers_chunks)
+{
+    char text[140];
+    struct cg_buf want;
+    cg_buf_init(&want, arena);
+    for (size_t at = 120; at < 136; at++) {
+        memset(text, '"', sizeof text);
+        memcpy(text + at, "\xf0\x9f\x98\x80", 4); /* U+1F600 */
+        escaped((cg_str){ text, sizeof text });
+        quotes_around(&want, at, "\xf0\x9f\x98\x80", sizeof text - at - 4);
+        cr_assert(cg_str_eq(cg_buf_str(&out), cg_buf_str(&want)), "at %zu", at);
+        text[at + 3] = '"'; /* truncated: one U+FFFD for the three bytes */
+        escaped((cg_str){ text, sizeof text });
+        quotes_around(&want, at, FFFD, sizeof text - at - 3);
+        cr_assert(cg_str_eq(cg_buf_str(&out), cg_buf_str(&want)), "at %zu, truncated", at);
+    }
+}
+
 Test(json, float_repr)
 {
     static const struct {
@@ -162,9 +240,11 @@ Test(json, commas_and_nesting)
     cg_json_key(&j, "g");
     cg_json_obj_begin(&j);
     cg_json_obj_end(&j);
+    cg_json_key_raw(&j, CG_STR("h"));
+    cg_json_int(&j, 8);
     cg_json_obj_end(&j);
     assert_out("{\"a\":[1,\"two\",{\"b\":null},[]],\"c\\\"\":true,\"d\":false,\"e\":{\"cached\":1},"
-               "\"f\":\"caf\xc3\xa9\",\"g\":{}}");
+               "\"f\":\"caf\xc3\xa9\",\"g\":{},\"h\":8}");
     cr_assert_not(cg_json_failed(&j));
 }
 

@@ -1,5 +1,6 @@
 /* Percent-decoding, query strings, cookies, header lookup. */
 #include <criterion/criterion.h>
+#include <ctype.h>
 
 #include "cgate/cgate.h"
 
@@ -148,6 +149,33 @@ Test(request, response_headers_refuse_crlf)
     cg_response_set_header(&res, CG_STR("SET-COOKIE"), CG_STR("c=3"));
     cr_assert_eq(res.nheaders, 2);
     assert_str(cg_response_header(&res, "set-cookie"), "c=3");
+}
+
+/* Names are checked a bit per character and values eight bytes at a time:
+ * against the rules byte by byte, for every byte, in every position of
+ * values of 1 to 17 bytes (two words and one more byte). */
+Test(request, response_header_bytes_match_the_rules)
+{
+    struct cg_response res;
+    cg_response_init(&res, arena);
+    for (int c = 1; c < 256; c++) {
+        char name[2] = { 'x', (char)c };
+        bool token = isalnum(c) ? c < 128 : c && strchr("!#$%&'*+-.^_`|~", c);
+        cr_assert_eq(cg_response_add_header(&res, (cg_str){ name, 2 }, CG_STR("v")) == 0, token, "name byte %d", c);
+        bool allowed = (c >= 0x20 || c == '\t') && c != 0x7f;
+        for (size_t len = 1; len <= 17; len++) {
+            for (size_t at = 0; at < len; at++) {
+                char value[17];
+                memset(value, 'v', len);
+                value[at] = (char)c;
+                int rc = cg_response_add_header(&res, CG_STR("x"), (cg_str){ value, len });
+                cr_assert_eq(rc == 0, allowed, "value byte %d at %zu of %zu", c, at, len);
+            }
+        }
+        res.nheaders = 0;
+    }
+    cr_assert_eq(cg_response_add_header(&res, CG_STR("x"), CG_STR("a\tb\x80\xff")), 0);
+    assert_str(cg_response_header(&res, "X"), "a\tb\x80\xff");
 }
 
 Test(request, arena_realloc_in_place_and_large_blocks)
