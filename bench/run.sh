@@ -15,7 +15,7 @@
 # Settings (environment):
 #   BENCH_THREADS=2 BENCH_CONNECTIONS=64 BENCH_DURATION=10s   every wrk run
 #   BENCH_WARMUP=2s     a wrk run before each measured one
-#   BENCH_ROUNDS=3      measured runs per endpoint
+#   BENCH_ROUNDS=5      measured runs per endpoint (the goals are medians over them)
 #   BENCH_WORKERS=$(nproc)   items and axum threads, nginx and uvicorn processes, Go's GOMAXPROCS
 #   BENCH_RSS_FIRST=100000 BENCH_RSS_TOTAL=1000000   the memory probe
 #   BENCH_ITEMS=build/bin/items   the items binary (make build builds it)
@@ -28,7 +28,7 @@ THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 WORKERS=${BENCH_WORKERS:-$(nproc)}
 RSS_FIRST=${BENCH_RSS_FIRST:-100000}
 RSS_TOTAL=${BENCH_RSS_TOTAL:-1000000}

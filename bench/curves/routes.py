@@ -115,8 +115,9 @@ response; no I/O. cgate: `cg_app_handle` (bench/curves/routes_bench.c, lambda pr
 (bench/curves/routes_starlette.py).
 
 axum's line is flat: matchit is a radix tree, so a lookup walks the path's characters, whatever the
-number of routes. cgate's is nearly flat too: the table is indexed at start-up by its path segments
-(src/core/route_index.c, a trie whose literal children are found by binary search), and a request
+number of routes. cgate's is nearly flat too: the table is indexed by its path segments (by the
+app's second request: src/core/route_index.c, a trie whose literal children are found by binary
+search; both runs' first rounds build it, so the difference leaves it out), and a request
 tries only the routes its path can match, in declaration order (FastAPI's rule: the first declared
 wins), so what grows is the binary search, about 50 instructions each time the table doubles.
 Starlette's grows linearly: it tries the routes in declaration order until one matches, a compiled
