@@ -26,18 +26,16 @@ static inline cg__bytes16 cg__load16(const void *p)
     return x;
 }
 
-#ifndef CG_BYTES16_MOVEMASK
-/* The offset in memory order of the lowest marked byte of a nonzero word
- * in which each marked byte is all ones. */
-static inline size_t cg__first_marked_byte(uint64_t marks)
+/* The offset in memory order of the first nonzero byte of a nonzero word
+ * loaded from memory. */
+static inline size_t cg__first_nonzero_byte(uint64_t word)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return (size_t)__builtin_ctzll(marks) / 8;
+    return (size_t)__builtin_ctzll(word) / 8;
 #else
-    return (size_t)__builtin_clzll(marks) / 8;
+    return (size_t)__builtin_clzll(word) / 8;
 #endif
 }
-#endif
 
 /* The offset of the first byte of marks that is all ones, or 16. */
 static inline size_t cg__first_marked16(cg__bytes16 marks)
@@ -49,8 +47,8 @@ static inline size_t cg__first_marked16(cg__bytes16 marks)
     uint64_t half[2];
     memcpy(half, &marks, sizeof half);
     if (half[0])
-        return cg__first_marked_byte(half[0]);
-    return half[1] ? 8 + cg__first_marked_byte(half[1]) : 16;
+        return cg__first_nonzero_byte(half[0]);
+    return half[1] ? 8 + cg__first_nonzero_byte(half[1]) : 16;
 #endif
 }
 
@@ -61,14 +59,8 @@ static inline size_t cg__run8(const void *p, unsigned char c)
 {
     uint64_t x;
     memcpy(&x, p, sizeof x);
-    x ^= 0x0101010101010101ULL * c;
-    if (!x)
-        return 8;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return (size_t)__builtin_ctzll(x) / 8;
-#else
-    return (size_t)__builtin_clzll(x) / 8;
-#endif
+    x ^= 0x0101010101010101ULL * c; /* the bytes equal to c are now zero */
+    return x ? cg__first_nonzero_byte(x) : 8;
 }
 
 #endif
