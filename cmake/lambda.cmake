@@ -16,12 +16,13 @@ add_compile_options(-ffunction-sections -fdata-sections)
 # (bench/lambda). The shared libc is still placed at random.
 add_compile_options(-fno-pie)
 add_link_options(-Wl,--gc-sections -Wl,--as-needed -s -no-pie)
-# No unwind tables: nothing in a C bootstrap walks its stack (no exceptions,
-# no pthread_cancel, no backtrace), yet every library's .eh_frame came along:
-# 0.6 MB of binary, 0.2 MB of zip. lambda_no_unwind.ld adds one rule to the
-# linker's default script, which discards them. (An app in C++ that throws
-# needs them: build it with cgate_add_app instead.)
-add_link_options(-Wl,--no-eh-frame-hdr -Wl,-T,${CMAKE_CURRENT_LIST_DIR}/lambda_no_unwind.ld)
+# lambda.ld adds two rules to the linker's default script. No unwind tables:
+# nothing in a C bootstrap walks its stack (no exceptions, no pthread_cancel,
+# no backtrace), yet every library's .eh_frame came along: 0.6 MB of binary,
+# 0.2 MB of zip. (An app in C++ that throws needs them: build it with
+# cgate_add_app instead.) And the app's read-only data kept apart from the
+# libraries', so that a cold start reads it from few pages (see the script).
+add_link_options(-Wl,--no-eh-frame-hdr -Wl,-T,${CMAKE_CURRENT_LIST_DIR}/lambda.ld)
 
 # pkg-config resolves libuv and SQLite to their shared objects: once every
 # target exists, point them at the archives instead. SQLite's math functions

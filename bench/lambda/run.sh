@@ -8,8 +8,8 @@
 # bench/peers/ and skipped with a row saying so when not built), on the same
 # event (events/health-v2.json):
 #   - cold start through runtime_bench, the Runtime API emulator: from the
-#     bootstrap's spawn to its first response, every bootstrap taken in turn
-#     in each round;
+#     bootstrap's spawn to its first response, every bootstrap once in each
+#     round, in an order drawn for the round;
 #   - µs per event in process (event_bench for items, the Python and Node.js
 #     peers' own `inprocess` mode);
 #   - warm invocations/s through runtime_bench, and the bootstrap's peak RSS;
@@ -119,10 +119,21 @@ emulate() {
     fi
 }
 
+# The bootstraps in an order drawn afresh for each round (seeded by the
+# round's number: the same orders every run). A cold start that follows a
+# heavy one runs slower: on this machine, items right after the Go peer took
+# 6.5 % longer than right after the floor, the floor 2.5 % (60 rounds). In a
+# fixed order items always came right after the Go peer, and the floor after
+# items-log.
+shuffled_bootstraps() {
+    # shellcheck disable=SC2086 # a word per bootstrap
+    printf '%s\n' $BOOTSTRAPS | awk -v seed="$1" 'BEGIN { srand(seed) } { print rand() "\t" $0 }' | sort -n | cut -f2
+}
+
 run_cold() {
     run=1
     while [ "$run" -le "$COLD_RUNS" ]; do
-        for name in $BOOTSTRAPS; do
+        for name in $(shuffled_bootstraps "$run"); do
             emulate "$name" cold "$EVENT" 1 -- $(bootstrap "$name")
             awk -v n="$name" '$1 == "cold_ms" { print "cold", n, $2 }' "$OUT/last.out" >>"$RESULTS"
         done
@@ -363,8 +374,9 @@ ones they would pick for speed, in one run (bench/lambda/run.sh, part of \`make 
   each with a small Runtime API loop of its language's standard HTTP client (bench/lambda/peer_*);
 $(compiled_peer_versions)
 - cold start: from just before runtime_bench spawns the bootstrap (CLOCK_MONOTONIC, posix_spawn)
-  until the body of its first \`POST /response\` has been read; $COLD_RUNS runs each, the bootstraps
-  taken in turn; median and p90 (nearest rank)
+  until the body of its first \`POST /response\` has been read; $COLD_RUNS rounds, every bootstrap once
+  in each, in an order drawn for the round (what runs just before weighs on a cold start: items took
+  6.5 % longer right after the Go peer than right after the floor); median and p90 (nearest rank)
 - in process: the event's bytes parsed, routed, handled and the response serialised, in a loop;
   items through \`cg_lambda_handle()\` (release build, arena reset per event), the peers through their
   adapter's handler plus the JSON parse and serialisation their runtime loop does (not measured for
