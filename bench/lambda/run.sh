@@ -23,7 +23,7 @@
 # Writes the "## Lambda" section of BENCHMARKS.md (replacing an older one).
 #
 # Settings (environment):
-#   BENCH_LAMBDA_COLD_RUNS=40     cold starts per bootstrap
+#   BENCH_LAMBDA_COLD_RUNS=80     rounds of cold starts (every bootstrap once in each)
 #   BENCH_LAMBDA_CPU=$(($(nproc) - 1))   the CPU of runtime_bench and the bootstraps
 #   BENCH_LAMBDA_ROUNDS=7         warm runs per bootstrap (the table gives the median)
 #   BENCH_LAMBDA_WARM_COUNT=50000 BENCH_LAMBDA_WARM_SECONDS=3   each warm run, after 500 warm-up invocations
@@ -37,7 +37,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 
-COLD_RUNS=${BENCH_LAMBDA_COLD_RUNS:-40}
+COLD_RUNS=${BENCH_LAMBDA_COLD_RUNS:-80}
 CPU=${BENCH_LAMBDA_CPU:-$(($(nproc) - 1))}
 ROUNDS=${BENCH_LAMBDA_ROUNDS:-7}
 WARM_COUNT=${BENCH_LAMBDA_WARM_COUNT:-50000}
