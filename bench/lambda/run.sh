@@ -121,10 +121,10 @@ emulate() {
 
 # The bootstraps in an order drawn afresh for each round (seeded by the
 # round's number: the same orders every run). A cold start that follows a
-# heavy one runs slower: on this machine, items right after the Go peer took
-# 6.5 % longer than right after the floor, the floor 2.5 % (60 rounds). In a
-# fixed order items always came right after the Go peer, and the floor after
-# items-log.
+# heavy one runs slower: on this machine, 1 to 6.5 % slower right after the
+# Go peer than right after the floor or items (items and the floor each,
+# two runs of 60 and 120 rounds). In a fixed order items always came right
+# after the Go peer, and the floor after items-log.
 shuffled_bootstraps() {
     # shellcheck disable=SC2086 # a word per bootstrap
     printf '%s\n' $BOOTSTRAPS | awk -v seed="$1" 'BEGIN { srand(seed) } { print rand() "\t" $0 }' | sort -n | cut -f2
@@ -375,8 +375,8 @@ ones they would pick for speed, in one run (bench/lambda/run.sh, part of \`make 
 $(compiled_peer_versions)
 - cold start: from just before runtime_bench spawns the bootstrap (CLOCK_MONOTONIC, posix_spawn)
   until the body of its first \`POST /response\` has been read; $COLD_RUNS rounds, every bootstrap once
-  in each, in an order drawn for the round (what runs just before weighs on a cold start: items took
-  6.5 % longer right after the Go peer than right after the floor); median and p90 (nearest rank)
+  in each, in an order drawn for the round (what runs just before weighs on a cold start: 1 to 6.5 %
+  more right after the Go peer than right after the floor); median and p90 (nearest rank)
 - in process: the event's bytes parsed, routed, handled and the response serialised, in a loop;
   items through \`cg_lambda_handle()\` (release build, arena reset per event), the peers through their
   adapter's handler plus the JSON parse and serialisation their runtime loop does (not measured for
